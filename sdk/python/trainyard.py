@@ -1,0 +1,1019 @@
+"""Trainyard's Python SDK: report metrics, progress and checkpoints from a training script.
+
+One file, Python 3.11+ standard library only. Copy it next to your script, or put this folder
+on ``PYTHONPATH``. Trainyard starts every run with ``TRAINYARD_*`` environment variables
+(docs/training-contract.md); :func:`init` reads them.
+
+Usage::
+
+    import torch, trainyard
+
+    run = trainyard.init()
+    model, opt = build(run.params)
+    start = 0
+    if run.resume_from:                       # the latest registered checkpoint, or None
+        state = torch.load(run.resume_from)
+        model.load_state_dict(state["model"]); start = run.resume_step + 1
+    run.set_total(10_000)
+    for step in range(start, 10_000):
+        loss = train_step(model, opt)
+        run.log({"loss": loss.item()}, step=step)          # never blocks, never raises
+        if step % 1000 == 999 or run.should_stop():
+            name = f"step-{step}.pt"
+            with run.atomic_path(name) as tmp:               # written to a temporary name,
+                torch.save({"model": model.state_dict()}, tmp)   # renamed when the block succeeds
+            run.checkpoint(name, step=step, metrics={"loss": loss.item()})
+            if run.should_stop():                           # SIGTERM arrived: checkpoint and exit
+                break
+    run.close()                                             # also runs at exit
+
+Modes (``run.mode``):
+
+- ``"http"``: ``TRAINYARD_URL`` and ``TRAINYARD_RUN_ID`` are set (a run started by Trainyard).
+  :meth:`Run.log` appends to an in-memory queue; a daemon thread sends it every 0.5 s (or sooner
+  when 5,000 calls are waiting) as one columnar batch with a unique ``batchId``. A batch that
+  cannot be delivered (connection refused, timeout, HTTP 408/429/5xx) is written to the spool
+  directory (``TRAINYARD_SPOOL_DIR``, else ``<checkpoint_dir>/.spool``), one file per batch, and
+  resent oldest first once the server answers again; a file is deleted only after a 2xx. The
+  server ignores a ``batchId`` it has already accepted, so resending never duplicates points.
+  Any other 4xx is a permanent refusal: the batch is dropped with a warning. The same thread
+  posts a heartbeat to ``/status`` every 5 s (with the total set by :meth:`Run.set_total`) and
+  reads ``stopRequested`` from the reply.
+- ``"lines"``: no ``TRAINYARD_URL`` (the script was started by hand, or by something that only
+  reads its output). The same calls print the stdout line protocol (``#trainyard metrics
+  step=10 loss=0.5``) from the background thread, so nothing is lost and the script runs
+  unchanged under or outside Trainyard. Pass ``offline="none"`` to :func:`init` to print nothing.
+- ``"none"``: reporting is off: ``offline="none"`` without a server, or a distributed worker
+  whose ``RANK`` is not 0 (only rank 0 reports; every rank still sees :meth:`Run.should_stop`).
+
+Stop: :func:`init` installs a SIGTERM handler (main thread only, ``catch_sigterm=True``) that
+makes :meth:`Run.should_stop` return True; a second SIGTERM ends the process as usual.
+
+Limits: points logged in the last ~0.5 s before a SIGKILL are lost (they were only in memory);
+:meth:`Run.log` is meant to be called from one thread (the automatic step is not locked).
+"""
+
+from __future__ import annotations
+
+import atexit
+import collections
+import contextlib
+import json
+import math
+import os
+import re
+import secrets
+import shutil
+import signal
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+import uuid
+import weakref
+from collections.abc import Iterator, Mapping
+from typing import Any, Literal
+
+__all__ = [
+    "init",
+    "Run",
+    "TrainyardError",
+    "CheckpointPathError",
+    "CheckpointNotFoundError",
+    "SDK_VERSION",
+]
+
+SDK_VERSION = "0.1.0"
+
+#: Seconds between background flushes of logged points. Half a second keeps dashboards live
+#: while sending at most two requests a second.
+DEFAULT_FLUSH_INTERVAL = 0.5
+#: Queued log() calls that wake the background thread before the interval ends.
+DEFAULT_FLUSH_ROWS = 5_000
+#: Points in one metrics request (the server accepts 1,000,000).
+MAX_BATCH_POINTS = 100_000
+#: Metric keys in one metrics request (the server's limit).
+MAX_BATCH_KEYS = 1_000
+#: Seconds between heartbeats (``POST /status``), as the contract documents.
+DEFAULT_HEARTBEAT_INTERVAL = 5.0
+#: Seconds one HTTP request may take before the server counts as unreachable.
+DEFAULT_REQUEST_TIMEOUT = 5.0
+#: Seconds :meth:`Run.checkpoint` keeps retrying a registration before spooling it.
+DEFAULT_CHECKPOINT_RETRY = 10.0
+#: Seconds :meth:`Run.close` keeps trying to deliver spooled batches before giving up.
+DEFAULT_CLOSE_TIMEOUT = 10.0
+#: Backoff between attempts to resend the spool: first and largest wait, in seconds.
+RETRY_FIRST, RETRY_MAX = 0.5, 5.0
+
+#: Longest status message the server takes; longer ones are cut.
+MAX_MESSAGE_CHARS = 1_000
+
+_KEY = re.compile(r"[A-Za-z0-9_.\-/]{1,200}")
+_SPOOL_VERSION = 1
+
+
+class TrainyardError(Exception):
+    """Base class of the errors this SDK raises (only from init() and checkpoint helpers)."""
+
+
+class CheckpointPathError(TrainyardError, ValueError):
+    """A checkpoint path leaves the checkpoint directory, or is empty."""
+
+    def __init__(self, path: str, checkpoint_dir: str, reason: str) -> None:
+        super().__init__(f"checkpoint path {path!r} {reason} (checkpoint dir: {checkpoint_dir})")
+        self.path = path
+        self.checkpoint_dir = checkpoint_dir
+
+
+class CheckpointNotFoundError(TrainyardError, FileNotFoundError):
+    """The checkpoint file to register (or the temporary file to rename) does not exist."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(f"checkpoint file not found: {path}")
+        self.path = path
+
+
+def _warn(message: str) -> None:
+    try:
+        sys.stderr.write(f"trainyard: warning: {message}\n")
+        sys.stderr.flush()
+    except Exception:
+        pass
+
+
+def _encode_value(value: float | int) -> float | int | str:
+    """JSON cannot carry NaN or infinities; the HTTP API takes them as strings."""
+    if type(value) is float and not math.isfinite(value):
+        return "NaN" if value != value else ("Infinity" if value > 0 else "-Infinity")
+    return value
+
+
+def _format_line_value(value: float | int) -> str:
+    return repr(value) if type(value) is float else str(value)
+
+
+# --------------------------------------------------------------------------- transport
+
+
+_OK, _TRANSIENT, _PERMANENT = "ok", "transient", "permanent"
+
+
+class _Transport:
+    """POSTs JSON to the run's routes and classifies the outcome; never raises."""
+
+    def __init__(self, url: str, token: str, timeout: float) -> None:
+        self._base = url.rstrip("/")
+        self._token = token
+        self._timeout = timeout
+        # Direct connections only: the server is internal, proxies from the environment
+        # (http_proxy on a cluster) must not intercept it.
+        self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+    def post(self, path: str, body: Mapping[str, Any]) -> tuple[str, Any]:
+        """Returns ``("ok", reply)``, ``("transient", reason)`` or ``("permanent", reason)``."""
+        try:
+            data = json.dumps(body, allow_nan=False, separators=(",", ":")).encode()
+        except (TypeError, ValueError) as error:
+            return _PERMANENT, f"cannot encode request: {error}"
+        request = urllib.request.Request(
+            self._base + path,
+            data=data,
+            method="POST",
+            headers={
+                "Authorization": f"Bearer {self._token}",
+                "Content-Type": "application/json",
+                "User-Agent": f"trainyard-python/{SDK_VERSION}",
+            },
+        )
+        try:
+            with self._opener.open(request, timeout=self._timeout) as response:
+                raw = response.read()
+            try:
+                return _OK, json.loads(raw) if raw else {}
+            except ValueError:
+                return _OK, {}
+        except urllib.error.HTTPError as error:
+            detail = _error_detail(error)
+            if error.code in (408, 429) or error.code >= 500:
+                return _TRANSIENT, f"HTTP {error.code}{detail}"
+            return _PERMANENT, f"HTTP {error.code}{detail}"
+        except Exception as error:  # refused, reset, timeout, DNS, bad URL: try again later
+            reason = getattr(error, "reason", None) or error
+            return _TRANSIENT, f"{reason}"
+
+
+def _error_detail(error: urllib.error.HTTPError) -> str:
+    try:
+        message = json.loads(error.read() or b"{}").get("error", {}).get("message")
+        return f": {message}" if message else ""
+    except Exception:
+        return ""
+
+
+# --------------------------------------------------------------------------- spool
+
+
+class _Spool:
+    """A directory of undelivered requests, one JSON file each, sent back oldest first.
+
+    File name: ``<epoch ms, 13 digits>-<session>-<seq, 8 digits>.json``, so sorting by name is
+    sorting by creation. Content: ``{"v": 1, "kind": "metrics" | "checkpoint", "jobId",
+    "runId", "body"}`` where ``body`` is the request body as it would have been sent. The
+    TypeScript SDK writes the same files.
+    """
+
+    def __init__(self, directory: str) -> None:
+        self.directory = directory
+
+    def write(self, name: str, entry: Mapping[str, Any]) -> str | None:
+        """Writes atomically (temporary name, then rename); returns the path, None on failure."""
+        path = os.path.join(self.directory, name)
+        tmp = f"{path}.tmp"
+        try:
+            os.makedirs(self.directory, exist_ok=True)
+            with open(tmp, "w", encoding="utf-8") as file:
+                json.dump(entry, file, allow_nan=False, separators=(",", ":"))
+            os.replace(tmp, path)
+            return path
+        except Exception as error:
+            _warn(f"cannot write spool file {path}: {error}")
+            with contextlib.suppress(OSError):
+                os.remove(tmp)
+            return None
+
+    def files(self) -> list[str]:
+        try:
+            names = sorted(n for n in os.listdir(self.directory) if n.endswith(".json"))
+        except OSError:
+            return []
+        return [os.path.join(self.directory, n) for n in names]
+
+    @staticmethod
+    def read(path: str) -> dict[str, Any] | None:
+        try:
+            with open(path, encoding="utf-8") as file:
+                entry = json.load(file)
+            return entry if isinstance(entry, dict) and entry.get("v") == _SPOOL_VERSION else None
+        except FileNotFoundError:
+            return None
+        except Exception:
+            return None
+
+    @staticmethod
+    def remove(path: str) -> None:
+        with contextlib.suppress(OSError):
+            os.remove(path)
+
+
+# --------------------------------------------------------------------------- run
+
+
+_Mode = Literal["http", "lines", "none"]
+_Row = tuple[float, float, dict[str, Any]]  # (step, epoch seconds, metrics)
+
+
+class Run:
+    """One run of a training job, as the script sees it. Create it with :func:`init`.
+
+    Attributes:
+        resume_from: absolute path of the checkpoint to resume from, or None on a fresh start.
+        resume_step: that checkpoint's step, or None.
+        params: the job's params (``TRAINYARD_PARAMS``), ``{}`` when none.
+        checkpoint_dir: the job's checkpoint directory, absolute.
+        attempt: which attempt of the job this is, from 1.
+        job_id, run_id: Trainyard's ids (strings), None outside Trainyard.
+        mode: ``"http"``, ``"lines"`` or ``"none"`` (see the module docstring).
+        spool_dir: where undelivered batches go in ``"http"`` mode.
+    """
+
+    def __init__(
+        self,
+        *,
+        mode: _Mode,
+        url: str | None,
+        token: str | None,
+        job_id: str | None,
+        run_id: str | None,
+        attempt: int,
+        checkpoint_dir: str,
+        spool_dir: str,
+        resume_from: str | None,
+        resume_step: float | int | None,
+        params: dict[str, Any],
+        flush_interval: float,
+        flush_rows: int,
+        heartbeat_interval: float,
+        request_timeout: float,
+        checkpoint_retry: float,
+        close_timeout: float,
+    ) -> None:
+        self.mode: _Mode = mode
+        self.job_id = job_id
+        self.run_id = run_id
+        self.attempt = attempt
+        self.checkpoint_dir = checkpoint_dir
+        self.spool_dir = spool_dir
+        self.resume_from = resume_from
+        self.resume_step = resume_step
+        self.params = params
+
+        self._flush_interval = flush_interval
+        self._flush_rows = flush_rows
+        self._heartbeat_interval = heartbeat_interval
+        self._checkpoint_retry = checkpoint_retry
+        self._close_timeout = close_timeout
+
+        # Written by log() in the training thread, drained by the background thread.
+        # deque.append / popleft are atomic, so no lock is taken on the hot path.
+        self._points: collections.deque[_Row] = collections.deque()
+        self._next_step: float = 0 if resume_step is None else resume_step + 1
+        self._wake = threading.Event()
+        # Serializes everything that sends or spools, so batches keep their order.
+        self._io_lock = threading.Lock()
+        self._session = uuid.uuid4().hex
+        self._seq = 0
+        self._transport = _Transport(url, token or "", request_timeout) if url else None
+        self._spool = _Spool(spool_dir)
+        self._spool_pending = bool(self._spool.files()) if mode == "http" else False
+        self._retry_at = 0.0
+        self._retry_wait = RETRY_FIRST
+        self._heartbeat_at = 0.0
+        self._total: float | None = None
+        self._message: str | None = None
+        self._stop_requested = False
+        self._sigterms = 0
+        self._previous_sigterm: Any = None
+        self._closing = False
+        self._closed = False
+        self._warned: set[Any] = set()
+        self._valid_keys: set[str] = set()
+        self._thread: threading.Thread | None = None
+        if mode == "none":
+            self.log = self._log_disabled  # type: ignore[method-assign]
+        else:
+            self._thread = threading.Thread(target=self._loop, name="trainyard-reporter", daemon=True)
+            self._thread.start()
+
+    # ----------------------------------------------------------------- the training loop's API
+
+    def log(self, metrics: Mapping[str, Any], step: int | float | None = None) -> None:
+        """Records ``metrics`` at ``step``; returns at once and never raises.
+
+        Args:
+            metrics: metric name → number. Names match ``[A-Za-z0-9_.-/]{1,200}``. Values may be
+                int, float (NaN and infinities included), or anything with ``.item()`` or
+                ``float()`` such as a 0-d tensor or a numpy scalar (converted here, which for a
+                CUDA tensor waits for the GPU). Other values and bad names are dropped with one
+                warning on stderr each.
+            step: the step of these points. Default: the previous step + 1 (the first is
+                ``resume_step + 1`` on a resumed run, else 0).
+        """
+        try:
+            if step is None:
+                step = self._next_step
+            elif type(step) is not int:
+                step = self._coerce_step(step)
+                if step is None:
+                    return
+            self._next_step = step + 1
+            row: dict[str, Any] = {}
+            for key, value in metrics.items():
+                kind = type(value)
+                if kind is float or kind is int:
+                    row[key] = value
+                else:
+                    value = self._coerce_value(key, value)
+                    if value is not None:
+                        row[key] = value
+            if row:
+                points = self._points
+                points.append((step, time.time(), row))
+                if len(points) >= self._flush_rows:
+                    self._wake.set()
+        except Exception as error:  # never raise into the training loop
+            self._warn_once("log", f"log() ignored a call: {error!r}")
+
+    def set_total(self, total: int | float, message: str | None = None) -> None:
+        """Sets the total number of steps (for the progress bar and ETA) and a status message.
+
+        Sent with the next heartbeat, which this call brings forward. Never raises.
+        """
+        try:
+            total = float(total)
+            if not math.isfinite(total) or total < 0:
+                raise ValueError(f"total must be a finite number >= 0, got {total}")
+            self._total = int(total) if total.is_integer() else total
+            if message is not None:
+                self._message = str(message)[:MAX_MESSAGE_CHARS]
+            if self.mode == "lines":
+                text = "" if message is None else f" message={json.dumps(self._message)}"
+                self._print_line(f"progress total={self._total}{text}")
+            self._heartbeat_at = 0.0
+            self._wake.set()
+        except Exception as error:
+            self._warn_once("set_total", f"set_total() ignored: {error}")
+
+    def should_stop(self) -> bool:
+        """True once a stop was asked for: SIGTERM arrived, or the server's heartbeat reply
+        said ``stopRequested``. The script should then checkpoint and exit."""
+        return self._stop_requested
+
+    def checkpoint_path(self, name: str) -> str:
+        """The absolute path ``name`` has in the checkpoint directory.
+
+        Raises:
+            CheckpointPathError: ``name`` is empty or leaves the checkpoint directory.
+        """
+        if not name:
+            raise CheckpointPathError(name, self.checkpoint_dir, "is empty")
+        path = os.path.normpath(os.path.join(self.checkpoint_dir, name))
+        real_dir = os.path.realpath(self.checkpoint_dir)
+        real = os.path.realpath(path)
+        if real == real_dir or os.path.commonpath([real, real_dir]) != real_dir:
+            raise CheckpointPathError(name, self.checkpoint_dir, "is not inside the checkpoint directory")
+        return path
+
+    @contextlib.contextmanager
+    def atomic_path(self, name: str, *, fsync: bool = True) -> Iterator[str]:
+        """Yields a temporary path in the checkpoint directory to write ``name`` to.
+
+        When the block ends without an exception the temporary file (or directory) is flushed
+        to disk (``fsync``) and renamed to ``name``, so a reader never sees half a checkpoint;
+        when it raises, the temporary file is removed and the exception propagates. The
+        temporary name keeps the file's extension (``.step-100.tmp-1234-ab12cd.pt``), for
+        savers that append one. Register the result with :meth:`checkpoint`.
+
+        Raises:
+            CheckpointPathError: ``name`` leaves the checkpoint directory.
+            CheckpointNotFoundError: the block wrote nothing at the temporary path.
+        """
+        final = self.checkpoint_path(name)
+        directory = os.path.dirname(final)
+        os.makedirs(directory, exist_ok=True)
+        stem, suffix = os.path.splitext(os.path.basename(final))
+        tmp = os.path.join(directory, f".{stem}.tmp-{os.getpid()}-{secrets.token_hex(3)}{suffix}")
+        try:
+            yield tmp
+            if not os.path.lexists(tmp):
+                raise CheckpointNotFoundError(tmp)
+            if fsync:
+                _fsync_tree(tmp)
+            if os.path.isdir(tmp) and os.path.isdir(final):
+                trash = f"{tmp}.old"
+                os.replace(final, trash)
+                os.replace(tmp, final)
+                shutil.rmtree(trash, ignore_errors=True)
+            else:
+                os.replace(tmp, final)
+            if fsync:
+                _fsync_dir(directory)
+        except BaseException:
+            if os.path.isdir(tmp) and not os.path.islink(tmp):
+                shutil.rmtree(tmp, ignore_errors=True)
+            else:
+                with contextlib.suppress(OSError):
+                    os.remove(tmp)
+            raise
+
+    def checkpoint(
+        self, path: str, step: int | float, metrics: Mapping[str, Any] | None = None
+    ) -> dict[str, Any] | None:
+        """Registers a checkpoint file the script wrote; only registered checkpoints are
+        resumed from or deployed. Points logged before this call are sent first.
+
+        Args:
+            path: relative to :attr:`checkpoint_dir`, or absolute inside it.
+            step: the training step the checkpoint holds.
+            metrics: numbers to keep with it (non-finite or non-numeric ones are dropped).
+
+        Returns:
+            The server's checkpoint record (a dict with ``id``, ``path``, ``bytes`` …); in
+            ``"lines"`` mode a dict with ``path``, ``step`` and ``metrics``; None when the
+            registration could not be made now: it was spooled (the server was unreachable for
+            ``checkpoint_retry`` seconds) or refused (a warning says why), or reporting is off.
+
+        Raises:
+            CheckpointPathError: the path leaves the checkpoint directory.
+            CheckpointNotFoundError: the file does not exist.
+        """
+        absolute = self.checkpoint_path(path)
+        if not os.path.lexists(absolute):
+            raise CheckpointNotFoundError(absolute)
+        step = self._coerce_step(step)
+        if step is None:
+            return None
+        clean = self._clean_checkpoint_metrics(metrics or {})
+        relative = os.path.relpath(absolute, self.checkpoint_dir).replace(os.sep, "/")
+        body = {"path": relative, "step": step, "metrics": clean}
+        if self.mode == "none":
+            return None
+        if self._closed:
+            _warn(f"checkpoint {relative!r} not registered: the run was closed")
+            return None
+        if self.mode == "lines":
+            with self._io_lock:
+                self._flush_points()
+                fields = " ".join(f"{k}={_format_line_value(v)}" for k, v in clean.items())
+                self._print_line(f"checkpoint path={json.dumps(relative)} step={step} {fields}".rstrip())
+            return {"path": absolute, "step": step, "metrics": clean}
+        return self._register_checkpoint(body)
+
+    def flush(self, timeout: float | None = None) -> bool:
+        """Sends every point logged so far (or spools it). Returns True when nothing is left
+        in the spool. Blocks; the training loop does not need to call it."""
+        if self.mode == "none":
+            return True
+        with self._io_lock:
+            self._flush_points()
+            if self.mode == "http" and self._spool_pending:
+                self._drain_spool(deadline=time.monotonic() + (timeout or 0.0))
+            return not self._spool_pending
+
+    def close(self) -> None:
+        """Flushes everything, sends a last heartbeat and stops the background thread.
+
+        Runs at interpreter exit too. When the server is still unreachable after
+        ``close_timeout`` seconds, the undelivered batches stay in the spool (their location is
+        printed on stderr) and the next attempt of the job sends them. Idempotent.
+        """
+        if self._closed:
+            return
+        self._closed = True
+        self._closing = True
+        self._wake.set()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout=self._close_timeout)
+        with contextlib.suppress(Exception):
+            atexit.unregister(self.close)
+        if self.mode == "none":
+            return
+        with self._io_lock:
+            try:
+                self._flush_points()
+                if self.mode == "http":
+                    self._drain_spool(deadline=time.monotonic() + self._close_timeout)
+                    if not self._spool_pending:
+                        self._heartbeat()
+                    else:
+                        files = len(self._spool.files())
+                        _warn(
+                            f"the server is unreachable; {files} undelivered request(s) are kept in "
+                            f"{self.spool_dir} and will be sent by the next attempt of this job"
+                        )
+            except Exception as error:
+                _warn(f"close() could not flush: {error!r}")
+
+    def __enter__(self) -> Run:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ----------------------------------------------------------------- conversions
+
+    def _log_disabled(self, metrics: Mapping[str, Any], step: int | float | None = None) -> None:
+        """log() when reporting is off."""
+
+    def _coerce_step(self, step: Any) -> int | float | None:
+        try:
+            if type(step) is not int and type(step) is not float:
+                if isinstance(step, (str, bytes)) or step is None:
+                    raise TypeError("not a number")
+                step = step.item() if hasattr(step, "item") else step
+                step = float(step) if not isinstance(step, int) else int(step)
+            if type(step) is float:
+                if not math.isfinite(step):
+                    raise ValueError("not finite")
+                if step.is_integer():
+                    step = int(step)
+            return step
+        except Exception:
+            self._warn_once(("step", type(step).__name__), f"dropping points with a bad step {step!r:.60}")
+            return None
+
+    def _coerce_value(self, key: str, value: Any) -> float | int | None:
+        try:
+            if isinstance(value, (str, bytes)) or value is None:
+                raise TypeError
+            if hasattr(value, "item"):
+                value = value.item()
+            return int(value) if type(value) is bool else float(value)
+        except Exception:
+            self._warn_once(("value", key), f"dropping metric {key!r}: {value!r:.60} is not a number")
+            return None
+
+    def _key_ok(self, key: Any) -> bool:
+        if key in self._valid_keys:
+            return True
+        if isinstance(key, str) and _KEY.fullmatch(key):
+            self._valid_keys.add(key)
+            return True
+        self._warn_once(("key", repr(key)), f"dropping metric {key!r}: names match [A-Za-z0-9_.-/]{{1,200}}")
+        return False
+
+    def _clean_checkpoint_metrics(self, metrics: Mapping[str, Any]) -> dict[str, float | int]:
+        clean: dict[str, float | int] = {}
+        for key, value in dict(metrics).items():
+            if type(value) not in (int, float):
+                value = self._coerce_value(key, value)
+            if value is None or not self._key_ok(key):
+                continue
+            if not math.isfinite(value):
+                self._warn_once(("ckpt", key), f"checkpoint metric {key!r} is {value}: not recorded")
+                continue
+            clean[key] = value
+        return clean
+
+    def _warn_once(self, what: Any, message: str) -> None:
+        if what not in self._warned:
+            self._warned.add(what)
+            _warn(message)
+
+    # ----------------------------------------------------------------- background thread
+
+    def _loop(self) -> None:
+        while not self._closing:
+            self._wake.wait(self._flush_interval)
+            self._wake.clear()
+            if self._closing:
+                break
+            try:
+                with self._io_lock:
+                    if self._closing:
+                        break
+                    self._flush_points()
+                    if self.mode == "http":
+                        if self._spool_pending and time.monotonic() >= self._retry_at:
+                            self._drain_spool()
+                        if time.monotonic() >= self._heartbeat_at:
+                            self._heartbeat()
+            except Exception as error:  # the thread must outlive any surprise
+                self._warn_once("loop", f"background reporter error: {error!r}")
+
+    def _next_name(self) -> tuple[str, str]:
+        """A new batch id and spool file name (call with the I/O lock held)."""
+        self._seq += 1
+        batch_id = f"{self._session}-{self._seq}"
+        return batch_id, f"{int(time.time() * 1000):013d}-{self._session}-{self._seq:08d}.json"
+
+    def _drain_rows(self) -> list[_Row]:
+        rows: list[_Row] = []
+        points = self._points
+        budget = MAX_BATCH_POINTS
+        while budget > 0:
+            try:
+                row = points.popleft()
+            except IndexError:
+                break
+            rows.append(row)
+            budget -= len(row[2])
+        return rows
+
+    def _flush_points(self) -> None:
+        """Moves every queued point out: printed, sent, or spooled (I/O lock held)."""
+        while True:
+            rows = self._drain_rows()
+            if not rows:
+                return
+            if self.mode == "lines":
+                self._print_rows(rows)
+                continue
+            for series in self._columnar(rows):
+                batch_id, name = self._next_name()
+                body = {"batchId": batch_id, "series": series}
+                self._deliver({"kind": "metrics", "body": body}, name)
+
+    def _columnar(self, rows: list[_Row]) -> list[dict[str, dict[str, list[Any]]]]:
+        """Rows as the API's columnar series, split to at most MAX_BATCH_KEYS keys each."""
+        series: dict[str, dict[str, list[Any]]] = {}
+        for step, seconds, metrics in rows:
+            ms = int(seconds * 1000)
+            for key, value in metrics.items():
+                columns = series.get(key)
+                if columns is None:
+                    if not self._key_ok(key):
+                        continue
+                    columns = series[key] = {"steps": [], "values": [], "times": []}
+                columns["steps"].append(step)
+                columns["values"].append(_encode_value(value))
+                columns["times"].append(ms)
+        keys = list(series)
+        return [
+            {k: series[k] for k in keys[i : i + MAX_BATCH_KEYS]} for i in range(0, len(keys), MAX_BATCH_KEYS)
+        ]
+
+    def _print_rows(self, rows: list[_Row]) -> None:
+        lines = []
+        for step, _, metrics in rows:
+            fields = " ".join(f"{k}={_format_line_value(v)}" for k, v in metrics.items() if self._key_ok(k))
+            if fields:
+                lines.append(f"#trainyard metrics step={step} {fields}\n")
+        self._write_stdout("".join(lines))
+
+    def _print_line(self, instruction: str) -> None:
+        self._write_stdout(f"#trainyard {instruction}\n")
+
+    def _write_stdout(self, text: str) -> None:
+        if not text:
+            return
+        try:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        except Exception:
+            pass
+
+    def _entry(self, entry: dict[str, Any]) -> dict[str, Any]:
+        return {"v": _SPOOL_VERSION, "jobId": self.job_id, "runId": self.run_id, **entry}
+
+    def _deliver(self, entry: dict[str, Any], name: str) -> None:
+        """Sends one request, or spools it behind older undelivered ones (I/O lock held)."""
+        if self._spool_pending:
+            self._spool.write(name, self._entry(entry))
+            return
+        outcome, detail = self._send(entry)
+        if outcome == _TRANSIENT:
+            self._server_down(detail)
+            if self._spool.write(name, self._entry(entry)) is not None:
+                self._spool_pending = True
+        elif outcome == _PERMANENT:
+            _warn(f"the server refused a {entry['kind']} request, dropped: {detail}")
+
+    def _send(self, entry: Mapping[str, Any]) -> tuple[str, Any]:
+        assert self._transport is not None
+        route = "metrics" if entry["kind"] == "metrics" else "checkpoints"
+        return self._transport.post(f"/api/v1/runs/{self.run_id}/{route}", entry["body"])
+
+    def _server_down(self, detail: str) -> None:
+        self._retry_at = time.monotonic() + self._retry_wait
+        self._retry_wait = min(self._retry_wait * 2, RETRY_MAX)
+        self._warn_once("down", f"the server is unreachable ({detail}); spooling to {self.spool_dir}")
+
+    def _server_up(self) -> None:
+        if "down" in self._warned:
+            self._warned.discard("down")
+        self._retry_wait = RETRY_FIRST
+        self._retry_at = 0.0
+
+    def _adopt(self, entry: dict[str, Any]) -> dict[str, Any] | None:
+        """The request to send for a spooled entry; entries of an earlier run of this job are
+        sent under this run, keeping only points at or before the step it resumed from (the
+        later ones are superseded). Returns None for an entry to delete unsent."""
+        if entry.get("runId") == self.run_id:
+            return entry
+        if entry.get("kind") != "metrics" or self.resume_step is None:
+            return None
+        series: dict[str, Any] = {}
+        for key, columns in entry["body"].get("series", {}).items():
+            keep = [i for i, step in enumerate(columns["steps"]) if step <= self.resume_step]
+            if keep:
+                series[key] = {name: [columns[name][i] for i in keep] for name in ("steps", "values", "times")}
+        if not series:
+            return None
+        return {**entry, "body": {"batchId": entry["body"]["batchId"], "series": series}}
+
+    def _drain_spool(self, deadline: float | None = None) -> None:
+        """Resends spooled requests oldest first, deleting each after a 2xx; stops at the first
+        transient failure (retrying until ``deadline`` when one is given). I/O lock held."""
+        while True:
+            for path in self._spool.files():
+                entry = _Spool.read(path)
+                if entry is None or entry.get("jobId") != self.job_id:
+                    if entry is None and os.path.exists(path):
+                        self._warn_once(("bad", path), f"ignoring unreadable spool file {path}")
+                    continue
+                request = self._adopt(entry)
+                if request is None:
+                    _Spool.remove(path)
+                    continue
+                outcome, detail = self._send(request)
+                if outcome == _TRANSIENT:
+                    self._server_down(detail)
+                    break
+                if outcome == _PERMANENT:
+                    _warn(f"the server refused a spooled {entry.get('kind')} request, dropped: {detail}")
+                _Spool.remove(path)
+            else:
+                self._spool_pending = False
+                self._server_up()
+                return
+            if deadline is None or time.monotonic() >= deadline:
+                return
+            time.sleep(max(0.0, min(self._retry_at, deadline) - time.monotonic()))
+
+    def _heartbeat(self) -> None:
+        """POST /status with the total and message; reads stopRequested (I/O lock held)."""
+        assert self._transport is not None
+        self._heartbeat_at = time.monotonic() + self._heartbeat_interval
+        body: dict[str, Any] = {}
+        if self._total is not None:
+            body["total"] = self._total
+        if self._message is not None:
+            body["message"] = self._message
+        outcome, reply = self._transport.post(f"/api/v1/runs/{self.run_id}/status", body)
+        if outcome == _OK:
+            if isinstance(reply, dict) and reply.get("stopRequested") is True:
+                self._stop_requested = True
+            if self._spool_pending:
+                self._retry_at = 0.0  # the server is back: resend the spool now
+        elif outcome == _PERMANENT:
+            self._warn_once("status", f"the server refused the heartbeat: {reply}")
+
+    def _register_checkpoint(self, body: dict[str, Any]) -> dict[str, Any] | None:
+        entry = {"kind": "checkpoint", "body": body}
+        with self._io_lock:
+            self._flush_points()
+            if self._spool_pending:
+                self._drain_spool()
+            deadline = time.monotonic() + (0.0 if self._spool_pending else self._checkpoint_retry)
+            wait = RETRY_FIRST
+            while not self._spool_pending:
+                outcome, reply = self._send(entry)
+                if outcome == _OK:
+                    self._server_up()
+                    return reply if isinstance(reply, dict) else {}
+                if outcome == _PERMANENT:
+                    _warn(f"the server refused checkpoint {body['path']!r}: {reply}")
+                    return None
+                if time.monotonic() + wait > deadline:
+                    self._server_down(reply)
+                    break
+                time.sleep(wait)
+                wait = min(wait * 2, RETRY_MAX)
+            _, name = self._next_name()
+            if self._spool.write(name, self._entry(entry)) is not None:
+                self._spool_pending = True
+                _warn(f"checkpoint {body['path']!r} not registered yet (server unreachable); spooled")
+            return None
+
+    # ----------------------------------------------------------------- signals and fork
+
+    def _install_sigterm(self) -> None:
+        self._previous_sigterm = signal.signal(signal.SIGTERM, self._on_sigterm)
+
+    def _on_sigterm(self, signum: int, frame: Any) -> None:
+        self._sigterms += 1
+        self._stop_requested = True
+        previous = self._previous_sigterm
+        if self._sigterms > 1:
+            signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
+            if callable(previous):
+                previous(signum, frame)
+            else:
+                os.kill(os.getpid(), signal.SIGTERM)
+            return
+        with contextlib.suppress(OSError):
+            os.write(2, b"trainyard: SIGTERM received; should_stop() is now True (a second SIGTERM ends the process)\n")
+        if callable(previous):
+            previous(signum, frame)
+
+    def _after_fork_in_child(self) -> None:
+        """A forked child (a DataLoader worker) has no reporter thread: it reports nothing."""
+        self.mode = "none"
+        self._closed = True
+        self._points = collections.deque()
+        self.log = self._log_disabled  # type: ignore[method-assign]
+
+
+def _fsync_tree(path: str) -> None:
+    if os.path.isdir(path) and not os.path.islink(path):
+        for root, _, files in os.walk(path):
+            for name in files:
+                _fsync_file(os.path.join(root, name))
+            _fsync_dir(root)
+    else:
+        _fsync_file(path)
+
+
+def _fsync_file(path: str) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _fsync_dir(path: str) -> None:
+    _fsync_file(path)
+
+
+# --------------------------------------------------------------------------- init
+
+
+_current: Run | None = None
+_current_lock = threading.Lock()
+
+
+def init(
+    *,
+    url: str | None = None,
+    token: str | None = None,
+    run_id: str | None = None,
+    checkpoint_dir: str | None = None,
+    spool_dir: str | None = None,
+    offline: Literal["lines", "none"] = "lines",
+    catch_sigterm: bool = True,
+    flush_interval: float = DEFAULT_FLUSH_INTERVAL,
+    flush_rows: int = DEFAULT_FLUSH_ROWS,
+    heartbeat_interval: float = DEFAULT_HEARTBEAT_INTERVAL,
+    request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
+    checkpoint_retry: float = DEFAULT_CHECKPOINT_RETRY,
+    close_timeout: float = DEFAULT_CLOSE_TIMEOUT,
+) -> Run:
+    """Starts reporting for this process and returns its :class:`Run`.
+
+    Every argument defaults to the ``TRAINYARD_*`` environment variable of the same meaning.
+    Calling init() again while a run is open returns that run (so libraries may call it too).
+
+    Args:
+        url, token, run_id: the server, the run's token and id (``TRAINYARD_URL``,
+            ``TRAINYARD_TOKEN``, ``TRAINYARD_RUN_ID``).
+        checkpoint_dir: ``TRAINYARD_CHECKPOINT_DIR``; default ``./checkpoints``.
+        spool_dir: ``TRAINYARD_SPOOL_DIR``; default ``<checkpoint_dir>/.spool``.
+        offline: what to do without a server: ``"lines"`` prints the line protocol on stdout
+            (default), ``"none"`` reports nothing.
+        catch_sigterm: install a SIGTERM handler that makes :meth:`Run.should_stop` True
+            (only possible from the main thread; elsewhere this is skipped with a warning).
+        flush_interval: seconds between background sends. Default: 0.5.
+        flush_rows: queued log() calls that trigger an early send. Default: 5000.
+        heartbeat_interval: seconds between heartbeats. Default: 5.
+        request_timeout: seconds before one request counts as failed. Default: 5.
+        checkpoint_retry: seconds :meth:`Run.checkpoint` retries before spooling. Default: 10.
+        close_timeout: seconds :meth:`Run.close` tries to empty the spool. Default: 10.
+    """
+    global _current
+    with _current_lock:
+        if _current is not None and not _current._closed:
+            return _current
+        env = os.environ
+        url = url or env.get("TRAINYARD_URL") or None
+        run_id = run_id or env.get("TRAINYARD_RUN_ID") or None
+        mode: _Mode = "http" if url else ("lines" if offline == "lines" else "none")
+        if mode == "http" and not run_id:
+            _warn("TRAINYARD_URL is set but TRAINYARD_RUN_ID is not: reporting on stdout instead")
+            mode = "lines" if offline == "lines" else "none"
+        if env.get("RANK", "0").strip() not in ("", "0"):
+            mode = "none"
+        checkpoint_dir = os.path.abspath(checkpoint_dir or env.get("TRAINYARD_CHECKPOINT_DIR") or "checkpoints")
+        run = Run(
+            mode=mode,
+            url=url if mode == "http" else None,
+            token=token or env.get("TRAINYARD_TOKEN"),
+            job_id=env.get("TRAINYARD_JOB_ID") or None,
+            run_id=run_id,
+            attempt=_int_env("TRAINYARD_ATTEMPT", 1),
+            checkpoint_dir=checkpoint_dir,
+            spool_dir=os.path.abspath(spool_dir or env.get("TRAINYARD_SPOOL_DIR") or os.path.join(checkpoint_dir, ".spool")),
+            resume_from=env.get("TRAINYARD_RESUME_FROM") or None,
+            resume_step=_step_env("TRAINYARD_RESUME_STEP"),
+            params=_params_env(),
+            flush_interval=flush_interval,
+            flush_rows=flush_rows,
+            heartbeat_interval=heartbeat_interval,
+            request_timeout=request_timeout,
+            checkpoint_retry=checkpoint_retry,
+            close_timeout=close_timeout,
+        )
+        if catch_sigterm:
+            if threading.current_thread() is threading.main_thread():
+                run._install_sigterm()
+            else:
+                _warn("init() was called outside the main thread: SIGTERM is not caught")
+        atexit.register(run.close)
+        ref = weakref.ref(run)
+        os.register_at_fork(after_in_child=lambda: (r := ref()) is not None and r._after_fork_in_child())
+        _current = run
+        return run
+
+
+def _int_env(name: str, default: int) -> int:
+    try:
+        return int(os.environ.get(name) or default)
+    except ValueError:
+        _warn(f"{name} is not an integer: {os.environ.get(name)!r}")
+        return default
+
+
+def _step_env(name: str) -> int | float | None:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        value = float(raw)
+        return int(value) if value.is_integer() else value
+    except ValueError:
+        _warn(f"{name} is not a number: {raw!r}")
+        return None
+
+
+def _params_env() -> dict[str, Any]:
+    raw = os.environ.get("TRAINYARD_PARAMS", "").strip()
+    if not raw:
+        return {}
+    try:
+        params = json.loads(raw)
+        return params if isinstance(params, dict) else {"value": params}
+    except ValueError:
+        _warn(f"TRAINYARD_PARAMS is not JSON: {raw[:80]!r}")
+        return {}

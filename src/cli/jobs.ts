@@ -1,0 +1,200 @@
+/** `trainyard ls`, `show ID` and `stop ID [--wait]`. */
+import type { Command } from 'commander';
+import type { ApiJob, ApiRun, JobDetail } from '../sdk/client.ts';
+import { action, collect, createCommand, type CliContext, type CommonOptions } from './command.ts';
+import { connect } from './connect.ts';
+import { formatDuration, formatRelative, formatThousands, formatValue, renderFields, renderTable } from './format.ts';
+import { EXIT, printJson } from './io.ts';
+import { formatRate } from './progress.ts';
+import { parseCount, parseJobId } from './spec-args.ts';
+import { interruptController, watchJob } from './watch.ts';
+
+const TERMINAL = new Set(['succeeded', 'failed', 'stopped']);
+
+export function lsCommand(ctx: CliContext): Command {
+  return createCommand('ls')
+    .summary('list jobs, newest first')
+    .description('List jobs, newest first.')
+    .option('--state <states>', 'only jobs in these states, comma-separated (e.g. running,queued; repeatable)', collect)
+    .option('--limit <n>', 'at most this many jobs (default: 100)')
+    .action(
+      action(ctx, async (options: CommonOptions & { state?: string[]; limit?: string }) => {
+        const states = (options.state ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
+        const limit = options.limit === undefined ? undefined : parseCount(options.limit, '--limit');
+        const jobs = await connect(ctx.io, options).listJobs({ states, limit });
+        if (options.json) printJson(ctx.io, { jobs });
+        else ctx.io.stdout.write(renderJobTable(jobs, ctx.io.now()));
+        return EXIT.ok;
+      }),
+    );
+}
+
+/** The `ls` table. */
+export function renderJobTable(jobs: readonly ApiJob[], now: number): string {
+  if (jobs.length === 0) return 'no jobs (submit one with `trainyard submit`)\n';
+  return renderTable(
+    [
+      { header: 'ID', align: 'right' },
+      { header: 'NAME', max: 28 },
+      { header: 'STATE' },
+      { header: 'PROGRESS', align: 'right' },
+      { header: 'ATTEMPTS', align: 'right' },
+      { header: 'CREATED' },
+      { header: 'DURATION', align: 'right' },
+      { header: 'OUTCOME', max: 40 },
+    ],
+    jobs.map((job) => [
+      String(job.id),
+      job.name ?? job.spec.name,
+      job.state,
+      progressText(job),
+      String(job.attempts),
+      formatRelative(job.createdAt, now),
+      jobDuration(job, now),
+      outcomeText(job, now),
+    ]),
+  );
+}
+
+/** "1,200/5,000 24%", "step 1,200", or "-". */
+export function progressText(job: ApiJob): string {
+  const { step, total } = job.progress;
+  if (step === null) return '-';
+  if (!total) return `step ${formatThousands(step)}`;
+  return `${formatThousands(step)}/${formatThousands(total)} ${Math.floor(Math.min(100, (step / total) * 100))}%`;
+}
+
+function jobDuration(job: ApiJob, now: number): string {
+  if (job.startedAt === null) return '-';
+  return formatDuration((job.endedAt ?? now) - job.startedAt);
+}
+
+function outcomeText(job: ApiJob, now: number): string {
+  if (job.state === 'queued' && job.notBefore !== null && job.notBefore > now) return `retry ${formatRelative(job.notBefore, now)}`;
+  if (!job.outcome || job.state === 'running') return '';
+  return job.outcome.detail || job.outcome.kind;
+}
+
+export function showCommand(ctx: CliContext): Command {
+  return createCommand('show')
+    .summary('show a job: spec, progress, metrics, runs')
+    .description('Show one job: its spec, state, progress, latest metrics and runs (attempts).')
+    .argument('<id>', 'job id')
+    .action(
+      action(ctx, async (id: string, options: CommonOptions) => {
+        const jobId = parseJobId(id);
+        const job = await connect(ctx.io, options).getJob(jobId);
+        if (options.json) printJson(ctx.io, job);
+        else ctx.io.stdout.write(renderJobDetail(job, ctx.io.now()));
+        return EXIT.ok;
+      }),
+    );
+}
+
+/** The `show` text. */
+export function renderJobDetail(job: JobDetail, now: number): string {
+  const spec = job.spec;
+  const command = spec.shell ? `/bin/sh -c ${JSON.stringify(spec.command[0])}` : spec.command.map(quoteArg).join(' ');
+  const { rate, etaSeconds } = job.progress;
+  const progress = [progressText(job), rate ? `${formatRate(rate)} steps/s` : '', etaSeconds !== null && job.state === 'running' ? `ETA ${formatDuration(etaSeconds * 1000)}` : '']
+    .filter(Boolean)
+    .join(' · ');
+  const fields: [string, string][] = [
+    ['state', job.state + (job.stopRequested && !TERMINAL.has(job.state) ? ' (stop requested)' : '')],
+    ['command', command],
+    ['cwd', spec.cwd],
+    ['resources', `${spec.resources.gpus} GPU${spec.resources.gpus === 1 ? '' : 's'}, ${spec.resources.cpus} CPU slot${spec.resources.cpus === 1 ? '' : 's'}`],
+    ['created', `${formatRelative(job.createdAt, now)} (${new Date(job.createdAt).toISOString()})`],
+  ];
+  if (job.startedAt !== null) fields.push(['started', formatRelative(job.startedAt, now)]);
+  if (job.endedAt !== null) fields.push(['ended', formatRelative(job.endedAt, now)]);
+  if (job.startedAt !== null) fields.push(['duration', jobDuration(job, now)]);
+  fields.push(['progress', progress]);
+  fields.push(['attempts', `${job.attempts} (max retries ${spec.maxRetries})`]);
+  if (job.outcome) fields.push(['outcome', `${job.outcome.kind}${job.outcome.detail ? `: ${job.outcome.detail}` : ''}${job.outcome.retryable ? '' : ' (not retryable)'}`]);
+  if (job.state === 'queued' && job.notBefore !== null && job.notBefore > now) fields.push(['next try', formatRelative(job.notBefore, now)]);
+  const params = Object.entries(spec.params);
+  if (params.length > 0) fields.push(['params', params.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')]);
+  const env = Object.keys(spec.env);
+  if (env.length > 0) fields.push(['env', env.join(' ')]);
+  if (spec.tags.length > 0) fields.push(['tags', spec.tags.join(', ')]);
+  fields.push(['checkpoints', `keep ${spec.keepCheckpoints === 0 ? 'all' : spec.keepCheckpoints} · stop grace ${spec.stopGraceSeconds}s`]);
+
+  let text = `job ${job.id}: ${job.name ?? spec.name}\n${renderFields(fields)}`;
+  const keys = Object.keys(job.latest ?? {}).sort();
+  if (keys.length > 0) {
+    text += `\nlatest metrics\n${renderTable(
+      [{ header: 'KEY' }, { header: 'STEP', align: 'right' }, { header: 'VALUE', align: 'right' }],
+      keys.map((k) => [k, formatThousands(job.latest[k].step), formatValue(job.latest[k].value)]),
+    )}`;
+  }
+  if (job.runs?.length) text += `\nruns\n${renderRunTable(job.runs, now)}`;
+  return text;
+}
+
+function renderRunTable(runs: readonly ApiRun[], now: number): string {
+  return renderTable(
+    [
+      { header: 'ATTEMPT', align: 'right' },
+      { header: 'RUN', align: 'right' },
+      { header: 'STATE' },
+      { header: 'STARTED' },
+      { header: 'DURATION', align: 'right' },
+      { header: 'PID', align: 'right' },
+      { header: 'OUTCOME', max: 50 },
+      { header: 'RESUMED FROM' },
+    ],
+    runs.map((run) => [
+      String(run.attempt),
+      String(run.id),
+      run.state,
+      formatRelative(run.startedAt, now),
+      formatDuration((run.endedAt ?? now) - run.startedAt),
+      run.pid === null ? '-' : String(run.pid),
+      run.outcome ? run.outcome.detail || run.outcome.kind : '',
+      run.resumeStep === null ? '-' : `step ${formatThousands(run.resumeStep)}`,
+    ]),
+  );
+}
+
+function quoteArg(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+export function stopCommand(ctx: CliContext): Command {
+  return createCommand('stop')
+    .summary('stop a job (SIGTERM, then SIGKILL after a grace)')
+    .description(
+      'Stop a job: a queued job is stopped at once; a running one gets SIGTERM (it should checkpoint ' +
+        'and exit) and SIGKILL after its stop grace period.',
+    )
+    .argument('<id>', 'job id')
+    .option('--wait', 'wait until the job has stopped')
+    .action(
+      action(ctx, async (id: string, options: CommonOptions & { wait?: boolean }) => {
+        const jobId = parseJobId(id);
+        const client = connect(ctx.io, options);
+        let job: ApiJob = await client.stopJob(jobId);
+        if (options.wait && !TERMINAL.has(job.state)) {
+          if (!options.json) ctx.io.stderr.write(`job ${jobId} ${job.state}: waiting (up to its ${job.spec.stopGraceSeconds}s grace period)…\n`);
+          const interrupt = interruptController(ctx.io.onInterrupt);
+          try {
+            const onJob = (next: ApiJob) => {
+              job = next;
+              return TERMINAL.has(next.state);
+            };
+            await watchJob(client, jobId, { onJob }, { signal: interrupt.signal, pollMs: 1000 });
+          } finally {
+            interrupt.dispose();
+          }
+          if (interrupt.interrupted()) {
+            ctx.io.stderr.write(`stopped waiting; job ${jobId} is ${job.state}\n`);
+            return EXIT.interrupted;
+          }
+        }
+        if (options.json) printJson(ctx.io, job);
+        else ctx.io.stdout.write(`job ${jobId} ${job.state}\n`);
+        return EXIT.ok;
+      }),
+    );
+}

@@ -1,0 +1,51 @@
+/**
+ * Every environment variable Trainyard reads, in one place, with its default and the reason.
+ * The rest of the code receives a frozen config object and never reads `process.env` itself.
+ */
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export interface ClientEnv {
+  /** TRAINYARD_URL: the server to talk to. Default: found through the data directory. */
+  readonly url: string | null;
+  /** TRAINYARD_TOKEN: the token to use. Default: the data directory's admin token file. */
+  readonly token: string | null;
+  /** TRAINYARD_HOME: the data directory. Default: ~/.trainyard, like ~/.docker or ~/.kube. */
+  readonly dataDir: string;
+}
+
+export function readClientEnv(env: NodeJS.ProcessEnv = process.env): ClientEnv {
+  return Object.freeze({
+    url: env.TRAINYARD_URL || null,
+    token: env.TRAINYARD_TOKEN || null,
+    dataDir: resolve(env.TRAINYARD_HOME || join(homedir(), '.trainyard')),
+  });
+}
+
+export interface ServerConfig {
+  readonly dataDir: string;
+  /** Default: 127.0.0.1 — a training server is not exposed to the network unless asked. */
+  readonly host: string;
+  /** Default: 7300; 0 picks a free port. */
+  readonly port: number;
+  /** Default: SQLite at <dataDir>/trainyard.db. */
+  readonly db: string | null;
+  /**
+   * TRAINYARD_GPUS: GPU indices to hand out ("0,1", or "none"). Default: detected with
+   * nvidia-smi, none when it is absent.
+   */
+  readonly gpus: readonly number[] | null;
+  /** TRAINYARD_CPU_SLOTS: CPU-only jobs that may run at once. Default: the number of cores. */
+  readonly cpuSlots: number | null;
+  /** How often the dispatcher looks at the queue besides on every change. Default: 500 ms. */
+  readonly tickMs: number;
+}
+
+export function readServerEnv(env: NodeJS.ProcessEnv = process.env): Pick<ServerConfig, 'gpus' | 'cpuSlots'> {
+  const gpus = env.TRAINYARD_GPUS;
+  const cpu = env.TRAINYARD_CPU_SLOTS;
+  return {
+    gpus: gpus === undefined || gpus === '' ? null : gpus === 'none' ? [] : gpus.split(',').map((g) => Number(g.trim())),
+    cpuSlots: cpu ? Number(cpu) : null,
+  };
+}

@@ -1,0 +1,62 @@
+/**
+ * Typed errors. Each carries a stable `code` and optional context; `src/server/errors.ts` maps
+ * them to HTTP responses in one place. Never throw strings.
+ */
+export class TrainyardError extends Error {
+  readonly code: string = 'internal';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** Input that does not satisfy its schema; `field` is a dotted path ("resources.gpus"). */
+export class ValidationError extends TrainyardError {
+  override readonly code: string = 'invalid_input';
+  constructor(
+    message: string,
+    readonly field: string | null = null,
+    options?: { cause?: unknown; code?: string },
+  ) {
+    super(field ? `${field}: ${message}` : message, options);
+    if (options?.code) this.code = options.code;
+  }
+}
+
+export class NotFoundError extends TrainyardError {
+  override readonly code = 'not_found';
+  constructor(readonly what: string, readonly id: string | number) {
+    super(`${what} ${id} not found`);
+  }
+}
+
+/** The request is valid but the object is in a state that does not allow it. */
+export class ConflictError extends TrainyardError {
+  override readonly code = 'conflict';
+}
+
+export class UnauthorizedError extends TrainyardError {
+  override readonly code = 'unauthorized';
+}
+
+export class ForbiddenError extends TrainyardError {
+  override readonly code = 'forbidden';
+}
+
+export class PayloadTooLargeError extends TrainyardError {
+  override readonly code = 'payload_too_large';
+}
+
+/** Another server holds the data directory's lock. */
+export class DataDirLockedError extends TrainyardError {
+  override readonly code = 'data_dir_locked';
+  constructor(readonly dataDir: string, readonly pid: number) {
+    super(`data directory ${dataDir} is in use by another trainyard server (pid ${pid})`);
+  }
+}
+
+/** Coerces anything thrown into an Error (graphile-worker's coerceError). */
+export function coerceError(thrown: unknown): Error {
+  if (thrown instanceof Error) return thrown;
+  return new Error(typeof thrown === 'string' ? thrown : JSON.stringify(thrown));
+}

@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ValidationError } from './errors.ts';
+import { parseJobSpec } from './job-spec.ts';
+
+const base = { command: ['python3', 'train.py', '--lr', '0.1'], cwd: '/tmp' };
+
+describe('parseJobSpec', () => {
+  it('fills defaults and names the job after its script', () => {
+    const spec = parseJobSpec(base);
+    assert.equal(spec.name, 'train.py');
+    assert.equal(spec.shell, false);
+    assert.deepEqual(spec.resources, { gpus: 0, cpus: 1 });
+    assert.equal(spec.maxRetries, 3);
+    assert.equal(spec.keepCheckpoints, 3);
+    assert.equal(spec.stopGraceSeconds, 30);
+  });
+
+  it('a string command is a shell script', () => {
+    const spec = parseJobSpec({ command: 'echo hi && sleep 1', cwd: '/tmp' });
+    assert.equal(spec.shell, true);
+    assert.deepEqual(spec.command, ['echo hi && sleep 1']);
+  });
+
+  it('GPU jobs take no CPU slot unless asked', () => {
+    assert.deepEqual(parseJobSpec({ ...base, resources: { gpus: 2 } }).resources, { gpus: 2, cpus: 0 });
+  });
+
+  it('coerces env numbers to strings', () => {
+    assert.deepEqual(parseJobSpec({ ...base, env: { SEED: 1 } }).env, { SEED: '1' });
+  });
+
+  const invalid: Array<[string, unknown, string]> = [
+    ['missing command', { cwd: '/tmp' }, 'command'],
+    ['relative cwd', { ...base, cwd: 'here' }, 'cwd'],
+    ['negative gpus', { ...base, resources: { gpus: -1 } }, 'resources.gpus'],
+    ['fractional retries', { ...base, maxRetries: 1.5 }, 'maxRetries'],
+    ['unknown field', { ...base, maxretries: 2 }, 'maxretries'],
+    ['unknown nested field', { ...base, resources: { gpu: 1 } }, 'resources.gpu'],
+    ['reserved env', { ...base, env: { TRAINYARD_TOKEN: 'x' } }, 'env.TRAINYARD_TOKEN'],
+    ['string command without shell', { ...base, command: 'ls', shell: false }, 'command'],
+    ['empty argv', { ...base, command: [] }, 'command'],
+  ];
+  for (const [name, input, field] of invalid) {
+    it(`refuses ${name}, naming ${field}`, () => {
+      assert.throws(() => parseJobSpec(input), (error: unknown) => {
+        assert.ok(error instanceof ValidationError);
+        assert.equal(error.field, field);
+        assert.equal(error.code, 'invalid_spec');
+        return true;
+      });
+    });
+  }
+});

@@ -1,0 +1,98 @@
+/**
+ * The job spec a user submits, its defaults, and its validation. Unknown fields are refused so
+ * that a typo ("maxretries") is an error, not a silently ignored setting.
+ */
+import { isAbsolute, basename } from 'node:path';
+import { z } from 'zod';
+import { ValidationError } from './errors.ts';
+import type { JobSpec } from './types.ts';
+
+/** Defaults, each with its reason. */
+export const JOB_DEFAULTS = Object.freeze({
+  /** Three retries ride out a flaky node or a transient CUDA error without looping forever. */
+  maxRetries: 3,
+  /** Three checkpoints: the latest, plus two to fall back on if it is corrupt. */
+  keepCheckpoints: 3,
+  /** 30 s is enough to write a checkpoint of a model that fits on one GPU. */
+  stopGraceSeconds: 30,
+});
+
+const envValue = z.union([z.string(), z.number(), z.boolean()]).transform(String);
+
+export const jobSpecInput = z
+  .strictObject({
+    name: z.string().trim().min(1).max(200).optional(),
+    command: z.union([z.string().min(1), z.array(z.string()).min(1)]),
+    shell: z.boolean().optional(),
+    cwd: z.string().min(1).refine(isAbsolute, 'must be an absolute path'),
+    env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'invalid variable name'), envValue).default({}),
+    params: z.record(z.string(), z.unknown()).default({}),
+    resources: z
+      .strictObject({
+        gpus: z.number().int().min(0).max(64).default(0),
+        cpus: z.number().int().min(0).max(1024).optional(),
+      })
+      .default({ gpus: 0 }),
+    maxRetries: z.number().int().min(0).max(100).default(JOB_DEFAULTS.maxRetries),
+    keepCheckpoints: z.number().int().min(0).max(100_000).default(JOB_DEFAULTS.keepCheckpoints),
+    stopGraceSeconds: z.number().positive().max(86_400).default(JOB_DEFAULTS.stopGraceSeconds),
+    tags: z.array(z.string().min(1).max(100)).max(50).default([]),
+  })
+  .superRefine((spec, ctx) => {
+    if (typeof spec.command === 'string' && spec.shell === false) {
+      ctx.addIssue({ code: 'custom', path: ['command'], message: 'a string command needs shell: true; give an argv array otherwise' });
+    }
+    if (Array.isArray(spec.command) && spec.shell === true && spec.command.length !== 1) {
+      ctx.addIssue({ code: 'custom', path: ['command'], message: 'with shell: true, command is one shell script string' });
+    }
+    for (const name of Object.keys(spec.env)) {
+      if (name.startsWith('TRAINYARD_')) {
+        ctx.addIssue({ code: 'custom', path: ['env', name], message: 'TRAINYARD_* variables are set by Trainyard' });
+      }
+    }
+  });
+
+export type JobSpecInput = z.input<typeof jobSpecInput>;
+
+/** Validates a submitted spec and fills in defaults. Throws `ValidationError` naming the field. */
+export function parseJobSpec(input: unknown): JobSpec {
+  const result = jobSpecInput.safeParse(input);
+  if (!result.success) throw validationErrorFrom(result.error, 'invalid_spec');
+  const s = result.data;
+  const command = typeof s.command === 'string' ? [s.command] : s.command;
+  const shell = s.shell ?? typeof s.command === 'string';
+  const gpus = s.resources.gpus;
+  return {
+    name: s.name ?? defaultName(command, shell),
+    command,
+    shell,
+    cwd: s.cwd,
+    env: s.env,
+    params: s.params,
+    resources: { gpus, cpus: s.resources.cpus ?? (gpus === 0 ? 1 : 0) },
+    maxRetries: s.maxRetries,
+    keepCheckpoints: s.keepCheckpoints,
+    stopGraceSeconds: s.stopGraceSeconds,
+    tags: s.tags,
+  };
+}
+
+/** The script's name for `python3 train.py`, else the program's. */
+function defaultName(command: readonly string[], shell: boolean): string {
+  if (shell) return command[0].trim().split(/\s+/)[0] ?? 'job';
+  const script = command.slice(1).find((arg) => /\.(py|ts|js|mjs|sh)$/.test(arg));
+  return basename(script ?? command[0]);
+}
+
+/** Turns zod's first issue into a ValidationError with a dotted field path. */
+export function validationErrorFrom(error: z.ZodError, code: string): ValidationError {
+  const issue = error.issues[0];
+  const field = issue.path.map(String).join('.') || null;
+  let message = issue.message;
+  if (issue.code === 'unrecognized_keys') {
+    const keys = issue.keys.join(', ');
+    return new ValidationError(`unknown field${issue.keys.length > 1 ? 's' : ''} ${keys}`, field ? `${field}.${issue.keys[0]}` : issue.keys[0], { code });
+  }
+  if (issue.code === 'invalid_type' && issue.input === undefined) message = 'is required';
+  return new ValidationError(message, field, { code });
+}

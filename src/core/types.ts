@@ -1,0 +1,186 @@
+/**
+ * Trainyard's domain types.
+ *
+ * Terminology
+ * - job: what a user submitted (a command, its resources and policies). It lives until it ends.
+ * - run: one attempt of a job: one process tree started by an executor. A job that is retried
+ *   or resumed has several runs; `attempt` numbers them from 1.
+ * - series: the values of one metric key of one job, ordered by step across all its runs.
+ * - point: one (step, value, time) of a series.
+ * - chunk: consecutive points of one series stored together, with their min/max kept beside them.
+ * - checkpoint: a file a run wrote into the job's checkpoint directory and registered with its step.
+ * - slot: a unit of resource the scheduler hands out: one GPU, or one CPU slot.
+ * - classification: why a run ended (see `RunOutcomeKind`).
+ */
+
+export type JobState =
+  | 'queued'
+  | 'running'
+  | 'stopping'
+  | 'succeeded'
+  | 'failed'
+  | 'stopped';
+
+export const TERMINAL_JOB_STATES: readonly JobState[] = ['succeeded', 'failed', 'stopped'];
+
+export type RunState = 'running' | 'succeeded' | 'failed' | 'stopped' | 'lost';
+
+/**
+ * Why a run ended.
+ * - `success`: exit code 0.
+ * - `exit-code`: a non-zero exit code (detail holds it).
+ * - `signal`: killed by a signal Trainyard did not send (detail holds its name).
+ * - `oom-killed`: killed by the kernel's out-of-memory killer.
+ * - `cuda-oom`: the log tail shows a CUDA out-of-memory error.
+ * - `stopped`: ended after a stop request (within or past the grace period).
+ * - `lost`: the process vanished while no server watched it and left no exit status.
+ * - `config-error`: the command could not be started (missing executable, bad cwd); not retried.
+ * - `stuck`, `diverged`: set by watchdogs (scheduling issue).
+ */
+export type RunOutcomeKind =
+  | 'success'
+  | 'exit-code'
+  | 'signal'
+  | 'oom-killed'
+  | 'cuda-oom'
+  | 'stopped'
+  | 'lost'
+  | 'config-error'
+  | 'stuck'
+  | 'diverged';
+
+export interface RunOutcome {
+  readonly kind: RunOutcomeKind;
+  /** Human-readable detail: "exit code 3", "SIGSEGV", the matching log line. */
+  readonly detail: string;
+  /** False when retrying cannot help (config errors, scripts that exit with code 78). */
+  readonly retryable: boolean;
+}
+
+export interface Resources {
+  /** GPUs this job needs. Default: 0. */
+  readonly gpus: number;
+  /** CPU slots this job needs. Default: 1 when gpus is 0, else 0. */
+  readonly cpus: number;
+}
+
+/** A validated job specification, as stored. See `job-spec.ts` for the accepted input. */
+export interface JobSpec {
+  readonly name: string;
+  /** argv. When `shell` is true, `command[0]` is a shell script run with `/bin/sh -c`. */
+  readonly command: readonly string[];
+  readonly shell: boolean;
+  /** Working directory, absolute. Default: the submitter's current directory. */
+  readonly cwd: string;
+  readonly env: Readonly<Record<string, string>>;
+  /** Hyperparameters: recorded and shown, passed to the script as TRAINYARD_PARAMS (JSON). */
+  readonly params: Readonly<Record<string, unknown>>;
+  readonly resources: Resources;
+  /** Retries after a failed run. Default: 3. */
+  readonly maxRetries: number;
+  /** Registered checkpoints to keep (oldest deleted first); 0 keeps all. Default: 3. */
+  readonly keepCheckpoints: number;
+  /** Seconds between SIGTERM and SIGKILL on stop. Default: 30. */
+  readonly stopGraceSeconds: number;
+  readonly tags: readonly string[];
+}
+
+export interface Progress {
+  readonly step: number | null;
+  readonly total: number | null;
+  /** Steps per second over the recent window, null until two points are known. */
+  readonly rate: number | null;
+  /** Seconds left at `rate`, null when unknown. */
+  readonly etaSeconds: number | null;
+}
+
+export interface Job {
+  readonly id: number;
+  readonly spec: JobSpec;
+  readonly state: JobState;
+  readonly createdAt: number;
+  readonly startedAt: number | null;
+  readonly endedAt: number | null;
+  /** Runs started so far. */
+  readonly attempts: number;
+  /** Earliest time the next run may start (retry backoff), epoch ms. */
+  readonly notBefore: number | null;
+  /** The last run's outcome, or a reason the job ended without one. */
+  readonly outcome: RunOutcome | null;
+  readonly stopRequested: boolean;
+  readonly progress: Progress;
+}
+
+export interface Run {
+  readonly id: number;
+  readonly jobId: number;
+  readonly attempt: number;
+  readonly state: RunState;
+  readonly startedAt: number;
+  readonly endedAt: number | null;
+  readonly pid: number | null;
+  /** Process start time from /proc (clock ticks since boot), guards against PID reuse. */
+  readonly procStart: number | null;
+  readonly exitCode: number | null;
+  readonly signal: string | null;
+  readonly outcome: RunOutcome | null;
+  /** Checkpoint this run was started from, null on a fresh start. */
+  readonly resumedFrom: number | null;
+  /** Step of that checkpoint: points of earlier runs past it are superseded. */
+  readonly resumeStep: number | null;
+  readonly logPath: string;
+  readonly lastHeartbeatAt: number | null;
+}
+
+export interface Checkpoint {
+  readonly id: number;
+  readonly jobId: number;
+  readonly runId: number;
+  readonly step: number;
+  /** Absolute path inside the job's checkpoint directory. */
+  readonly path: string;
+  readonly bytes: number;
+  readonly metrics: Readonly<Record<string, number>>;
+  readonly createdAt: number;
+  /** True once retention removed the file; the record stays for lineage. */
+  readonly deleted: boolean;
+}
+
+/** Metric points of one key in columnar form. `times` are epoch ms; same length as `steps`. */
+export interface SeriesPoints {
+  readonly steps: ArrayLike<number>;
+  readonly values: ArrayLike<number>;
+  readonly times: ArrayLike<number>;
+}
+
+/** Summary of one series of a job. */
+export interface SeriesInfo {
+  readonly key: string;
+  readonly count: number;
+  readonly firstStep: number;
+  readonly lastStep: number;
+  readonly lastValue: number;
+  readonly min: number;
+  readonly max: number;
+}
+
+/** A downsampled read: one entry per non-empty bucket, ordered by step. */
+export interface BucketedSeries {
+  readonly key: string;
+  /** Step of the last point in each bucket. */
+  readonly steps: number[];
+  readonly min: number[];
+  readonly max: number[];
+  readonly last: number[];
+  /** Points in each bucket. */
+  readonly count: number[];
+}
+
+export type TokenRole = 'admin' | 'read' | 'run';
+
+export interface TokenScope {
+  readonly role: TokenRole;
+  /** For `run` tokens: the only run (and its job) this token may touch. */
+  readonly runId: number | null;
+  readonly jobId: number | null;
+}

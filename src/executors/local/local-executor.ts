@@ -1,0 +1,103 @@
+/**
+ * The local executor: each run is a child process of the server in its own process group
+ * (`detached`), with stdout/stderr going straight to its log file rather than through the
+ * server, so it survives a server crash and can be adopted by the next server.
+ */
+import { spawn } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { signalFromShellStatus } from '../../core/classify.ts';
+import type { AdoptResult, Executor, ExitStatus, ProcessHandle, RunningProcess, StartRequest } from '../executor.ts';
+import { isAlive, readProcStart } from './proc.ts';
+
+const WRAPPER = fileURLToPath(new URL('./run-wrapper.sh', import.meta.url));
+
+export interface LocalExecutorOptions {
+  /** How often an adopted process (not our child) is checked for exit. Default: 500 ms. */
+  readonly adoptPollMs?: number;
+}
+
+export function createLocalExecutor(options: LocalExecutorOptions = {}): Executor {
+  const adoptPollMs = options.adoptPollMs ?? 500;
+
+  return {
+    name: 'local',
+
+    start(request: StartRequest): Promise<RunningProcess> {
+      const logFd = openSync(request.logPath, 'a');
+      try {
+        const child = spawn('/bin/sh', [WRAPPER, request.exitPath, ...request.argv], {
+          cwd: request.cwd,
+          env: request.env,
+          detached: true,
+          stdio: ['ignore', logFd, logFd],
+        });
+        return new Promise((resolve, reject) => {
+          child.once('error', reject);
+          child.once('spawn', () => {
+            const pid = child.pid as number;
+            const handle: ProcessHandle = { pid, procStart: readProcStart(pid), exitPath: request.exitPath };
+            const exited = new Promise<ExitStatus>((done) => {
+              child.once('exit', (code, signal) => done(toStatus(code, signal)));
+            });
+            child.unref();
+            resolve({ handle, exited });
+          });
+        });
+      } finally {
+        closeSync(logFd);
+      }
+    },
+
+    signal(handle: ProcessHandle, signal: 'SIGTERM' | 'SIGKILL'): void {
+      if (!ownsPid(handle)) return;
+      try {
+        process.kill(-handle.pid, signal);
+      } catch {
+        // ESRCH: the group is gone already.
+      }
+    },
+
+    adopt(handle: ProcessHandle): AdoptResult {
+      if (ownsPid(handle) && isAlive(handle.pid)) {
+        return { kind: 'alive', process: { handle, exited: watchForeign(handle, adoptPollMs) } };
+      }
+      const status = readExitFile(handle.exitPath);
+      return status ? { kind: 'exited', status } : { kind: 'lost' };
+    },
+  };
+}
+
+/** The wrapper shell survives signals to report them as 128 + N; undo that. */
+function toStatus(code: number | null, signal: NodeJS.Signals | null): ExitStatus {
+  if (code !== null) {
+    const fromShell = signalFromShellStatus(code);
+    if (fromShell) return { exitCode: null, signal: fromShell };
+  }
+  return { exitCode: code, signal };
+}
+
+function ownsPid(handle: ProcessHandle): boolean {
+  return handle.procStart === null || readProcStart(handle.pid) === handle.procStart;
+}
+
+function readExitFile(path: string): ExitStatus | null {
+  try {
+    const code = Number(readFileSync(path, 'utf8').trim());
+    return Number.isInteger(code) ? toStatus(code, null) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A process that is not our child: poll until it is gone, then read its exit file. */
+function watchForeign(handle: ProcessHandle, pollMs: number): Promise<ExitStatus> {
+  return new Promise((resolve) => {
+    const timer = setInterval(() => {
+      if (ownsPid(handle) && isAlive(handle.pid)) return;
+      clearInterval(timer);
+      // The wrapper writes the file just before it exits; give the rename a moment if needed.
+      setTimeout(() => resolve(readExitFile(handle.exitPath) ?? { exitCode: null, signal: 'SIGKILL' }), 50);
+    }, pollMs);
+  });
+}

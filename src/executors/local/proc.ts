@@ -1,0 +1,38 @@
+/** The slice of /proc and cgroup files the local executor reads. Linux only; null elsewhere. */
+import { readFileSync } from 'node:fs';
+
+/** Field 22 of /proc/PID/stat: the process's start time in clock ticks since boot. */
+export function readProcStart(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may contain spaces and parentheses: split after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const start = Number(fields[19]);
+    return Number.isFinite(start) ? start : null;
+  } catch {
+    return null;
+  }
+}
+
+/** True when the process exists and is not a zombie. */
+export function isAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/** The cgroup v2 `oom_kill` counter of this process's cgroup, or null where unavailable. */
+export function readOomKillCount(): number | null {
+  try {
+    const cgroup = readFileSync('/proc/self/cgroup', 'utf8').trim().split('\n').find((l) => l.startsWith('0::'));
+    const path = cgroup ? `/sys/fs/cgroup${cgroup.slice(3)}/memory.events` : '/sys/fs/cgroup/memory.events';
+    const events = readFileSync(path.replace(/\/+/g, '/'), 'utf8');
+    const match = /^oom_kill (\d+)$/m.exec(events);
+    return match ? Number(match[1]) : null;
+  } catch {
+    return null;
+  }
+}

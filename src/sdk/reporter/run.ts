@@ -1,0 +1,542 @@
+/**
+ * `Run`: what a training script holds after `init()`. See `../reporter.ts` for the pipeline.
+ */
+import { randomUUID } from 'node:crypto';
+import { writeSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { chunkRows, formatLineValue, METRIC_KEY, toColumnar, type Row } from './batch.ts';
+import {
+  checkExistingCheckpoint,
+  relativeCheckpointPath,
+  resolveCheckpointPath,
+  writeAtomically,
+} from './checkpoint-files.ts';
+import { adoptEntry, createSpool, spoolFileName, SPOOL_VERSION, type Spool, type SpoolEntry } from './spool.ts';
+import type { Transport } from './transport.ts';
+
+/** `http`: reports to the server; `lines`: prints the stdout line protocol; `none`: reports nothing. */
+export type ReportMode = 'http' | 'lines' | 'none';
+
+/** A registered checkpoint. In `lines` mode `id` and `createdAt` are null (the supervisor
+ * registers it from the printed line). */
+export interface CheckpointRecord {
+  readonly id: number | null;
+  /** Absolute. */
+  readonly path: string;
+  readonly step: number;
+  readonly bytes: number | null;
+  readonly metrics: Readonly<Record<string, number>>;
+  readonly createdAt: number | null;
+}
+
+/** Everything a `Run` is built from; `init()` fills it from options and the environment. */
+export interface RunSettings {
+  readonly mode: ReportMode;
+  readonly transport: Transport | null;
+  readonly jobId: string | null;
+  readonly runId: string | null;
+  readonly attempt: number;
+  readonly checkpointDir: string;
+  readonly spoolDir: string;
+  readonly resumeFrom: string | null;
+  readonly resumeStep: number | null;
+  readonly params: Readonly<Record<string, unknown>>;
+  readonly flushIntervalMs: number;
+  readonly flushRows: number;
+  readonly heartbeatIntervalMs: number;
+  readonly checkpointRetryMs: number;
+  readonly closeTimeoutMs: number;
+  readonly catchSigterm: boolean;
+  readonly warn: (message: string) => void;
+  readonly stdout: (text: string) => void;
+}
+
+/** Backoff between attempts to resend the spool: first and largest wait. */
+const RETRY_FIRST_MS = 500;
+const RETRY_MAX_MS = 5_000;
+/** Longest status message the server takes; longer ones are cut. */
+const MAX_MESSAGE_CHARS = 1_000;
+
+export class Run {
+  /** Absolute path of the checkpoint to resume from; null on a fresh start. */
+  readonly resumeFrom: string | null;
+  /** That checkpoint's step; null on a fresh start. */
+  readonly resumeStep: number | null;
+  /** The job's params (`TRAINYARD_PARAMS`); `{}` when none. */
+  readonly params: Readonly<Record<string, unknown>>;
+  /** The job's checkpoint directory, absolute. */
+  readonly checkpointDir: string;
+  /** Which attempt of the job this is, from 1. */
+  readonly attempt: number;
+  readonly jobId: string | null;
+  readonly runId: string | null;
+  readonly mode: ReportMode;
+  /** Where undelivered requests wait in `http` mode. */
+  readonly spoolDir: string;
+
+  readonly #settings: RunSettings;
+  readonly #spool: Spool;
+  readonly #session = randomUUID().replaceAll('-', '');
+  #queue: Row[] = [];
+  #nextStep: number;
+  #seq = 0;
+  /** Tail of the chain that serializes every send and spool write, keeping their order. */
+  #io: Promise<void> = Promise.resolve();
+  #ticking = false;
+  /** Unknown at start: the first tick looks for files left by an earlier process. */
+  #spoolPending: boolean;
+  #retryAt = 0;
+  #retryWaitMs = RETRY_FIRST_MS;
+  #heartbeatAt = 0;
+  #total: number | null = null;
+  #message: string | null = null;
+  #stopRequested = false;
+  #sigterms = 0;
+  #closing: Promise<void> | null = null;
+  readonly #warned = new Set<string>();
+  readonly #validKeys = new Set<string>();
+  readonly #timer: NodeJS.Timeout | null;
+  readonly #onSigterm = (): void => this.#sigterm();
+  readonly #onBeforeExit = (): void => void this.close();
+  readonly #onExit = (): void => this.#exitSync();
+
+  constructor(settings: RunSettings) {
+    this.#settings = settings;
+    this.mode = settings.mode;
+    this.resumeFrom = settings.resumeFrom;
+    this.resumeStep = settings.resumeStep;
+    this.params = settings.params;
+    this.checkpointDir = settings.checkpointDir;
+    this.attempt = settings.attempt;
+    this.jobId = settings.jobId;
+    this.runId = settings.runId;
+    this.spoolDir = settings.spoolDir;
+    this.#nextStep = settings.resumeStep === null ? 0 : settings.resumeStep + 1;
+    this.#spool = createSpool(settings.spoolDir, settings.warn);
+    this.#spoolPending = settings.mode === 'http';
+    if (settings.catchSigterm) process.on('SIGTERM', this.#onSigterm);
+    if (settings.mode === 'none') {
+      this.#timer = null;
+      return;
+    }
+    this.#timer = setInterval(() => void this.#tick(), settings.flushIntervalMs);
+    this.#timer.unref();
+    process.on('beforeExit', this.#onBeforeExit);
+    process.on('exit', this.#onExit);
+    setImmediate(() => void this.#tick()).unref();
+  }
+
+  /**
+   * Records `metrics` at `step`. Returns at once (the points are sent in the background) and
+   * never throws: values that are not numbers (bigints are converted) and keys outside
+   * `[A-Za-z0-9_.\-/]{1,200}` are dropped with one warning each. NaN and ±Infinity are kept.
+   * @param step Default: the previous step + 1 (the first is `resumeStep + 1` on a resumed
+   *   run, else 0).
+   */
+  log(metrics: Readonly<Record<string, number>>, step?: number): void {
+    try {
+      if (this.mode === 'none' || this.#closing !== null) return;
+      let at: number;
+      if (step === undefined) at = this.#nextStep;
+      else if (typeof step === 'number' && Number.isFinite(step)) at = step;
+      else {
+        this.#warnOnce('step', `dropping points with a bad step ${String(step)}`);
+        return;
+      }
+      this.#nextStep = at + 1;
+      const row: Record<string, number> = {};
+      let count = 0;
+      for (const key of Object.keys(metrics)) {
+        const value: unknown = metrics[key];
+        if (typeof value === 'number') row[key] = value;
+        else if (typeof value === 'bigint') row[key] = Number(value);
+        else {
+          this.#warnOnce(`value:${key}`, `dropping metric '${key}': ${String(value).slice(0, 60)} is not a number`);
+          continue;
+        }
+        count++;
+      }
+      if (count === 0) return;
+      this.#queue.push({ step: at, time: Date.now(), metrics: row });
+      if (this.#queue.length >= this.#settings.flushRows) void this.#tick();
+    } catch (error) {
+      this.#warnOnce('log', `log() ignored a call: ${String(error)}`);
+    }
+  }
+
+  /** Sets the total number of steps (progress bar, ETA) and a status message; sent with the
+   * next heartbeat, which this call brings forward. Never throws. */
+  setTotal(total: number, message?: string): void {
+    if (!Number.isFinite(total) || total < 0) {
+      this.#warnOnce('total', `setTotal() ignored: total must be a finite number >= 0, got ${total}`);
+      return;
+    }
+    this.#total = total;
+    if (message !== undefined) this.#message = String(message).slice(0, MAX_MESSAGE_CHARS);
+    if (this.mode === 'lines') {
+      const text = message === undefined ? '' : ` message=${JSON.stringify(this.#message)}`;
+      this.#settings.stdout(`#trainyard progress total=${total}${text}\n`);
+    }
+    this.#heartbeatAt = 0;
+    if (this.mode === 'http') void this.#tick();
+  }
+
+  /** True once a stop was asked for: SIGTERM arrived, or a heartbeat reply said
+   * `stopRequested`. The script should then checkpoint and exit. */
+  shouldStop(): boolean {
+    return this.#stopRequested;
+  }
+
+  /**
+   * The absolute path `name` has in the checkpoint directory.
+   * @throws CheckpointPathError when it is empty or leaves the directory.
+   */
+  checkpointPath(name: string): string {
+    return resolveCheckpointPath(this.checkpointDir, name);
+  }
+
+  /**
+   * Writes checkpoint `name` atomically: `write(tmp)` writes a temporary path in the same
+   * directory, which is then flushed to disk and renamed to `name`. When `write` rejects, the
+   * temporary file is removed and the error propagates. Register the result with `checkpoint()`.
+   * @returns the final absolute path.
+   * @throws CheckpointPathError, CheckpointNotFoundError (nothing was written at `tmp`).
+   */
+  async atomicPath(
+    name: string,
+    write: (tmpPath: string) => Promise<void>,
+    options: { readonly fsync?: boolean } = {},
+  ): Promise<string> {
+    const final = this.checkpointPath(name);
+    await writeAtomically(final, write, { fsync: options.fsync ?? true });
+    return final;
+  }
+
+  /**
+   * Registers a checkpoint file; points logged before it are sent first. Only registered
+   * checkpoints are resumed from or deployed.
+   * @param path relative to `checkpointDir`, or absolute inside it.
+   * @param metrics numbers kept with it; non-finite ones are dropped (JSON cannot carry them).
+   * @returns the record, or null when it could not be registered now: spooled because the
+   *   server stayed unreachable for `checkpointRetryMs`, refused (a warning says why), or
+   *   reporting is off.
+   * @throws CheckpointPathError, CheckpointNotFoundError.
+   */
+  async checkpoint(
+    path: string,
+    step: number,
+    metrics: Readonly<Record<string, number>> = {},
+  ): Promise<CheckpointRecord | null> {
+    const absolute = this.checkpointPath(path);
+    const bytes = await checkExistingCheckpoint(this.checkpointDir, path, absolute);
+    if (!Number.isFinite(step)) {
+      this.#settings.warn(`checkpoint '${path}' not registered: step ${step} is not a finite number`);
+      return null;
+    }
+    const clean = this.#checkpointMetrics(metrics);
+    const relative = relativeCheckpointPath(this.checkpointDir, absolute);
+    if (this.mode === 'none') return null;
+    if (this.#closing !== null) {
+      this.#settings.warn(`checkpoint '${relative}' not registered: the run was closed`);
+      return null;
+    }
+    if (this.mode === 'lines') {
+      return this.#serialize(async () => {
+        this.#flushQueueToStdout();
+        const fields = Object.entries(clean).map(([k, v]) => ` ${k}=${formatLineValue(v)}`).join('');
+        this.#settings.stdout(`#trainyard checkpoint path=${JSON.stringify(relative)} step=${step}${fields}\n`);
+        return { id: null, path: absolute, step, bytes, metrics: clean, createdAt: null };
+      });
+    }
+    return this.#serialize(() => this.#register({ path: relative, step, metrics: clean }));
+  }
+
+  /** Sends (or spools) every point logged so far. Resolves true when the spool is empty. */
+  flush(): Promise<boolean> {
+    if (this.mode === 'none') return Promise.resolve(true);
+    return this.#serialize(async () => {
+      await this.#flushQueue();
+      if (this.mode === 'http' && this.#spoolPending) await this.#drainSpool();
+      return !this.#spoolPending;
+    });
+  }
+
+  /**
+   * Flushes everything, sends a last heartbeat and stops the timers. Runs by itself when the
+   * event loop empties (`beforeExit`); on `process.exit()` the queued points are spooled
+   * synchronously instead. When the server is still unreachable after `closeTimeoutMs`, the
+   * undelivered requests stay in the spool (a warning prints where) for the job's next attempt.
+   * Idempotent.
+   */
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
+    if (this.#timer !== null) clearInterval(this.#timer);
+    process.removeListener('SIGTERM', this.#onSigterm);
+    process.removeListener('beforeExit', this.#onBeforeExit);
+    if (this.mode === 'none') return;
+    await this.#serialize(async () => {
+      await this.#flushQueue();
+      if (this.mode !== 'http') return;
+      if (this.#spoolPending) await this.#drainSpool(Date.now() + this.#settings.closeTimeoutMs);
+      if (!this.#spoolPending) await this.#heartbeat();
+      else {
+        const files = (await this.#spool.files()).length;
+        this.#settings.warn(
+          `the server is unreachable; ${files} undelivered request(s) are kept in ${this.spoolDir} ` +
+            'and will be sent by the next attempt of this job',
+        );
+      }
+    });
+    process.removeListener('exit', this.#onExit);
+  }
+
+  // ---------------------------------------------------------------- background work
+
+  #serialize<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.#io.then(work);
+    this.#io = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
+  }
+
+  async #tick(): Promise<void> {
+    if (this.#ticking || this.#closing !== null) return;
+    this.#ticking = true;
+    try {
+      await this.#serialize(async () => {
+        await this.#flushQueue();
+        if (this.mode !== 'http') return;
+        if (this.#spoolPending && Date.now() >= this.#retryAt) await this.#drainSpool();
+        if (Date.now() >= this.#heartbeatAt) await this.#heartbeat();
+      });
+    } catch (error) {
+      this.#warnOnce('tick', `background reporter error: ${String(error)}`);
+    } finally {
+      this.#ticking = false;
+    }
+  }
+
+  #takeQueue(): Row[] {
+    const rows = this.#queue;
+    this.#queue = [];
+    return rows;
+  }
+
+  #flushQueueToStdout(): void {
+    const lines: string[] = [];
+    for (const row of this.#takeQueue()) {
+      const fields = Object.entries(row.metrics)
+        .filter(([key]) => this.#keyOk(key))
+        .map(([key, value]) => ` ${key}=${formatLineValue(value)}`)
+        .join('');
+      if (fields !== '') lines.push(`#trainyard metrics step=${row.step}${fields}\n`);
+    }
+    if (lines.length > 0) this.#settings.stdout(lines.join(''));
+  }
+
+  /** Moves every queued point out: printed, sent or spooled. Inside `#serialize`. */
+  async #flushQueue(): Promise<void> {
+    if (this.mode === 'lines') return this.#flushQueueToStdout();
+    for (const rows of chunkRows(this.#takeQueue())) {
+      for (const series of toColumnar(rows, (key) => this.#keyOk(key))) {
+        const seq = this.#nextSeq();
+        await this.#deliver(this.#entry({ kind: 'metrics', body: { batchId: `${this.#session}-${seq}`, series } }), seq);
+      }
+    }
+  }
+
+  #nextSeq(): number {
+    return ++this.#seq;
+  }
+
+  #entry(request: Pick<SpoolEntry, 'kind' | 'body'>): SpoolEntry {
+    return { v: SPOOL_VERSION, jobId: this.jobId, runId: this.runId, ...request } as SpoolEntry;
+  }
+
+  /** Sends one request, or spools it behind older undelivered ones. */
+  async #deliver(entry: SpoolEntry, seq: number): Promise<void> {
+    const name = spoolFileName(this.#session, seq, Date.now());
+    if (this.#spoolPending) {
+      await this.#spool.write(name, entry);
+      return;
+    }
+    const outcome = await this.#send(entry);
+    if (outcome.kind === 'transient') {
+      this.#serverDown(outcome.reason);
+      if ((await this.#spool.write(name, entry)) !== null) this.#spoolPending = true;
+    } else if (outcome.kind === 'permanent') {
+      this.#settings.warn(`the server refused a ${entry.kind} request, dropped: ${outcome.reason}`);
+    }
+  }
+
+  #send(entry: SpoolEntry): ReturnType<Transport['post']> {
+    const route = entry.kind === 'metrics' ? 'metrics' : 'checkpoints';
+    return this.#settings.transport!.post(`/api/v1/runs/${this.runId}/${route}`, entry.body);
+  }
+
+  #serverDown(reason: string): void {
+    this.#retryAt = Date.now() + this.#retryWaitMs;
+    this.#retryWaitMs = Math.min(this.#retryWaitMs * 2, RETRY_MAX_MS);
+    this.#warnOnce('down', `the server is unreachable (${reason}); spooling to ${this.spoolDir}`);
+  }
+
+  #serverUp(): void {
+    this.#warned.delete('down');
+    this.#retryWaitMs = RETRY_FIRST_MS;
+    this.#retryAt = 0;
+  }
+
+  /** Resends spooled requests oldest first, deleting each after a 2xx; stops at the first
+   * transient failure, or keeps retrying until `deadline` (epoch ms) when one is given. */
+  async #drainSpool(deadline?: number): Promise<void> {
+    for (;;) {
+      let failed = false;
+      for (const path of await this.#spool.files()) {
+        const entry = await this.#spool.read(path);
+        if (entry === null) {
+          this.#warnOnce(`bad:${path}`, `ignoring unreadable spool file ${path}`);
+          continue;
+        }
+        if (entry.jobId !== this.jobId) continue;
+        const request = adoptEntry(entry, this.runId, this.resumeStep);
+        if (request !== null) {
+          const outcome = await this.#send(request);
+          if (outcome.kind === 'transient') {
+            this.#serverDown(outcome.reason);
+            failed = true;
+            break;
+          }
+          if (outcome.kind === 'permanent') {
+            this.#settings.warn(`the server refused a spooled ${entry.kind} request, dropped: ${outcome.reason}`);
+          }
+        }
+        await this.#spool.remove(path);
+      }
+      if (!failed) {
+        this.#spoolPending = false;
+        this.#serverUp();
+        return;
+      }
+      if (deadline === undefined || Date.now() >= deadline) return;
+      await sleep(Math.max(0, Math.min(this.#retryAt, deadline) - Date.now()));
+    }
+  }
+
+  /** POST /status with the total and message; reads `stopRequested`. */
+  async #heartbeat(): Promise<void> {
+    this.#heartbeatAt = Date.now() + this.#settings.heartbeatIntervalMs;
+    const body: { total?: number; message?: string } = {};
+    if (this.#total !== null) body.total = this.#total;
+    if (this.#message !== null) body.message = this.#message;
+    const outcome = await this.#settings.transport!.post(`/api/v1/runs/${this.runId}/status`, body);
+    if (outcome.kind === 'ok') {
+      if ((outcome.reply as { stopRequested?: unknown } | null)?.stopRequested === true) this.#stopRequested = true;
+      if (this.#spoolPending) this.#retryAt = 0;
+    } else if (outcome.kind === 'permanent') {
+      this.#warnOnce('status', `the server refused the heartbeat: ${outcome.reason}`);
+    }
+  }
+
+  async #register(body: { path: string; step: number; metrics: Record<string, number> }): Promise<CheckpointRecord | null> {
+    const entry = this.#entry({ kind: 'checkpoint', body });
+    await this.#flushQueue();
+    if (this.#spoolPending) await this.#drainSpool();
+    const deadline = Date.now() + (this.#spoolPending ? 0 : this.#settings.checkpointRetryMs);
+    let waitMs = RETRY_FIRST_MS;
+    while (!this.#spoolPending) {
+      const outcome = await this.#send(entry);
+      if (outcome.kind === 'ok') {
+        this.#serverUp();
+        return outcome.reply as CheckpointRecord;
+      }
+      if (outcome.kind === 'permanent') {
+        this.#settings.warn(`the server refused checkpoint '${body.path}': ${outcome.reason}`);
+        return null;
+      }
+      if (Date.now() + waitMs > deadline) {
+        this.#serverDown(outcome.reason);
+        break;
+      }
+      await sleep(waitMs);
+      waitMs = Math.min(waitMs * 2, RETRY_MAX_MS);
+    }
+    const seq = this.#nextSeq();
+    if ((await this.#spool.write(spoolFileName(this.#session, seq, Date.now()), entry)) !== null) {
+      this.#spoolPending = true;
+      this.#settings.warn(`checkpoint '${body.path}' not registered yet (server unreachable); spooled`);
+    }
+    return null;
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  #keyOk(key: string): boolean {
+    if (this.#validKeys.has(key)) return true;
+    if (METRIC_KEY.test(key)) {
+      this.#validKeys.add(key);
+      return true;
+    }
+    this.#warnOnce(`key:${key}`, `dropping metric '${key}': names match [A-Za-z0-9_.\\-/]{1,200}`);
+    return false;
+  }
+
+  #checkpointMetrics(metrics: Readonly<Record<string, number>>): Record<string, number> {
+    const clean: Record<string, number> = {};
+    for (const [key, value] of Object.entries(metrics)) {
+      if (typeof value !== 'number' || !Number.isFinite(value)) {
+        this.#warnOnce(`ckpt:${key}`, `checkpoint metric '${key}' is ${String(value)}: not recorded`);
+      } else if (this.#keyOk(key)) {
+        clean[key] = value;
+      }
+    }
+    return clean;
+  }
+
+  #warnOnce(what: string, message: string): void {
+    if (this.#warned.has(what)) return;
+    this.#warned.add(what);
+    this.#settings.warn(message);
+  }
+
+  #sigterm(): void {
+    this.#sigterms++;
+    this.#stopRequested = true;
+    if (this.#sigterms > 1) {
+      process.removeListener('SIGTERM', this.#onSigterm);
+      if (process.listenerCount('SIGTERM') === 0) process.kill(process.pid, 'SIGTERM');
+      return;
+    }
+    this.#settings.warn('SIGTERM received; shouldStop() is now true (a second SIGTERM ends the process)');
+  }
+
+  /** On `process.exit()`: nothing async runs any more, so queued points are spooled (or
+   * printed) synchronously for the next attempt to send. */
+  #exitSync(): void {
+    if (this.#closing !== null || this.#queue.length === 0) return;
+    try {
+      if (this.mode === 'lines') {
+        this.#flushQueueToStdout();
+        return;
+      }
+      let written = 0;
+      for (const rows of chunkRows(this.#takeQueue())) {
+        for (const series of toColumnar(rows, (key) => this.#keyOk(key))) {
+          const seq = this.#nextSeq();
+          const entry = this.#entry({ kind: 'metrics', body: { batchId: `${this.#session}-${seq}`, series } });
+          if (this.#spool.writeSync(spoolFileName(this.#session, seq, Date.now()), entry) !== null) written++;
+        }
+      }
+      if (written > 0) {
+        writeSync(2, `trainyard: warning: the process exited before close(); ${written} batch(es) spooled in ${this.spoolDir}\n`);
+      }
+    } catch {
+      // Exiting: nothing more can be done.
+    }
+  }
+}

@@ -1,0 +1,128 @@
+/**
+ * `trainyard server`: takes the data directory's lock, opens the store, makes the admin token
+ * at first start, re-attaches to runs a previous server left behind, and serves the API.
+ */
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { resolve } from 'node:path';
+import { readServerEnv } from '../config.ts';
+import { TrainyardError } from '../core/errors.ts';
+import { createLocalExecutor } from '../executors/local/local-executor.ts';
+import { createSqliteStore } from '../store/sqlite/sqlite-store.ts';
+import type { Store } from '../store/store.ts';
+import { buildApp, VERSION } from './app.ts';
+import { issueToken } from './auth.ts';
+import { createDataDirLayout } from './data-dir.ts';
+import { createEventBus } from './events.ts';
+import { detectGpus } from './gpus.ts';
+import { acquireLock } from './lock.ts';
+import { createProgressBook } from './progress-book.ts';
+import { createRunManager } from './run-manager.ts';
+
+export interface StartOptions {
+  readonly dataDir: string;
+  /** Default: 127.0.0.1. */
+  readonly host?: string;
+  /** Default: 7300; 0 picks a free port. */
+  readonly port?: number;
+  /** Database URL. Default: SQLite in the data directory. */
+  readonly db?: string;
+  readonly log?: (line: string) => void;
+  /** Default: process.env. */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+export interface RunningServer {
+  readonly url: string;
+  /** The admin token, only when it was created by this start (print it once). */
+  readonly adminToken: string | null;
+  readonly adminTokenPath: string;
+  close(): Promise<void>;
+}
+
+/** The port a server uses when none is given. */
+export const DEFAULT_PORT = 7300;
+
+export class StartError extends TrainyardError {
+  override readonly code = 'start_failed';
+}
+
+export async function startServer(options: StartOptions): Promise<RunningServer> {
+  const log = options.log ?? ((line: string) => console.log(`${new Date().toISOString()} ${line}`));
+  const env = options.env ?? process.env;
+  const dataDir = resolve(options.dataDir);
+  const layout = createDataDirLayout(dataDir);
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const lock = acquireLock(layout.lock, dataDir);
+  let store: Store | null = null;
+  try {
+    store = await openStore(options.db, layout.database);
+    const adminToken = await ensureAdminToken(store, layout.adminToken);
+    const serverEnv = readServerEnv(env);
+    const gpus = serverEnv.gpus ?? detectGpus().map((g) => g.index);
+    const slots = { gpus, cpuSlots: serverEnv.cpuSlots ?? cpus().length };
+    const bus = createEventBus();
+    const now = () => Date.now();
+    const progress = createProgressBook(store, bus, now);
+    let url = '';
+    const runs = createRunManager({
+      store, bus, layout, progress, slots, now, log,
+      executor: createLocalExecutor(),
+      serverUrl: () => url,
+      baseEnv: Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined && !e[0].startsWith('TRAINYARD_'))),
+    });
+    const app = await buildApp({ store, bus, runs, progress, layout, now });
+    const host = options.host ?? '127.0.0.1';
+    try {
+      await app.listen({ host, port: options.port ?? DEFAULT_PORT });
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EADDRINUSE') throw new StartError(`port ${options.port ?? DEFAULT_PORT} on ${host} is in use; pick another with --port`);
+      throw error;
+    }
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : options.port;
+    url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    writeFileSync(layout.serverInfo, JSON.stringify({ url, pid: process.pid, version: VERSION, startedAt: now() }, null, 2));
+    await runs.recover();
+    runs.start();
+    log(`trainyard ${VERSION} serving ${url} (data ${dataDir}; ${gpus.length} GPU${gpus.length === 1 ? '' : 's'}, ${slots.cpuSlots} CPU slots)`);
+
+    const openStoreRef = store;
+    let closing: Promise<void> | null = null;
+    return {
+      url,
+      adminToken,
+      adminTokenPath: layout.adminToken,
+      close() {
+        closing ??= (async () => {
+          await runs.close();
+          await app.close();
+          await openStoreRef.close();
+          rmSync(layout.serverInfo, { force: true });
+          lock.release();
+        })();
+        return closing;
+      },
+    };
+  } catch (error) {
+    await store?.close();
+    lock.release();
+    throw error;
+  }
+}
+
+async function openStore(db: string | undefined, sqlitePath: string): Promise<Store> {
+  if (db === undefined || db === '' || db.startsWith('sqlite:') || db.endsWith('.db')) {
+    return createSqliteStore(db ? db.replace(/^sqlite:(\/\/)?/, '') : sqlitePath);
+  }
+  throw new StartError(`database ${db.replace(/\/\/[^@]*@/, '//…@')} is not supported yet: use the embedded SQLite (omit --db)`);
+}
+
+/** Creates the admin token at first start and writes it to a 0600 file; null afterwards. */
+async function ensureAdminToken(store: Store, path: string): Promise<string | null> {
+  if (existsSync(path)) return null;
+  const { token } = await issueToken(store, { role: 'admin', runId: null, jobId: null }, Date.now());
+  writeFileSync(path, `${token}\n`, { mode: 0o600, flag: 'wx' });
+  return token;
+}

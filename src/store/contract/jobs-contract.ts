@@ -1,0 +1,204 @@
+/** Contract of JobStore and RunStore. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { NotFoundError } from '../../core/errors.ts';
+import { jobSpec, NEW_RUN, startRun, type StoreFactory, T0, useStore } from './fixtures.ts';
+
+export function jobContract(createStore: StoreFactory): void {
+  describe('jobs', () => {
+    const store = useStore(createStore);
+
+    it('creates a queued job and reads it back', async () => {
+      const spec = jobSpec();
+      const job = await store().createJob(spec, T0);
+      assert.deepEqual(job, {
+        id: job.id,
+        spec,
+        state: 'queued',
+        createdAt: T0,
+        startedAt: null,
+        endedAt: null,
+        attempts: 0,
+        notBefore: null,
+        outcome: null,
+        stopRequested: false,
+        progress: { step: null, total: null, rate: null, etaSeconds: null },
+      });
+      assert.deepEqual(await store().getJob(job.id), job);
+      assert.equal(await store().getJob(job.id + 1000), null);
+    });
+
+    it('lists newest first, by state, with a limit', async () => {
+      const a = await store().createJob(jobSpec({ name: 'a' }), T0);
+      const b = await store().createJob(jobSpec({ name: 'b' }), T0);
+      const c = await store().createJob(jobSpec({ name: 'c' }), T0 + 1);
+      await store().claimJob(b.id, NEW_RUN, T0 + 2);
+      assert.deepEqual((await store().listJobs()).map((j) => j.id), [c.id, b.id, a.id]);
+      assert.deepEqual((await store().listJobs({ states: ['queued'] })).map((j) => j.id), [c.id, a.id]);
+      assert.deepEqual((await store().listJobs({ states: ['running', 'failed'] })).map((j) => j.id), [b.id]);
+      assert.deepEqual(await store().listJobs({ states: [] }), []);
+      assert.deepEqual((await store().listJobs({ limit: 2 })).map((j) => j.id), [c.id, b.id]);
+    });
+
+    it('lists at most 100 jobs by default', async () => {
+      for (let i = 0; i < 105; i++) await store().createJob(jobSpec({ name: `j${i}` }), T0 + i);
+      assert.equal((await store().listJobs()).length, 100);
+    });
+
+    it('claims a queued job once, numbering attempts', async () => {
+      const job = await store().createJob(jobSpec(), T0);
+      const first = await store().claimJob(job.id, { logPath: '/l/1', resumedFrom: null, resumeStep: null }, T0 + 5);
+      assert.ok(first);
+      assert.equal(first.job.state, 'running');
+      assert.equal(first.job.attempts, 1);
+      assert.equal(first.job.startedAt, T0 + 5);
+      assert.equal(first.run.jobId, job.id);
+      assert.equal(first.run.attempt, 1);
+      assert.equal(first.run.state, 'running');
+      assert.equal(first.run.startedAt, T0 + 5);
+      assert.equal(first.run.logPath, '/l/1');
+      assert.equal(await store().claimJob(job.id, NEW_RUN, T0 + 6), null);
+
+      await store().updateJob(job.id, { state: 'queued' });
+      const second = await store().claimJob(job.id, { logPath: '/l/2', resumedFrom: 7, resumeStep: 700 }, T0 + 9);
+      assert.ok(second);
+      assert.equal(second.job.attempts, 2);
+      assert.equal(second.job.startedAt, T0 + 5, 'startedAt keeps the first start');
+      assert.equal(second.run.attempt, 2);
+      assert.equal(second.run.resumedFrom, 7);
+      assert.equal(second.run.resumeStep, 700);
+      assert.deepEqual(await store().getRun(second.run.id), second.run);
+    });
+
+    it('lets only one of concurrent claims win', async () => {
+      const job = await store().createJob(jobSpec(), T0);
+      const results = await Promise.all([1, 2, 3, 4].map((i) => store().claimJob(job.id, NEW_RUN, T0 + i)));
+      assert.equal(results.filter((r) => r !== null).length, 1);
+      assert.equal((await store().listRuns(job.id)).length, 1);
+    });
+
+    it('claims nothing for a missing or finished job', async () => {
+      assert.equal(await store().claimJob(12345, NEW_RUN, T0), null);
+      const job = await store().createJob(jobSpec(), T0);
+      await store().updateJob(job.id, { state: 'failed' });
+      assert.equal(await store().claimJob(job.id, NEW_RUN, T0), null);
+    });
+
+    it('stops a queued job at once', async () => {
+      const job = await store().createJob(jobSpec(), T0);
+      const stopped = await store().requestStop(job.id, T0 + 3);
+      assert.ok(stopped);
+      assert.equal(stopped.state, 'stopped');
+      assert.equal(stopped.endedAt, T0 + 3);
+      assert.equal(stopped.stopRequested, true);
+      assert.equal(await store().claimJob(job.id, NEW_RUN, T0 + 4), null);
+    });
+
+    it('asks a running job to stop, and a new claim clears the request', async () => {
+      const { job } = await startRun(store());
+      const stopping = await store().requestStop(job.id, T0 + 3);
+      assert.equal(stopping?.state, 'stopping');
+      assert.equal(stopping?.stopRequested, true);
+      assert.equal(stopping?.endedAt, null);
+      assert.deepEqual(await store().requestStop(job.id, T0 + 4), stopping);
+      await store().updateJob(job.id, { state: 'queued' });
+      const again = await store().claimJob(job.id, NEW_RUN, T0 + 5);
+      assert.equal(again?.job.stopRequested, false);
+    });
+
+    it('leaves a finished job alone on stop, and returns null for a missing one', async () => {
+      const { job } = await startRun(store());
+      const done = await store().updateJob(job.id, { state: 'succeeded', endedAt: T0 + 9 });
+      assert.deepEqual(await store().requestStop(job.id, T0 + 10), done);
+      assert.equal(await store().requestStop(job.id + 1000, T0), null);
+    });
+
+    it('updates given fields only, null clearing them', async () => {
+      const job = await store().createJob(jobSpec(), T0);
+      const outcome = { kind: 'exit-code', detail: 'exit code 3', retryable: true } as const;
+      const updated = await store().updateJob(job.id, { notBefore: T0 + 60_000, outcome });
+      assert.equal(updated.state, 'queued');
+      assert.equal(updated.notBefore, T0 + 60_000);
+      assert.deepEqual(updated.outcome, outcome);
+      const cleared = await store().updateJob(job.id, { notBefore: null, outcome: null, startedAt: T0, endedAt: T0 + 1 });
+      assert.equal(cleared.notBefore, null);
+      assert.equal(cleared.outcome, null);
+      assert.equal(cleared.startedAt, T0);
+      assert.equal(cleared.endedAt, T0 + 1);
+      assert.deepEqual(await store().updateJob(job.id, {}), cleared);
+      await assert.rejects(store().updateJob(job.id + 1000, { state: 'failed' }), NotFoundError);
+    });
+
+    it('merges partial progress', async () => {
+      const job = await store().createJob(jobSpec(), T0);
+      await store().setProgress(job.id, { step: 10, total: 100 });
+      await store().setProgress(job.id, { rate: 2.5, etaSeconds: 36 });
+      await store().setProgress(job.id, { step: 20 });
+      assert.deepEqual((await store().getJob(job.id))?.progress, { step: 20, total: 100, rate: 2.5, etaSeconds: 36 });
+      await store().setProgress(job.id, { rate: null });
+      assert.equal((await store().getJob(job.id))?.progress.rate, null);
+      await assert.rejects(store().setProgress(job.id + 1000, { step: 1 }), NotFoundError);
+    });
+  });
+
+  describe('runs', () => {
+    const store = useStore(createStore);
+
+    it('lists a job runs by attempt, and the live ones', async () => {
+      const { job, run } = await startRun(store());
+      const other = await startRun(store());
+      assert.deepEqual(await store().listRuns(job.id), [run]);
+      const liveIds = async () => (await store().listLiveRuns()).map((r) => r.id).sort((a, b) => a - b);
+      assert.deepEqual(await liveIds(), [run.id, other.run.id].sort((a, b) => a - b));
+      assert.equal(await store().getRun(run.id + 1000), null);
+      await store().finishRun(run.id, {
+        state: 'failed',
+        exitCode: 1,
+        signal: null,
+        outcome: { kind: 'exit-code', detail: 'exit code 1', retryable: true },
+        endedAt: T0 + 50,
+      });
+      await store().updateJob(job.id, { state: 'queued' });
+      const second = await store().claimJob(job.id, NEW_RUN, T0 + 60);
+      assert.deepEqual((await store().listRuns(job.id)).map((r) => r.attempt), [1, 2]);
+      assert.ok(second);
+      assert.deepEqual(await liveIds(), [other.run.id, second.run.id].sort((a, b) => a - b));
+    });
+
+    it('records start, heartbeat and end', async () => {
+      const { run } = await startRun(store());
+      await store().markRunStarted(run.id, 4242, 987654);
+      await store().recordHeartbeat(run.id, T0 + 10);
+      const outcome = { kind: 'signal', detail: 'SIGSEGV', retryable: true } as const;
+      const ended = await store().finishRun(run.id, { state: 'failed', exitCode: null, signal: 'SIGSEGV', outcome, endedAt: T0 + 20 });
+      assert.deepEqual(ended, {
+        ...run,
+        pid: 4242,
+        procStart: 987654,
+        lastHeartbeatAt: T0 + 10,
+        state: 'failed',
+        exitCode: null,
+        signal: 'SIGSEGV',
+        outcome,
+        endedAt: T0 + 20,
+      });
+      assert.deepEqual(await store().getRun(run.id), ended);
+      await store().markRunStarted(run.id, 1, null);
+      assert.equal((await store().getRun(run.id))?.procStart, null);
+    });
+
+    it('keeps a log offset per run, 0 by default', async () => {
+      const { run } = await startRun(store());
+      assert.equal(await store().getLogOffset(run.id), 0);
+      await store().setLogOffset(run.id, 123_456_789_012);
+      assert.equal(await store().getLogOffset(run.id), 123_456_789_012);
+    });
+
+    it('rejects writes to a missing run', async () => {
+      const outcome = { kind: 'lost', detail: 'gone', retryable: true } as const;
+      await assert.rejects(store().finishRun(999, { state: 'lost', exitCode: null, signal: null, outcome, endedAt: T0 }), NotFoundError);
+      await assert.rejects(store().markRunStarted(999, 1, 1), NotFoundError);
+      await assert.rejects(store().setLogOffset(999, 1), NotFoundError);
+    });
+  });
+}

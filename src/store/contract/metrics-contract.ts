@@ -1,0 +1,199 @@
+/** Contract of MetricStore: ingestion, dedupe, reads, truncation. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { NotFoundError, ValidationError } from '../../core/errors.ts';
+import type { SeriesPoints } from '../../core/types.ts';
+import {
+  concatPoints,
+  createRandom,
+  metricBatch,
+  NEW_RUN,
+  plain,
+  points,
+  referenceBuckets,
+  referenceSeries,
+  startRun,
+  type StoreFactory,
+  T0,
+  useStore,
+} from './fixtures.ts';
+
+const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i);
+
+export function metricContract(createStore: StoreFactory): void {
+  describe('metrics', () => {
+    const store = useStore(createStore);
+
+    it('records a batch and summarizes its series', async () => {
+      const { job, run } = await startRun(store());
+      const result = await store().recordMetrics(
+        metricBatch(run.id, {
+          loss: points([0, 1, 2], [3, 1, 2]),
+          acc: points([0, 2], [0.5, 0.7]),
+          empty: points([], []),
+        }),
+      );
+      assert.deepEqual(result, { accepted: 5, duplicate: false });
+      assert.deepEqual(await store().listSeries(job.id), [
+        { key: 'acc', count: 2, firstStep: 0, lastStep: 2, lastValue: 0.7, min: 0.5, max: 0.7 },
+        { key: 'loss', count: 3, firstStep: 0, lastStep: 2, lastValue: 2, min: 1, max: 3 },
+      ]);
+      assert.deepEqual(await store().latestValues(job.id), { acc: { step: 2, value: 0.7 }, loss: { step: 2, value: 2 } });
+      assert.deepEqual(plain(await store().readSeries(job.id, 'loss')), plain(points([0, 1, 2], [3, 1, 2])));
+      assert.deepEqual(await store().listSeries(job.id + 1000), []);
+      assert.deepEqual(plain(await store().readSeries(job.id, 'nope')), { steps: [], values: [], times: [] });
+    });
+
+    it('ignores a batch id seen before for the same run, and saves log offsets atomically', async () => {
+      const { job, run } = await startRun(store());
+      const first = metricBatch(run.id, { loss: points([1, 2], [1, 2]) }, 'b-1', 100);
+      assert.deepEqual(await store().recordMetrics(first), { accepted: 2, duplicate: false });
+      assert.equal(await store().getLogOffset(run.id), 100);
+      const again = metricBatch(run.id, { loss: points([3], [3]) }, 'b-1', 200);
+      assert.deepEqual(await store().recordMetrics(again), { accepted: 0, duplicate: true });
+      assert.equal(await store().getLogOffset(run.id), 100, 'a duplicate writes nothing');
+      assert.equal((await store().listSeries(job.id))[0].count, 2);
+
+      assert.equal((await store().recordMetrics(metricBatch(run.id, { loss: points([3], [3]) }, 'b-2'))).duplicate, false);
+      assert.equal(await store().getLogOffset(run.id), 100, 'no logOffset leaves it alone');
+      for (let i = 0; i < 2; i++) {
+        assert.equal((await store().recordMetrics(metricBatch(run.id, { loss: points([10 + i], [1]) }, null))).duplicate, false);
+      }
+      const other = await startRun(store());
+      const sameId = await store().recordMetrics(metricBatch(other.run.id, { loss: points([1], [1]) }, 'b-1'));
+      assert.deepEqual(sameId, { accepted: 1, duplicate: false }, 'batch ids are per run');
+      assert.equal((await store().listSeries(job.id))[0].count, 5);
+    });
+
+    it('rejects a batch for a missing run or with ragged columns, writing nothing', async () => {
+      const { job, run } = await startRun(store());
+      await assert.rejects(store().recordMetrics(metricBatch(run.id + 1000, { x: points([1], [1]) })), NotFoundError);
+      const ragged: SeriesPoints = { steps: [1, 2], values: [1], times: [T0, T0] };
+      await assert.rejects(
+        store().recordMetrics(metricBatch(run.id, { ok: points([1], [1]), bad: ragged }, 'r', 50)),
+        ValidationError,
+      );
+      assert.deepEqual(await store().listSeries(job.id), []);
+      assert.equal(await store().getLogOffset(run.id), 0);
+      assert.equal((await store().recordMetrics(metricBatch(run.id, { ok: points([1], [1]) }, 'r'))).duplicate, false);
+    });
+
+    it('keeps series per job', async () => {
+      const a = await startRun(store());
+      const b = await startRun(store());
+      await store().recordMetrics(metricBatch(a.run.id, { loss: points([1], [1]) }));
+      await store().recordMetrics(metricBatch(b.run.id, { loss: points([1, 2], [5, 6]) }));
+      assert.equal((await store().listSeries(a.job.id))[0].count, 1);
+      assert.equal((await store().listSeries(b.job.id))[0].count, 2);
+    });
+
+    it('round-trips NaN and infinities; min/max ignore NaN', async () => {
+      const { job, run } = await startRun(store());
+      const p = points([1, 2, 3, 4, 5], [NaN, Infinity, 2, -Infinity, NaN]);
+      await store().recordMetrics(metricBatch(run.id, { v: p, nan: points([1, 2], [NaN, NaN]) }));
+      assert.deepEqual(plain(await store().readSeries(job.id, 'v')), plain(p));
+      const [nan, v] = await store().listSeries(job.id);
+      assert.ok(Number.isNaN(nan.min) && Number.isNaN(nan.max) && Number.isNaN(nan.lastValue));
+      assert.deepEqual(v, { key: 'v', count: 5, firstStep: 1, lastStep: 5, lastValue: NaN, min: -Infinity, max: Infinity });
+      assert.ok(Number.isNaN((await store().latestValues(job.id)).v.value));
+    });
+
+    it('returns points sorted by step after out-of-order SDK-sized batches', async () => {
+      const { job, run } = await startRun(store());
+      const rand = createRandom(7);
+      const steps = range(0, 3000);
+      // Swap neighbours across batch edges so points arrive slightly out of order.
+      for (let i = 0; i + 60 < steps.length; i += 50) [steps[i + 45], steps[i + 60]] = [steps[i + 60], steps[i + 45]];
+      const sent: SeriesPoints[] = [];
+      for (let i = 0; i < steps.length; i += 50) {
+        const part = steps.slice(i, i + 50);
+        const p = points(part, part.map(() => (rand() < 0.02 ? NaN : rand() * 10)));
+        sent.push(p);
+        await store().recordMetrics(metricBatch(run.id, { loss: p, lr: points(part, part.map((s) => s / 1000)) }, `b${i}`));
+      }
+      const all = concatPoints(sent);
+      assert.deepEqual(plain(await store().readSeries(job.id, 'loss')), plain(referenceSeries(all)));
+      assert.deepEqual(plain(await store().readSeries(job.id, 'loss', { from: 1234, to: 2345 })), plain(referenceSeries(all, 1234, 2345)));
+      assert.deepEqual(plain(await store().readSeries(job.id, 'loss', { from: 2990 })), plain(referenceSeries(all, 2990)));
+      assert.deepEqual(plain(await store().readSeries(job.id, 'loss', { to: 5 })), plain(referenceSeries(all, -Infinity, 5)));
+      assert.equal((await store().readSeries(job.id, 'loss', { from: 10, to: 5 })).steps.length, 0);
+      const info = (await store().listSeries(job.id)).find((s) => s.key === 'loss');
+      assert.equal(info?.count, 3000);
+      assert.equal(info?.lastStep, 2999);
+    });
+
+    it('downsamples into buckets exactly as the point-by-point rule', async () => {
+      const { job, run } = await startRun(store());
+      const rand = createRandom(11);
+      const sent: SeriesPoints[] = [];
+      const sizes = [5000, 37, 1, 999, 1000, 2500, 64, 3];
+      let next = 0;
+      for (const size of sizes) {
+        const steps = range(next, size).map((s) => s * 3);
+        next += size;
+        if (size > 2) [steps[0], steps[size - 1]] = [steps[size - 1], steps[0]];
+        const p = points(steps, steps.map(() => (rand() < 0.01 ? NaN : rand() * 100 - 50)));
+        sent.push(p);
+        await store().recordMetrics(metricBatch(run.id, { loss: p }));
+      }
+      // A late batch reaching back into earlier chunks.
+      const late = points([1, 4, 7, 3001], [1000, -1000, 5, 6]);
+      sent.push(late);
+      await store().recordMetrics(metricBatch(run.id, { loss: late }));
+      const all = concatPoints(sent);
+      const cases: [number, { from?: number; to?: number }][] = [
+        [1, {}],
+        [7, {}],
+        [100, {}],
+        [1000, {}],
+        [5000, {}],
+        [10, { from: 1000, to: 20_000 }],
+        [33, { from: 2999.5 }],
+        [4, { to: 30 }],
+        [3, { from: -100, to: 100_000 }],
+        [5, { from: 300, to: 300 }],
+      ];
+      for (const [n, r] of cases) {
+        assert.deepEqual(await store().readBuckets(job.id, 'loss', n, r), referenceBuckets('loss', all, n, r), `${n} buckets ${JSON.stringify(r)}`);
+      }
+      const empty = { key: 'loss', steps: [], min: [], max: [], last: [], count: [] };
+      assert.deepEqual(await store().readBuckets(job.id, 'loss', 10, { from: 1e9 }), empty);
+      assert.deepEqual(await store().readBuckets(job.id, 'none', 10), { ...empty, key: 'none' });
+      await assert.rejects(store().readBuckets(job.id, 'loss', 0), ValidationError);
+      await assert.rejects(store().readBuckets(job.id, 'loss', 2.5), ValidationError);
+    });
+
+    it('truncates the series of a job after a step, across chunks', async () => {
+      const { job, run } = await startRun(store());
+      for (let i = 0; i < 2500; i += 500) {
+        await store().recordMetrics(metricBatch(run.id, { loss: points(range(i, 500), range(i, 500)), short: points([i], [i]) }));
+      }
+      const other = await startRun(store());
+      await store().recordMetrics(metricBatch(other.run.id, { loss: points([5000], [1]) }));
+
+      await store().truncateAfter(job.id, 1234.5);
+      const loss = await store().readSeries(job.id, 'loss');
+      assert.deepEqual(Array.from(loss.steps), range(0, 1235));
+      assert.deepEqual(await store().listSeries(job.id), [
+        { key: 'loss', count: 1235, firstStep: 0, lastStep: 1234, lastValue: 1234, min: 0, max: 1234 },
+        { key: 'short', count: 3, firstStep: 0, lastStep: 1000, lastValue: 1000, min: 0, max: 1000 },
+      ]);
+      assert.equal((await store().listSeries(other.job.id))[0].count, 1, 'other jobs keep their points');
+
+      // The job resumes in a new run from step 1234 and writes on.
+      await store().updateJob(job.id, { state: 'queued' });
+      const resumed = await store().claimJob(job.id, { ...NEW_RUN, resumedFrom: 1, resumeStep: 1234 }, T0 + 100);
+      assert.ok(resumed);
+      await store().recordMetrics(metricBatch(resumed.run.id, { loss: points(range(1235, 100), range(1235, 100).map(() => -1)) }));
+      const after = await store().readSeries(job.id, 'loss');
+      assert.deepEqual(Array.from(after.steps), range(0, 1335));
+      assert.deepEqual(await store().readBuckets(job.id, 'loss', 2), referenceBuckets('loss', after, 2));
+
+      await store().truncateAfter(job.id, -1);
+      assert.deepEqual(await store().listSeries(job.id), []);
+      assert.equal((await store().readSeries(job.id, 'loss')).steps.length, 0);
+      await store().recordMetrics(metricBatch(resumed.run.id, { loss: points([7], [7]) }));
+      assert.deepEqual(await store().latestValues(job.id), { loss: { step: 7, value: 7 } });
+    });
+  });
+}

@@ -1,0 +1,80 @@
+/** Row ↔ domain mapping shared by the store's tables. */
+import type { Selectable } from 'kysely';
+import type { Checkpoint, Job, JobSpec, JobState, Run, RunOutcome, RunState } from '../../core/types.ts';
+import type { CheckpointTable, JobTable, RunTable } from './schema.ts';
+
+export type JobRow = Selectable<JobTable>;
+export type RunRow = Selectable<RunTable>;
+export type CheckpointRow = Selectable<CheckpointTable>;
+
+/** NULL ↔ NaN for value columns (SQLite stores NaN as NULL). */
+export function valueFromColumn(x: number | null): number {
+  return x === null ? NaN : x;
+}
+
+export function valueToColumn(x: number): number | null {
+  return Number.isNaN(x) ? null : x;
+}
+
+function outcomeFromColumn(text: string | null): RunOutcome | null {
+  return text === null ? null : (JSON.parse(text) as RunOutcome);
+}
+
+export function outcomeToColumn(outcome: RunOutcome | null): string | null {
+  return outcome === null ? null : JSON.stringify(outcome);
+}
+
+export function jobFromRow(row: JobRow): Job {
+  return {
+    id: row.id,
+    spec: JSON.parse(row.spec) as JobSpec,
+    state: row.state as JobState,
+    createdAt: row.created_at,
+    startedAt: row.started_at,
+    endedAt: row.ended_at,
+    attempts: row.attempts,
+    notBefore: row.not_before,
+    outcome: outcomeFromColumn(row.outcome),
+    stopRequested: row.stop_requested !== 0,
+    progress: {
+      step: row.progress_step,
+      total: row.progress_total,
+      rate: row.progress_rate,
+      etaSeconds: row.progress_eta,
+    },
+  };
+}
+
+export function runFromRow(row: RunRow): Run {
+  return {
+    id: row.id,
+    jobId: row.job_id,
+    attempt: row.attempt,
+    state: row.state as RunState,
+    startedAt: row.started_at,
+    endedAt: row.ended_at,
+    pid: row.pid,
+    procStart: row.proc_start,
+    exitCode: row.exit_code,
+    signal: row.signal,
+    outcome: outcomeFromColumn(row.outcome),
+    resumedFrom: row.resumed_from,
+    resumeStep: row.resume_step,
+    logPath: row.log_path,
+    lastHeartbeatAt: row.last_heartbeat_at,
+  };
+}
+
+export function checkpointFromRow(row: CheckpointRow): Checkpoint {
+  return {
+    id: row.id,
+    jobId: row.job_id,
+    runId: row.run_id,
+    step: row.step,
+    path: row.path,
+    bytes: row.bytes,
+    metrics: JSON.parse(row.metrics) as Record<string, number>,
+    createdAt: row.created_at,
+    deleted: row.deleted !== 0,
+  };
+}

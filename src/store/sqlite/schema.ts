@@ -1,0 +1,117 @@
+/**
+ * Table types of the store's schema, for Kysely. Written for SQLite and PostgreSQL alike:
+ * booleans are 0/1 integers, JSON is text, times are epoch-ms integers, steps and values are
+ * doubles where NULL in a value column stands for NaN (SQLite stores a bound NaN as NULL).
+ */
+import type { Generated, Kysely } from 'kysely';
+
+export interface JobTable {
+  id: Generated<number>;
+  name: string;
+  /** JobSpec as JSON. */
+  spec: string;
+  state: string;
+  created_at: number;
+  started_at: number | null;
+  ended_at: number | null;
+  attempts: number;
+  not_before: number | null;
+  /** RunOutcome as JSON. */
+  outcome: string | null;
+  stop_requested: number;
+  progress_step: number | null;
+  progress_total: number | null;
+  progress_rate: number | null;
+  progress_eta: number | null;
+}
+
+export interface RunTable {
+  id: Generated<number>;
+  job_id: number;
+  attempt: number;
+  state: string;
+  started_at: number;
+  ended_at: number | null;
+  pid: number | null;
+  proc_start: number | null;
+  exit_code: number | null;
+  signal: string | null;
+  outcome: string | null;
+  resumed_from: number | null;
+  resume_step: number | null;
+  log_path: string;
+  last_heartbeat_at: number | null;
+  log_offset: number;
+}
+
+export interface CheckpointTable {
+  id: Generated<number>;
+  job_id: number;
+  run_id: number;
+  step: number;
+  path: string;
+  bytes: number;
+  /** Record<string, number> as JSON. */
+  metrics: string;
+  created_at: number;
+  deleted: number;
+}
+
+export interface TokenTable {
+  id: string;
+  secret_hash: Buffer;
+  role: string;
+  run_id: number | null;
+  job_id: number | null;
+  created_at: number;
+}
+
+/** One row per (job, key), with the summary of all its chunks. */
+export interface MetricSeriesTable {
+  id: Generated<number>;
+  job_id: number;
+  key: string;
+  count: number;
+  first_step: number;
+  last_step: number;
+  last_value: number | null;
+  min: number | null;
+  max: number | null;
+}
+
+/** Summary columns of a chunk; its blob lives in `metric_chunk_data` under the same id. */
+export interface MetricChunkTable {
+  id: Generated<number>;
+  series_id: number;
+  run_id: number;
+  first_step: number;
+  last_step: number;
+  count: number;
+  min: number | null;
+  max: number | null;
+  last_value: number | null;
+}
+
+export interface MetricChunkDataTable {
+  chunk_id: number;
+  data: Buffer;
+}
+
+/** Batch ids already recorded, per run (dedupe of retried uploads). */
+export interface MetricBatchTable {
+  run_id: number;
+  batch_id: string;
+}
+
+export interface StoreSchema {
+  jobs: JobTable;
+  runs: RunTable;
+  checkpoints: CheckpointTable;
+  tokens: TokenTable;
+  metric_series: MetricSeriesTable;
+  metric_chunks: MetricChunkTable;
+  metric_chunk_data: MetricChunkDataTable;
+  metric_batches: MetricBatchTable;
+}
+
+export type StoreDb = Kysely<StoreSchema>;

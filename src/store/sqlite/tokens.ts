@@ -1,0 +1,43 @@
+/** TokenStore over Kysely; no dialect-specific SQL. */
+import { ConflictError } from '../../core/errors.ts';
+import type { TokenRole } from '../../core/types.ts';
+import type { TokenStore } from '../store.ts';
+import type { StoreDb } from './schema.ts';
+
+export function createTokenStore(db: StoreDb): TokenStore {
+  return {
+    /** Throws `ConflictError` when the id is taken. */
+    async createToken(id, secretHash, scope, now) {
+      const result = await db
+        .insertInto('tokens')
+        .values({
+          id,
+          secret_hash: secretHash,
+          role: scope.role,
+          run_id: scope.runId,
+          job_id: scope.jobId,
+          created_at: now,
+        })
+        .onConflict((oc) => oc.column('id').doNothing())
+        .executeTakeFirst();
+      if (result.numInsertedOrUpdatedRows === 0n) throw new ConflictError(`token id ${id} already exists`);
+    },
+
+    async findToken(id) {
+      const row = await db
+        .selectFrom('tokens')
+        .select(['secret_hash', 'role', 'run_id', 'job_id'])
+        .where('id', '=', id)
+        .executeTakeFirst();
+      if (row === undefined) return null;
+      return {
+        secretHash: Buffer.from(row.secret_hash),
+        scope: { role: row.role as TokenRole, runId: row.run_id, jobId: row.job_id },
+      };
+    },
+
+    async revokeRunTokens(runId) {
+      await db.deleteFrom('tokens').where('run_id', '=', runId).execute();
+    },
+  };
+}

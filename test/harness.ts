@@ -1,0 +1,179 @@
+/**
+ * Test harness: a real `trainyard server` as a child process on a free loopback port, with a
+ * throwaway data directory, plus small helpers to call its API and wait for conditions.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const REPO = resolve(import.meta.dirname, '..');
+export const BIN = join(REPO, 'bin', 'trainyard.js');
+
+export interface TestServer {
+  readonly url: string;
+  readonly port: number;
+  readonly adminToken: string;
+  readonly dataDir: string;
+  readonly pid: number;
+  /** Everything the server printed so far. */
+  output(): string;
+  /** SIGTERM, then wait for it to exit. */
+  stop(): Promise<void>;
+  /** SIGKILL, as a crash would: runs keep going, the lock and server.json stay behind. */
+  kill9(): Promise<void>;
+  /** A new server on the same data directory and port. */
+  restart(): Promise<TestServer>;
+  /** Calls the API with the admin token (or `token`). */
+  api<T = any>(path: string, init?: { method?: string; body?: unknown; token?: string | null }): Promise<{ status: number; body: T; headers: Headers }>;
+}
+
+export interface StartOptions {
+  readonly dataDir?: string;
+  readonly port?: number;
+  readonly env?: Record<string, string>;
+}
+
+const started = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of started) child.kill('SIGKILL');
+});
+
+export function tempDir(prefix = 'trainyard-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => done(port));
+    });
+  });
+}
+
+export async function startServer(options: StartOptions = {}): Promise<TestServer> {
+  const dataDir = options.dataDir ?? tempDir();
+  const port = options.port ?? (await freePort());
+  const child = spawn(process.execPath, [BIN, 'server', '--data-dir', dataDir, '--port', String(port)], {
+    cwd: REPO,
+    env: { ...process.env, TRAINYARD_CPU_SLOTS: '4', TRAINYARD_GPUS: 'none', ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  started.add(child);
+  let output = '';
+  child.stdout!.on('data', (d) => (output += d));
+  child.stderr!.on('data', (d) => (output += d));
+  const exited = new Promise<void>((done) => child.once('exit', () => {
+    started.delete(child);
+    done();
+  }));
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(async () => {
+    if (child.exitCode !== null) return true;
+    try {
+      return (await fetch(`${url}/health`)).ok;
+    } catch {
+      return false;
+    }
+  }, { timeoutMs: 30_000, what: `server on ${url}` });
+  if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${output}`);
+  const adminToken = readFileSync(join(dataDir, 'admin-token'), 'utf8').trim();
+
+  const server: TestServer = {
+    url, port, adminToken, dataDir, pid: child.pid!,
+    output: () => output,
+    async stop() {
+      child.kill('SIGTERM');
+      await exited;
+    },
+    async kill9() {
+      child.kill('SIGKILL');
+      await exited;
+    },
+    restart: () => startServer({ ...options, dataDir, port }),
+    async api(path, init = {}) {
+      const token = init.token === undefined ? adminToken : init.token;
+      const response = await fetch(url + path, {
+        method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
+        headers: {
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+          ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body: init.body === undefined ? undefined : typeof init.body === 'string' ? init.body : JSON.stringify(init.body),
+      });
+      const text = await response.text();
+      let body: any = text;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        // plain text (logs)
+      }
+      return { status: response.status, body, headers: response.headers };
+    },
+  };
+  return server;
+}
+
+/** Polls `check` until it returns a truthy value, which is returned. */
+export async function waitFor<T>(check: () => Promise<T> | T, options: { timeoutMs?: number; intervalMs?: number; what?: string } = {}): Promise<NonNullable<T>> {
+  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value) return value as NonNullable<T>;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for ${options.what ?? 'condition'}${last ? `: ${String(last)}` : ''}`);
+    }
+    await new Promise((r) => setTimeout(r, options.intervalMs ?? 100));
+  }
+}
+
+/** Waits until job `id` is in one of `states`; returns the job. */
+export async function waitForJob(server: TestServer, id: number, states: string[], timeoutMs = 90_000): Promise<any> {
+  return waitFor(async () => {
+    const { body } = await server.api(`/api/v1/jobs/${id}`);
+    return states.includes(body.state) ? body : null;
+  }, { timeoutMs, what: `job ${id} to be ${states.join('/')}` });
+}
+
+/**
+ * Kills the process groups of runs started for `dataDir` (found by the checkpoint directory in
+ * their environment), for cleanup after tests that crash the server on purpose.
+ */
+export function killRuns(dataDir: string): void {
+  const marker = `TRAINYARD_CHECKPOINT_DIR=${join(dataDir, 'jobs')}`;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (!readFileSync(`/proc/${entry}/environ`, 'utf8').includes(marker)) continue;
+      process.kill(-Number(entry), 'SIGKILL');
+    } catch {
+      // gone, or not a group leader
+    }
+  }
+}
+
+/** True when the machine has Debian's PyTorch for /usr/bin/python3. */
+export function hasTorch(): boolean {
+  if (!existsSync('/usr/bin/python3')) return false;
+  try {
+    return existsSync('/usr/lib/python3/dist-packages/torch/__init__.py');
+  } catch {
+    return false;
+  }
+}
+
+/** Skips (or, under TRAINYARD_REQUIRE_ALL=1, fails) when a component is missing. */
+export function requireOrSkip(available: boolean, what: string): string | false {
+  if (available) return false;
+  if (process.env.TRAINYARD_REQUIRE_ALL === '1') throw new Error(`${what} is required (TRAINYARD_REQUIRE_ALL=1) but missing`);
+  return `${what} is not installed`;
+}
