@@ -67,17 +67,26 @@ function createLiveView(out: Output, jobId: number, now: () => number, lineEvery
   let lastLine = '';
   let lastLineAt = 0;
 
+  /** The newest step known: the job's progress, or a metric reported since (progress lags). */
+  const currentStep = (): number | null => {
+    const steps = Object.values(latest).map((p) => p.step);
+    if (job?.progress.step !== null && job?.progress.step !== undefined) steps.push(job.progress.step);
+    return steps.length > 0 ? Math.max(...steps) : null;
+  };
+
   const toView = (): ProgressView => {
     const progress = job?.progress;
     const lossKey = pickLossKey(Object.keys(latest));
+    const step = currentStep();
+    const rate = progress?.rate ?? estimator.rate();
     return {
       jobId,
       state: job?.state ?? 'queued',
       attempt: job?.attempts ?? 0,
-      step: progress?.step ?? null,
+      step,
       total: progress?.total ?? null,
-      rate: progress?.rate ?? estimator.rate(),
-      etaSeconds: progress?.etaSeconds ?? eta(progress?.step, progress?.total, progress?.rate ?? estimator.rate()),
+      rate,
+      etaSeconds: eta(step, progress?.total, rate) ?? progress?.etaSeconds ?? null,
       loss: lossKey ? { key: lossKey, value: latest[lossKey].value } : null,
     };
   };
@@ -85,7 +94,7 @@ function createLiveView(out: Output, jobId: number, now: () => number, lineEvery
   const draw = () => {
     timer = undefined;
     lastDraw = now();
-    const width = Math.max(40, (out.columns ?? 100) - 1);
+    const width = Math.max(40, (out.columns || 100) - 1);
     out.write(`\r${renderBar(toView(), width)}\x1b[K`);
     barShown = true;
   };
@@ -97,8 +106,9 @@ function createLiveView(out: Output, jobId: number, now: () => number, lineEvery
       timer = setTimeout(draw, wait);
       return;
     }
-    const line = renderLine(toView());
-    if (line !== lastLine && now() - lastLineAt >= lineEverySeconds * 1000) {
+    const view = toView();
+    const line = renderLine(view);
+    if (view.step !== null && line !== lastLine && now() - lastLineAt >= lineEverySeconds * 1000) {
       out.write(`${line}\n`);
       lastLine = line;
       lastLineAt = now();
@@ -117,13 +127,17 @@ function createLiveView(out: Output, jobId: number, now: () => number, lineEvery
     job(next: ApiJob): boolean {
       const previous = job;
       job = next;
-      if (next.progress.step !== null) estimator.observe(now(), next.progress.step);
+      if (previous && previous.attempts !== next.attempts) for (const key of Object.keys(latest)) delete latest[key];
+      const step = currentStep();
+      if (step !== null) estimator.observe(now(), step);
       if (!previous || previous.state !== next.state || previous.attempts !== next.attempts) note(describeTransition(previous, next));
       refresh();
       return TERMINAL.has(next.state);
     },
     metrics(points: Readonly<Record<string, LatestPoint>>) {
       Object.assign(latest, points);
+      const step = currentStep();
+      if (step !== null) estimator.observe(now(), step);
       refresh();
     },
     checkpoint(c: Checkpoint) {

@@ -69,7 +69,8 @@ export function formatBytes(bytes: number): string {
 /** Seconds left as "ETA 4m 35s"-ready text; "-" when unknown. */
 export function formatEta(seconds: number | null | undefined): string {
   if (seconds === null || seconds === undefined || !Number.isFinite(seconds) || seconds < 0) return '-';
-  return formatDuration(Math.round(seconds) * 1000);
+  const rounded = Math.round(seconds);
+  return rounded < 1 ? '0s' : formatDuration(rounded * 1000);
 }
 
 /** Shortens `text` to `width` characters, ending with "…" when cut. */

@@ -61,10 +61,12 @@ describe('job files', () => {
 
   it('locates a field for server-side errors', () => {
     const file = parseJobFile('j.yaml', '/j.yaml', 'command: [x]\nresources:\n  gpus: -1\nenv:\n  TRAINYARD_X: "1"\n');
-    assert.deepEqual(file.locate('resources.gpus'), { line: 3, column: 9 });
-    assert.deepEqual(file.locate('env.TRAINYARD_X'), { line: 5, column: 16 });
+    assert.deepEqual(file.locate('resources.gpus'), { line: 3, column: 3 });
+    assert.deepEqual(file.locate('env.TRAINYARD_X'), { line: 5, column: 3 });
     assert.deepEqual(file.locate('command.0'), { line: 1, column: 11 });
+    assert.deepEqual(file.locate('resources'), { line: 2, column: 1 });
     assert.equal(file.locate('maxRetries'), null);
+    assert.equal(file.locate('resources.cpus'), null);
   });
 
   it('reports a missing file', () => {

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { LineCounter, parseDocument, type Document } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import { FileError } from './io.ts';
 
 export interface JobFile {
@@ -79,11 +79,24 @@ function describeYamlError(message: string): string {
   return snippet ? `${match[1]}\n\n${snippet.replace(/^/gm, '  ')}` : match[1];
 }
 
-/** Where the value of a dotted path starts, or null when the file does not hold that path. */
+/** Where a dotted path's key starts (its item, in a list), or null when the file does not hold it. */
 function locateIn(doc: Document, lineCounter: LineCounter, field: string): { line: number; column: number } | null {
-  const path = field.split('.').map((part) => (/^\d+$/.test(part) ? Number(part) : part));
-  const node = doc.getIn(path, true) as { range?: [number, number, number] } | undefined;
-  if (!node || typeof node !== 'object' || !node.range) return null;
-  const pos = lineCounter.linePos(node.range[0]);
+  const path = field.split('.');
+  const last = path[path.length - 1];
+  const parent = path.length === 1 ? doc.contents : doc.getIn(path.slice(0, -1).map(keyOf), true);
+  let range: [number, number, number] | null | undefined = null;
+  if (isMap(parent)) {
+    const pair = parent.items.find((item) => isScalar(item.key) && String(item.key.value) === last);
+    range = pair && isScalar(pair.key) ? pair.key.range : null;
+  } else if (isSeq(parent) && /^\d+$/.test(last)) {
+    const item = parent.items[Number(last)];
+    range = item && typeof item === 'object' && 'range' in item ? (item as { range?: [number, number, number] }).range : null;
+  }
+  if (!range) return null;
+  const pos = lineCounter.linePos(range[0]);
   return { line: pos.line, column: pos.col };
+}
+
+function keyOf(part: string): string | number {
+  return /^\d+$/.test(part) ? Number(part) : part;
 }

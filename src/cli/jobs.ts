@@ -111,7 +111,7 @@ export function renderJobDetail(job: JobDetail, now: number): string {
   if (job.startedAt !== null) fields.push(['duration', jobDuration(job, now)]);
   fields.push(['progress', progress]);
   fields.push(['attempts', `${job.attempts} (max retries ${spec.maxRetries})`]);
-  if (job.outcome) fields.push(['outcome', `${job.outcome.kind}${job.outcome.detail ? `: ${job.outcome.detail}` : ''}${job.outcome.retryable ? '' : ' (not retryable)'}`]);
+  if (job.outcome) fields.push(['outcome', `${job.outcome.kind}${job.outcome.detail ? `: ${job.outcome.detail}` : ''}${job.state === 'failed' && !job.outcome.retryable ? ' (not retryable)' : ''}`]);
   if (job.state === 'queued' && job.notBefore !== null && job.notBefore > now) fields.push(['next try', formatRelative(job.notBefore, now)]);
   const params = Object.entries(spec.params);
   if (params.length > 0) fields.push(['params', params.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')]);

@@ -46,7 +46,7 @@ export function formatRate(rate: number): string {
 }
 
 function stepText(view: ProgressView): string {
-  if (view.step === null) return view.total ? `-/${formatThousands(view.total)}` : '-';
+  if (view.step === null) return view.total ? `-/${formatThousands(view.total)}` : 'starting…';
   return view.total ? `${formatThousands(view.step)}/${formatThousands(view.total)}` : `step ${formatThousands(view.step)}`;
 }
 
@@ -91,7 +91,8 @@ export function createRateEstimator(windowMs = 10_000) {
       if (points.length < 2) return null;
       const a = points[0];
       const b = points[points.length - 1];
-      return b.time > a.time ? ((b.step - a.step) * 1000) / (b.time - a.time) : null;
+      // Metrics arrive in bursts: a slope over less than a second says little.
+      return b.time - a.time >= 1000 ? ((b.step - a.step) * 1000) / (b.time - a.time) : null;
     },
   };
 }

@@ -342,16 +342,20 @@ export function createSseParser() {
   let buffer = '';
   let event = '';
   let data: string[] = [];
+  /** The last chunk ended in \r: a \n starting the next one belongs to it. */
+  let skipLf = false;
   return {
     push(text: string): SseMessage[] {
+      if (skipLf && text.startsWith('\n')) text = text.slice(1);
+      skipLf = false;
       buffer += text;
       const out: SseMessage[] = [];
       for (;;) {
         const match = /\r\n|\r|\n/.exec(buffer);
-        // A lone \r at the end may be the first half of \r\n: wait for the next chunk.
-        if (!match || (match[0] === '\r' && match.index === buffer.length - 1)) break;
+        if (!match) break;
         const line = buffer.slice(0, match.index);
         buffer = buffer.slice(match.index + match[0].length);
+        if (match[0] === '\r' && buffer === '') skipLf = true;
         if (line === '') {
           if (data.length > 0) out.push({ event: event || 'message', data: data.join('\n') });
           event = '';

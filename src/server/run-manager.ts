@@ -16,6 +16,7 @@ import type { DataDirLayout } from './data-dir.ts';
 import type { EventBus } from './events.ts';
 import { jobView } from './views.ts';
 import { applyLogLines } from './log-lines.ts';
+import { takeInSpool } from './spool-intake.ts';
 import type { ProgressBook } from './progress-book.ts';
 
 export interface RunManagerDeps {
@@ -178,6 +179,9 @@ export function createRunManager(deps: RunManagerDeps): RunManager {
     const job = await store.getJob(entry.jobId);
     live.delete(entry.runId);
     if (!job) return;
+    const spool = await takeInSpool(store, layout.spoolDir(job.id), layout.checkpointDir(job.id), run, job.spec.keepCheckpoints, t);
+    if (spool.files > 0) deps.log(`job ${job.id} attempt ${run.attempt}: took in ${spool.points} spooled points and ${spool.checkpoints} checkpoints`);
+    for (const { file, reason } of spool.refused) deps.log(`job ${job.id}: spool file ${file} not taken in: ${reason}`);
     let change: Parameters<Store['updateJob']>[1];
     if (outcome.kind === 'success') change = { state: 'succeeded', endedAt: t, outcome };
     else if (outcome.kind === 'stopped' || job.stopRequested) change = { state: 'stopped', endedAt: t, outcome };

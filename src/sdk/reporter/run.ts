@@ -2,7 +2,7 @@
  * `Run`: what a training script holds after `init()`. See `../reporter.ts` for the pipeline.
  */
 import { randomUUID } from 'node:crypto';
-import { writeSync } from 'node:fs';
+import { readdirSync, writeSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { chunkRows, formatLineValue, METRIC_KEY, toColumnar, type Row } from './batch.ts';
 import {
@@ -83,7 +83,7 @@ export class Run {
   /** Tail of the chain that serializes every send and spool write, keeping their order. */
   #io: Promise<void> = Promise.resolve();
   #ticking = false;
-  /** Unknown at start: the first tick looks for files left by an earlier process. */
+  /** True while the spool holds files: new batches queue behind them. */
   #spoolPending: boolean;
   #retryAt = 0;
   #retryWaitMs = RETRY_FIRST_MS;
@@ -113,7 +113,8 @@ export class Run {
     this.spoolDir = settings.spoolDir;
     this.#nextStep = settings.resumeStep === null ? 0 : settings.resumeStep + 1;
     this.#spool = createSpool(settings.spoolDir, settings.warn);
-    this.#spoolPending = settings.mode === 'http';
+    // Files an earlier process left (it ended while the server was unreachable) go out first.
+    this.#spoolPending = settings.mode === 'http' && hasSpoolFiles(settings.spoolDir);
     if (settings.catchSigterm) process.on('SIGTERM', this.#onSigterm);
     if (settings.mode === 'none') {
       this.#timer = null;
@@ -538,5 +539,13 @@ export class Run {
     } catch {
       // Exiting: nothing more can be done.
     }
+  }
+}
+
+function hasSpoolFiles(dir: string): boolean {
+  try {
+    return readdirSync(dir).some((name) => name.endsWith('.json'));
+  } catch {
+    return false;
   }
 }

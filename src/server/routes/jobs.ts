@@ -6,7 +6,7 @@ import { jobSpecInput, parseJobSpec } from '../../core/job-spec.ts';
 import type { Job, JobState } from '../../core/types.ts';
 import type { App, AppDeps } from '../app.ts';
 import { jobView } from '../views.ts';
-import { csv, jobIdParams } from './schemas.ts';
+import { bodyCheckedByHandler, csv, jobIdParams } from './schemas.ts';
 
 const JOB_STATES = ['queued', 'running', 'stopping', 'succeeded', 'failed', 'stopped'] as const;
 const LOG_READ_MAX = 1 << 20;
@@ -28,6 +28,7 @@ export function registerJobRoutes(app: App, deps: AppDeps): void {
   app.post('/api/v1/jobs', {
     config: { access: admin },
     schema: { summary: 'Submit a job', body: jobSpecInput },
+    validatorCompiler: bodyCheckedByHandler,
   }, async (request, reply) => {
     const job = await store.createJob(parseJobSpec(request.body), deps.now());
     deps.bus.publish({ type: 'job', jobId: job.id, data: jobView(job) });

@@ -1,11 +1,10 @@
 /** Metric routes: ingest batches from runs, list series, read a series raw or bucketed. */
-import { validatorCompiler } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { NotFoundError } from '../../core/errors.ts';
 import { parseMetricBatch } from '../../core/metrics/batch.ts';
 import type { App, AppDeps } from '../app.ts';
 import { loadJob } from './jobs.ts';
-import { jobIdParams, runIdParams } from './schemas.ts';
+import { bodyCheckedByHandler, jobIdParams, runIdParams } from './schemas.ts';
 
 /** Largest metric batch body. Default: 32 MiB (over a million points in columnar JSON). */
 export const METRICS_BODY_LIMIT = 32 << 20;
@@ -32,7 +31,7 @@ export function registerMetricRoutes(app: App, deps: AppDeps): void {
     bodyLimit: METRICS_BODY_LIMIT,
     schema: { summary: 'Record a batch of metric points', params: runIdParams, body: metricBatchDoc },
     // The documented schema is not run here: parseMetricBatch checks every point far faster.
-    validatorCompiler: (route) => (route.httpPart === 'body' ? (data: unknown) => ({ value: data }) : validatorCompiler(route as unknown as Parameters<typeof validatorCompiler>[0])),
+    validatorCompiler: bodyCheckedByHandler,
   }, async (request) => {
     const run = await store.getRun(request.params.runId);
     if (!run) throw new NotFoundError('run', request.params.runId);

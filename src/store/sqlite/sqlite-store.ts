@@ -16,6 +16,7 @@ import { createMetricWriter } from './metric-writes.ts';
 import { migrateToLatest } from './migrations.ts';
 import { createRunStore } from './runs.ts';
 import type { StoreSchema } from './schema.ts';
+import { createCachingDatabase } from './statement-cache.ts';
 import { createTokenStore } from './tokens.ts';
 
 /** How long a statement waits for another process's write lock, in ms. Default: 5000. */
@@ -40,7 +41,7 @@ export async function createSqliteStore(path: string): Promise<Store> {
     sqlite.close();
     throw error;
   }
-  const db = new Kysely<StoreSchema>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<StoreSchema>({ dialect: new SqliteDialect({ database: createCachingDatabase(sqlite) }) });
   try {
     await migrateToLatest(db);
   } catch (error) {

@@ -1,0 +1,13 @@
+import Database from 'better-sqlite3';
+import { Kysely, SqliteDialect, sql } from 'kysely';
+const raw = new Database('/tmp/k-test.db'); raw.pragma('journal_mode = WAL'); raw.pragma('synchronous = NORMAL');
+raw.exec('create table if not exists t (a integer)');
+const db = new Kysely<any>({ dialect: new SqliteDialect({ database: raw }) });
+await db.selectFrom('t').selectAll().execute();
+let t = performance.now();
+for (let i = 0; i < 1000; i++) await db.selectFrom('t').selectAll().where('a', '=', i).execute();
+console.log('query us', (performance.now() - t));
+t = performance.now();
+for (let i = 0; i < 1000; i++) await db.transaction().execute(async (trx) => { await trx.insertInto('t').values({ a: i }).execute(); });
+console.log('trx us', (performance.now() - t));
+await db.destroy();

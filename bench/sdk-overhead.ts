@@ -1,0 +1,192 @@
+/**
+ * What reporting costs a training loop: the median time of one `log()` call (Python, and the
+ * TypeScript reporter), each beside a baseline measured in the same process, and the slowdown
+ * of a loop of simulated 10 ms steps when every step logs.
+ *
+ * The SDKs report to an unreachable URL (a closed loopback port), so the figures are the call
+ * itself plus whatever the background sender and spool cost while the server is down: the
+ * worst case for the loop, since every batch then goes to disk.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { init } from '../src/sdk/reporter.ts';
+import type { BenchResult } from './bench-result.ts';
+
+const REPO = resolve(import.meta.dirname, '..');
+const PYTHON = process.env.TRAINYARD_BENCH_PYTHON ?? 'python3';
+
+/** Target for one `log()` call, median. */
+const LOG_TARGET_US = 5;
+/** Target for the slowdown of a loop of 10 ms steps that logs every step. */
+const SLOWDOWN_TARGET_PCT = 1;
+
+/** Runs in python3: prints one JSON object with the medians and loop times. */
+const PYTHON_BENCH = String.raw`
+import json, statistics, sys, time
+import trainyard
+
+run = trainyard.init(catch_sigterm=False, close_timeout=0.0)
+metrics = {"loss": 0.5, "acc": 0.9, "lr": 1e-4}
+clock = time.perf_counter_ns
+BATCHES, PER_BATCH = 2000, 100
+
+def per_call_ns(call):
+    samples = []
+    for b in range(BATCHES):
+        start = clock()
+        for i in range(PER_BATCH):
+            call(metrics, i)
+        samples.append((clock() - start) / PER_BATCH)
+    return statistics.median(samples)
+
+buffer = []
+def baseline(m, step=None):
+    buffer.append(m)
+
+per_call_ns(baseline)                                  # warm up
+base_ns = per_call_ns(baseline)
+buffer.clear()
+log_ns = per_call_ns(run.log)
+
+def step_sleep():
+    time.sleep(0.01)
+
+def step_busy():
+    end = time.perf_counter() + 0.01
+    while time.perf_counter() < end:
+        pass
+
+def loop_seconds(step_fn, log, steps=int(sys.argv[1])):
+    start = time.perf_counter()
+    for step in range(steps):
+        step_fn()
+        if log:
+            run.log(metrics, step=step)
+    return time.perf_counter() - start
+
+loops = {}
+for name, fn in (("sleep", step_sleep), ("busy", step_busy)):
+    without = with_log = 0.0
+    for _ in range(2):                                 # interleaved, so drift hits both alike
+        without += loop_seconds(fn, False)
+        with_log += loop_seconds(fn, True)
+    loops[name] = {"without": without, "with": with_log}
+print(json.dumps({"log_ns": log_ns, "base_ns": base_ns, "loops": loops}))
+`;
+
+interface PythonFigures {
+  readonly log_ns: number;
+  readonly base_ns: number;
+  readonly loops: Record<'sleep' | 'busy', { without: number; with: number }>;
+}
+
+/** A loopback port with nothing listening: connections are refused at once. */
+async function closedPort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => done(port));
+    });
+  });
+}
+
+function downEnv(url: string, dir: string): Record<string, string> {
+  return {
+    TRAINYARD_URL: url,
+    TRAINYARD_TOKEN: 'ty_bench',
+    TRAINYARD_JOB_ID: '1',
+    TRAINYARD_RUN_ID: '1',
+    TRAINYARD_CHECKPOINT_DIR: join(dir, 'checkpoints'),
+    TRAINYARD_SPOOL_DIR: join(dir, 'spool'),
+  };
+}
+
+async function benchPython(url: string, dir: string, steps: number): Promise<BenchResult[]> {
+  const child = spawnSync(PYTHON, ['-c', PYTHON_BENCH, String(steps)], {
+    env: { ...process.env, ...downEnv(url, dir), PYTHONPATH: join(REPO, 'sdk', 'python') },
+    encoding: 'utf8',
+    maxBuffer: 16 << 20,
+    timeout: 300_000,
+  });
+  if (child.status !== 0) throw new Error(`python bench failed (${child.status}): ${child.stderr}`);
+  const figures = JSON.parse(child.stdout.trim().split('\n').at(-1)!) as PythonFigures;
+  const logUs = figures.log_ns / 1000;
+  const results: BenchResult[] = [
+    {
+      name: 'python log() per call, median (server down)',
+      value: round(logUs, 3),
+      unit: 'µs',
+      baseline: { name: 'python function call + list append', value: round(figures.base_ns / 1000, 3) },
+      target: `< ${LOG_TARGET_US} µs`,
+      ok: logUs < LOG_TARGET_US,
+    },
+  ];
+  for (const kind of ['sleep', 'busy'] as const) {
+    const loop = figures.loops[kind];
+    const slowdown = ((loop.with - loop.without) / loop.without) * 100;
+    results.push({
+      name: `python loop of ${steps} × 10 ms steps (${kind === 'sleep' ? 'time.sleep' : 'busy-wait'}), log() every step: slowdown`,
+      value: round(slowdown, 3),
+      unit: '%',
+      baseline: { name: 'the same loop without log(), seconds', value: round(loop.without / 2, 3) },
+      target: `< ${SLOWDOWN_TARGET_PCT} %`,
+      ok: slowdown < SLOWDOWN_TARGET_PCT,
+    });
+  }
+  return results;
+}
+
+async function benchTypeScript(url: string, dir: string): Promise<BenchResult> {
+  const run = init({ env: downEnv(url, dir), catchSigterm: false, closeTimeoutMs: 0, warn: () => undefined });
+  const metrics = { loss: 0.5, acc: 0.9, lr: 1e-4 };
+  const buffer: unknown[] = [];
+  const baseline = (m: Record<string, number>, step: number): void => void buffer.push({ step, m });
+  const perCallNs = (call: (m: Record<string, number>, step: number) => void): number => {
+    const samples: number[] = [];
+    for (let b = 0; b < 2000; b++) {
+      const start = performance.now();
+      for (let i = 0; i < 100; i++) call(metrics, i);
+      samples.push(((performance.now() - start) * 1e6) / 100);
+    }
+    samples.sort((a, b) => a - b);
+    return samples[samples.length >> 1];
+  };
+  perCallNs(baseline);
+  const baseNs = perCallNs(baseline);
+  buffer.length = 0;
+  perCallNs((m, s) => run.log(m, s));
+  const logNs = perCallNs((m, s) => run.log(m, s));
+  await run.close();
+  return {
+    name: 'typescript log() per call, median (server down)',
+    value: round(logNs / 1000, 3),
+    unit: 'µs',
+    baseline: { name: 'function call + array push', value: round(baseNs / 1000, 3) },
+    target: `< ${LOG_TARGET_US} µs`,
+    ok: logNs / 1000 < LOG_TARGET_US,
+  };
+}
+
+function round(x: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+/** Python figures need `python3` on PATH (or `TRAINYARD_BENCH_PYTHON`). */
+export async function benchSdkOverhead(options: { loopSteps?: number } = {}): Promise<BenchResult[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'trainyard-bench-sdk-'));
+  try {
+    const url = `http://127.0.0.1:${await closedPort()}`;
+    const python = await benchPython(url, join(dir, 'py'), options.loopSteps ?? 200);
+    const typescript = await benchTypeScript(url, join(dir, 'ts'));
+    return [...python, typescript];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
