@@ -79,7 +79,7 @@ describe('trainyard CLI against a server', { timeout: 240_000 }, () => {
     const result = await run(['submit', 'jobs/job.yaml', '--follow', '--name', 'lines-2'], { cwd: work });
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /job \d+ succeeded in .* \(1 attempt\)/);
-    assert.match(result.stdout, /last metrics: loss 0\.08333 @ 12/);
+    assert.match(result.stdout, /last metrics \(step 12\): loss 0\.08333/);
     assert.match(result.stdout, /checkpoint: .*step-12\.json \(step 12 · /);
   });
 

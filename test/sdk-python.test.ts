@@ -58,7 +58,7 @@ async function seriesKeys(server: TestServer, jobId: number): Promise<string[]> 
   return (body.series as { key: string }[]).map((s) => s.key).sort();
 }
 
-async function log(server: TestServer, jobId: number): Promise<string> {
+async function logOf(server: TestServer, jobId: number): Promise<string> {
   return (await server.api(`/api/v1/jobs/${jobId}/log`)).body as string;
 }
 
@@ -68,7 +68,7 @@ function range(n: number): number[] {
 
 /** Asserts the job succeeded, showing its log when it did not. */
 async function assertSucceeded(server: TestServer, id: number, job: { state: string }): Promise<void> {
-  if (job.state !== 'succeeded') assert.fail(`job ${id} is ${job.state}; log:\n${await log(server, id)}`);
+  if (job.state !== 'succeeded') assert.fail(`job ${id} is ${job.state}; log:\n${await logOf(server, id)}`);
 }
 
 const EXACTLY_ONCE = `
@@ -228,7 +228,7 @@ describe('Python SDK in real jobs', { skip }, () => {
     const { id } = await submitPython(server, BAD_VALUES);
     const job = await waitForJob(server, id, ['succeeded', 'failed', 'stopped']);
     await assertSucceeded(server, id, job);
-    const text = await log(server, id);
+    const text = await logOf(server, id);
     assert.match(text, /script done/);
     assert.deepEqual(await seriesKeys(server, id), ['big', 'flag', 'loss']);
     const loss = await series(server, id, 'loss');
@@ -248,7 +248,7 @@ describe('Python SDK in real jobs', { skip }, () => {
       const { status } = await server.api(`/api/v1/jobs/${id}/stop`, { method: 'POST', body: {} });
       assert.equal(status, 200);
       const job = await waitForJob(server, id, ['succeeded', 'failed', 'stopped']);
-      const text = await log(server, id);
+      const text = await logOf(server, id);
       assert.match(text, /stopped cleanly at step (\d+)/, text);
       const lastStep = Number(/stopped cleanly at step (\d+)/.exec(text)![1]);
       if (how === 'sigterm') assert.match(text, /SIGTERM received; should_stop\(\) is now True/);
@@ -291,6 +291,14 @@ describe('Python SDK while the server is down', { skip }, () => {
       assert.deepEqual((await series(server, id, 'x')).values, range(done.steps));
       const { body } = await server.api(`/api/v1/jobs/${id}/checkpoints`);
       assert.deepEqual(body.checkpoints.map((c: { step: number }) => c.step), [spooled.checkpointStep]);
+    } catch (error) {
+      // Show what the script and the server said: a timeout alone does not explain itself.
+      const jobLog = await server.api('/api/v1/jobs?limit=1').then(
+        ({ body }) => (body.jobs?.[0] ? logOf(server, body.jobs[0].id) : 'no job'),
+        (e: unknown) => `server unreachable: ${String(e)}`,
+      );
+      console.error(`job log:\n${jobLog}\nserver output:\n${server.output()}`);
+      throw error;
     } finally {
       await server.stop().catch(() => undefined);
       killRuns(dataDir);

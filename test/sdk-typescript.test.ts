@@ -234,6 +234,14 @@ describe('TypeScript SDK while the server is down', () => {
       assert.deepEqual((await series(server, id, 'x')).values, range(done.steps));
       const { body } = await server.api(`/api/v1/jobs/${id}/checkpoints`);
       assert.deepEqual(body.checkpoints.map((c: { step: number }) => c.step), [spooled.checkpointStep]);
+    } catch (error) {
+      // Show what the script and the server said: a timeout alone does not explain itself.
+      const jobLog = await server.api('/api/v1/jobs?limit=1').then(
+        ({ body }) => (body.jobs?.[0] ? logOf(server, body.jobs[0].id) : 'no job'),
+        (e: unknown) => `server unreachable: ${String(e)}`,
+      );
+      console.error(`job log:\n${jobLog}\nserver output:\n${server.output()}`);
+      throw error;
     } finally {
       await server.stop().catch(() => undefined);
       killRuns(dataDir);

@@ -27,10 +27,10 @@ export interface TrainConfig {
 }
 
 export const defaults: TrainConfig = {
-  steps: 2000,
-  lr: 0.003,
+  steps: 2500,
+  lr: 0.01,
   batch: 64,
-  hidden: 256,
+  hidden: 128,
   embed: 16,
   context: 8,
   seed: 1,

@@ -23,7 +23,6 @@ import re
 import sys
 import time
 
-import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -133,7 +132,7 @@ def load_data(val_fraction: float, device: torch.device):
     order = torch.randperm(len(y), generator=torch.Generator().manual_seed(0))  # fixed split
     n_val = int(round(len(y) * val_fraction))
     val, train = order[:n_val], order[n_val:]
-    return (x[train].to(device), y[train].to(device)), (x[val].to(device), y[val].to(device)), digits
+    return (x[train].to(device), y[train].to(device)), (x[val].to(device), y[val].to(device))
 
 
 def batch_indices(step: int, n: int, batch: int, seed: int) -> torch.Tensor:
@@ -166,6 +165,13 @@ def set_rng_state(state: dict, device: torch.device) -> None:
         torch.cuda.set_rng_state_all([s.cpu() for s in state["cuda"]])
 
 
+def say(text: str) -> None:
+    """print() in one write: print() writes the newline separately, and the SDK's background
+    thread could slip a `#trainyard ...` line in between in offline (line protocol) mode."""
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()
+
+
 def ascii_digit(image: torch.Tensor) -> list[str]:
     shades = " .:-=+*#%@"
     return ["".join(shades[min(9, int(v * 10))] * 2 for v in row) for row in image.reshape(8, 8).tolist()]
@@ -175,7 +181,7 @@ def main(run: trainyard.Run) -> int:
     cfg = resolve_config(sys.argv[1:], run.params)
     torch.manual_seed(cfg["seed"])
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    (x_train, y_train), (x_val, y_val), _ = load_data(cfg["val_fraction"], device)
+    (x_train, y_train), (x_val, y_val) = load_data(cfg["val_fraction"], device)
     model = DigitsCNN(cfg["channels"], cfg["hidden"], cfg["dropout"]).to(device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=cfg["lr"], weight_decay=cfg["weight_decay"])
     steps_per_epoch = math.ceil(len(y_train) / cfg["batch"])
@@ -192,11 +198,11 @@ def main(run: trainyard.Run) -> int:
         optimizer.load_state_dict(state["optimizer"])
         set_rng_state(state["rng"], device)
         step = state["step"]
-        print(f"resumed from {resume} at step {step}; continuing at step {step + 1}", flush=True)
+        say(f"resumed from {resume} at step {step}; continuing at step {step + 1}")
     else:
         params = sum(p.numel() for p in model.parameters())
-        print(f"pytorch-digits: {params:,} parameters on {device}, {len(y_train)} train / {len(y_val)} "
-              f"validation images, {total} steps ({cfg['epochs']} epochs of {steps_per_epoch})", flush=True)
+        say(f"pytorch-digits: {params:,} parameters on {device}, {len(y_train)} train / {len(y_val)} "
+              f"validation images, {total} steps ({cfg['epochs']} epochs of {steps_per_epoch})")
     run.set_total(total, f"epoch {step // steps_per_epoch + 1}/{cfg['epochs']}")
 
     metrics = {"val_loss": math.nan, "val_acc": math.nan}
@@ -210,10 +216,11 @@ def main(run: trainyard.Run) -> int:
                         "rng": rng_state(device), "config": cfg, "metrics": metrics}, tmp)
         run.checkpoint(name, step=at, metrics={k: v for k, v in metrics.items() if math.isfinite(v)})
         last_saved = at
-        print(f"checkpoint {run.checkpoint_path(name)} (step {at})", flush=True)
+        say(f"checkpoint {run.checkpoint_path(name)} (step {at})")
 
     started, first = time.monotonic(), step
     window_loss = window_correct = window_seen = 0.0
+    epoch_loss = epoch_seen = 0.0
     stopped = False
     model.train()
     while step < total:
@@ -237,6 +244,8 @@ def main(run: trainyard.Run) -> int:
         window_loss += loss.item() * len(y)
         window_correct += (logits.argmax(1) == y).sum().item()
         window_seen += len(y)
+        epoch_loss += loss.item() * len(y)
+        epoch_seen += len(y)
         last = step == total
         if step % cfg["log_every"] == 0 or last:
             run.log({"loss": window_loss / window_seen, "acc": window_correct / window_seen, "lr": lr}, step=step)
@@ -247,14 +256,15 @@ def main(run: trainyard.Run) -> int:
             run.log({**metrics, "epoch": epoch}, step=step)
             run.set_total(total, f"epoch {min(epoch + 1, cfg['epochs'])}/{cfg['epochs']}")
             rate = (step - first) / (time.monotonic() - started)
-            print(f"epoch {epoch:3d}/{cfg['epochs']}  step {step:5d}/{total}  loss {loss.item():.4f}  "
+            say(f"epoch {epoch:3d}/{cfg['epochs']}  step {step:5d}/{total}  train loss {epoch_loss / epoch_seen:.4f}  "
                   f"val loss {metrics['val_loss']:.4f}  val acc {100 * metrics['val_acc']:.1f} %  "
-                  f"{rate:.0f} steps/s", flush=True)
+                  f"{rate:.0f} steps/s")
+            epoch_loss = epoch_seen = 0.0
         if step % cfg["ckpt_every"] == 0 or last:
             save(step)
 
     if stopped:
-        print(f"stop requested at step {step}", flush=True)
+        say(f"stop requested at step {step}")
         if last_saved != step and step > 0:
             save(step)
     else:
@@ -265,12 +275,12 @@ def main(run: trainyard.Run) -> int:
             guesses = model(shown).argmax(1).tolist()
         rows = [ascii_digit(img.cpu()) for img in shown]
         for line in range(8):
-            print("   ".join(r[line] for r in rows))
-        print("   ".join(f"label {int(t)} -> {g}".ljust(16) for t, g in zip(y_val[:6].tolist(), guesses)))
+            say("   ".join(r[line] for r in rows))
+        say("   ".join(f"label {int(t)} -> {g}".ljust(16) for t, g in zip(y_val[:6].tolist(), guesses)))
     seconds = time.monotonic() - started
-    print(f"{'stopped' if stopped else 'finished'} at step {step} after {seconds:.1f} s: "
+    say(f"{'stopped' if stopped else 'finished'} at step {step} after {seconds:.1f} s: "
           f"val loss {metrics['val_loss']:.4f}, val accuracy {100 * metrics['val_acc']:.1f} %; "
-          f"checkpoints in {run.checkpoint_dir}", flush=True)
+          f"checkpoints in {run.checkpoint_dir}")
     return 0
 
 

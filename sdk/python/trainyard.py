@@ -134,6 +134,9 @@ class CheckpointNotFoundError(TrainyardError, FileNotFoundError):
         self.path = path
 
 
+_now = time.time
+
+
 def _warn(message: str) -> None:
     try:
         sys.stderr.write(f"trainyard: warning: {message}\n")
@@ -388,8 +391,8 @@ class Run:
                         row[key] = value
             if row:
                 points = self._points
-                points.append((step, time.time(), row))
-                if len(points) >= self._flush_rows:
+                points.append((step, _now(), row))
+                if len(points) == self._flush_rows:  # once per crossing: set() takes a lock
                     self._wake.set()
         except Exception as error:  # never raise into the training loop
             self._warn_once("log", f"log() ignored a call: {error!r}")
@@ -541,6 +544,7 @@ class Run:
             return
         self._closed = True
         self._closing = True
+        self.log = self._log_disabled  # type: ignore[method-assign]
         self._wake.set()
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout=self._close_timeout)

@@ -48,6 +48,7 @@ async function demo(io: Io, options: CommonOptions): Promise<number> {
   if (!existsSync(JOB_FILE)) throw new CliError(`the example job file is missing: ${JOB_FILE}`);
   const server = await ensureServer(dataDir, say);
   const interactive = Boolean(io.stdout.isTTY) && !json;
+  const leftRunning = interactive || !server.started;
   let exitCode: number = EXIT.failure;
   try {
     const token = readAdminToken(dataDir);
@@ -59,14 +60,15 @@ async function demo(io: Io, options: CommonOptions): Promise<number> {
     const { job, detached } = await followJob(client, submitted.id, io, { out: json ? io.stderr : io.stdout });
     const checkpoints = await client.listCheckpoints(job.id);
     const checkpoint = latestCheckpoint(checkpoints);
-    if (!detached) say(`\n${describeOutcome(job, checkpoints)}`);
+    if (!detached) say(`\n${describeOutcome(job, null)}`);
     const home = displayPath(io.cwd, dataDir);
     const env = home === '.trainyard-demo' ? 'TRAINYARD_HOME=.trainyard-demo' : `TRAINYARD_HOME=${home}`;
+    const dashboard = (await hasDashboard(server.url)) ? `Dashboard: ${server.url}/   ` : '';
     say(
-      `\nDashboard and API: ${server.url}   (API document: ${server.url}/openapi.json)\n` +
+      `\n${dashboard}API: ${server.url}/api/v1   (its document: ${server.url}/openapi.json)\n` +
         `Admin token: ${join(home, 'admin-token')}   Server log: ${join(home, 'server.log')}\n` +
-        (checkpoint ? `Checkpoint: ${describeCheckpoint(checkpoint)}\n` : '') +
-        `\nTry next:\n` +
+        `Checkpoint: ${checkpoint ? describeCheckpoint(checkpoint) : 'none registered'}\n` +
+        (leftRunning ? '\nTry next:\n' : `\nTry next, after starting the server again with: npx trainyard server --data-dir ${home}\n`) +
         `  ${env} npx trainyard ls\n` +
         `  ${env} npx trainyard show ${job.id}\n` +
         `  ${env} npx trainyard metrics ${job.id} loss\n` +
@@ -74,9 +76,9 @@ async function demo(io: Io, options: CommonOptions): Promise<number> {
         `  ${env} npx trainyard checkpoints ${job.id}\n`,
     );
     exitCode = interactive ? EXIT.ok : detached ? EXIT.interrupted : job.state === 'succeeded' ? EXIT.ok : EXIT.failure;
-    if (json) printJson(io, { url: server.url, pid: server.pid, dataDir, adminTokenFile: join(dataDir, 'admin-token'), job, checkpoint, serverLeftRunning: interactive || !server.started });
+    if (json) printJson(io, { url: server.url, pid: server.pid, dataDir, adminTokenFile: join(dataDir, 'admin-token'), job, checkpoint, serverLeftRunning: leftRunning });
   } finally {
-    if (interactive || !server.started) {
+    if (leftRunning) {
       say(`\nThe server keeps running (pid ${server.pid}); stop it with: kill ${server.pid}\n`);
     } else {
       await stopServer(server.pid, server.exited);
@@ -138,6 +140,17 @@ async function ensureServer(dataDir: string, say: (text: string) => void): Promi
 async function isHealthy(url: string): Promise<boolean> {
   try {
     return (await createClient({ url }).health()).ok === true;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether the server serves the web dashboard at `/` (it is optional in a build). */
+async function hasDashboard(url: string): Promise<boolean> {
+  try {
+    const response = await fetch(`${url}/`);
+    await response.body?.cancel();
+    return response.ok && (response.headers.get('content-type') ?? '').includes('text/html');
   } catch {
     return false;
   }

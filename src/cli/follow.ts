@@ -174,7 +174,7 @@ function describeTransition(previous: ApiJob | null, next: ApiJob): string {
 }
 
 /** The closing report of a followed job: state, outcome, last metrics, latest checkpoint. */
-export function describeOutcome(job: JobDetail, checkpoints: readonly Checkpoint[]): string {
+export function describeOutcome(job: JobDetail, checkpoints: readonly Checkpoint[] | null): string {
   const lines: string[] = [];
   const took = job.startedAt && job.endedAt ? ` in ${formatDuration(job.endedAt - job.startedAt)}` : '';
   const attempts = `${job.attempts} attempt${job.attempts === 1 ? '' : 's'}`;
@@ -182,10 +182,17 @@ export function describeOutcome(job: JobDetail, checkpoints: readonly Checkpoint
   if (job.outcome) lines.push(`outcome: ${job.outcome.kind}${job.outcome.detail ? ` (${job.outcome.detail})` : ''}`);
   const keys = Object.keys(job.latest ?? {}).sort();
   if (keys.length > 0) {
-    lines.push(`last metrics: ${keys.map((k) => `${k} ${formatValue(job.latest[k].value)} @ ${formatThousands(job.latest[k].step)}`).join(' · ')}`);
+    const steps = new Set(keys.map((k) => job.latest[k].step));
+    if (steps.size === 1) {
+      lines.push(`last metrics (step ${formatThousands(job.latest[keys[0]].step)}): ${keys.map((k) => `${k} ${formatValue(job.latest[k].value)}`).join(' · ')}`);
+    } else {
+      lines.push(`last metrics: ${keys.map((k) => `${k} ${formatValue(job.latest[k].value)} @ ${formatThousands(job.latest[k].step)}`).join(' · ')}`);
+    }
   }
-  const checkpoint = latestCheckpoint(checkpoints);
-  lines.push(checkpoint ? `checkpoint: ${describeCheckpoint(checkpoint)}` : 'checkpoint: none registered');
+  if (checkpoints) {
+    const checkpoint = latestCheckpoint(checkpoints);
+    lines.push(checkpoint ? `checkpoint: ${describeCheckpoint(checkpoint)}` : 'checkpoint: none registered');
+  }
   return `${lines.join('\n')}\n`;
 }
 

@@ -23,6 +23,13 @@ export interface Io {
 
 /** The process's own streams, environment and signals. */
 export function createProcessIo(): Io {
+  // `trainyard ls | head -1`: a reader that went away ends the command quietly.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error;
+      process.exit(EXIT.ok);
+    });
+  }
   return {
     stdout: process.stdout,
     stderr: process.stderr,

@@ -193,6 +193,7 @@ export function stopCommand(ctx: CliContext): Command {
           }
         }
         if (options.json) printJson(ctx.io, job);
+        else if (job.state === 'stopping') ctx.io.stdout.write(`job ${jobId} stopping: SIGTERM sent, SIGKILL in ${job.spec.stopGraceSeconds}s if it has not exited\n`);
         else ctx.io.stdout.write(`job ${jobId} ${job.state}\n`);
         return EXIT.ok;
       }),

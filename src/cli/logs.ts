@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { ApiEvent, ApiJob, Client, LogEvent } from '../sdk/client.ts';
 import { action, createCommand, type CliContext, type CommonOptions } from './command.ts';
 import { connect } from './connect.ts';
-import { EXIT, printJson, UsageError, type Io } from './io.ts';
+import { CliError, EXIT, printJson, UsageError, type Io } from './io.ts';
 import { parseJobId } from './spec-args.ts';
 import { interruptController, watchJob } from './watch.ts';
 
@@ -33,9 +33,13 @@ async function logs(io: Io, jobId: number, options: LogsOptions): Promise<number
   const sink = createSink(io, Boolean(options.json));
   if (!options.follow) {
     const job = await client.getJob(jobId);
+    if (attempt !== undefined && attempt > job.attempts) {
+      throw new CliError(`job ${jobId} has no attempt ${attempt} (${job.attempts} so far)`, EXIT.failure, { code: 'not_found' });
+    }
     const chosen = attempt ?? job.runs?.[job.runs.length - 1]?.attempt ?? job.attempts;
     if (chosen === 0) {
-      if (!options.json) io.stderr.write(`job ${jobId} has not started yet (${job.state})\n`);
+      const ended = ['succeeded', 'failed', 'stopped'].includes(job.state);
+      if (!options.json) io.stderr.write(`job ${jobId} ${ended ? 'ended before it started' : 'has not started yet'} (${job.state})\n`);
     } else {
       sink.runState = await drain(client, jobId, chosen, 0, sink);
     }

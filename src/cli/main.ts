@@ -21,7 +21,8 @@ export function createProgram(ctx: CliContext): Command {
     .description(
       'Trainyard: a self-hosted control plane for model training.\n\n' +
         'The CLI talks to a server found through TRAINYARD_URL and TRAINYARD_TOKEN, or else through the ' +
-        'data directory (--data-dir, $TRAINYARD_HOME, default ~/.trainyard): its server.json and admin-token.',
+        'data directory (--data-dir, $TRAINYARD_HOME, default ~/.trainyard): its server.json and admin-token. ' +
+        'An explicit --data-dir wins over TRAINYARD_URL.',
     )
     .version(VERSION, '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help')

@@ -40,7 +40,7 @@ async function runServer(io: Io, options: ServerOptions): Promise<number> {
   const { startServer } = await import('../server/start.ts');
   let server: Awaited<ReturnType<typeof startServer>>;
   try {
-    server = await startServer({ dataDir, host: options.host, port, db: options.db, log: (line) => io.stderr.write(`${line}\n`) });
+    server = await startServer({ dataDir, host: options.host, port, db: options.db, log: (line) => io.stderr.write(`${new Date().toISOString()} ${line}\n`) });
   } catch (error) {
     // Expected start failures (data dir locked, port taken, bad --db) read best as one line.
     throw new CliError(`cannot start the server: ${error instanceof Error ? error.message : String(error)}`, EXIT.failure, { cause: error, code: 'start_failed' });
@@ -62,8 +62,8 @@ async function runServer(io: Io, options: ServerOptions): Promise<number> {
   await server.close();
   process.off('SIGINT', forced);
   process.off('SIGTERM', forced);
-  // If something still holds the event loop open after close(), do not hang on it.
-  setTimeout(() => process.exit(EXIT.ok), 3000).unref();
+  // Runs are our children and keep the event loop open; they go on, to be adopted later.
+  setTimeout(() => process.exit(EXIT.ok), 100).unref();
   return EXIT.ok;
 }
 

@@ -60,11 +60,13 @@ export function fitsOneBucket(layout: BucketLayout, chunk: Pick<ChunkSummary, 'f
   );
 }
 
+export type StepsAndValues = Pick<SeriesPoints, 'steps' | 'values'>;
+
 export interface BucketAccumulator {
   /** Adds a whole chunk; it must satisfy `fitsOneBucket`. */
   addSummary(summary: ChunkSummary, order: number): void;
-  /** Adds points one by one; points outside `[from, to]` are skipped. */
-  addPoints(points: SeriesPoints, order: number): void;
+  /** Adds points one by one; points outside `[from, to]` are skipped. Times are not used. */
+  addPoints(points: StepsAndValues, order: number): void;
   /** The non-empty buckets, by step. */
   result(key: string): BucketedSeries;
 }
@@ -103,20 +105,58 @@ export function createBucketAccumulator(layout: BucketLayout): BucketAccumulator
     addPoints(points, order) {
       const { steps, values } = points;
       const { from, to, width, buckets } = layout;
-      for (let i = 0; i < steps.length; i++) {
-        const step = steps[i];
-        if (!(step >= from && step <= to)) continue;
-        let b = width === 0 ? 0 : Math.floor((step - from) / width);
-        if (b >= buckets) b = buckets - 1;
-        const value = values[i];
-        count[b]++;
-        if (value === value) {
-          hasNumber[b] = 1;
-          if (value < min[b]) min[b] = value;
-          if (value > max[b]) max[b] = value;
+      const n = steps.length;
+      // Within one input later positions win ties, hence the fractional order.
+      const frac = 1 / (n + 1);
+      // Fold runs of consecutive points in the same bucket locally (chunks are sorted, so a
+      // run is usually all of a bucket's points), then merge the run into the bucket.
+      let b = -1;
+      let runCount = 0;
+      let runMin = Infinity;
+      let runMax = -Infinity;
+      let runHasNumber = 0;
+      let runLastStep = -Infinity;
+      let runLast = NaN;
+      let runLastOrder = 0;
+      for (let i = 0; i <= n; i++) {
+        let next = -1;
+        let step = 0;
+        if (i < n) {
+          step = steps[i];
+          if (!(step >= from && step <= to)) continue;
+          next = width === 0 ? 0 : Math.floor((step - from) / width);
+          if (next >= buckets) next = buckets - 1;
         }
-        // Within one input later positions win ties, hence the fractional order.
-        takeLast(b, step, value, order + i / (steps.length + 1));
+        if (next !== b) {
+          if (b >= 0) {
+            count[b] += runCount;
+            if (runHasNumber) {
+              hasNumber[b] = 1;
+              if (runMin < min[b]) min[b] = runMin;
+              if (runMax > max[b]) max[b] = runMax;
+            }
+            takeLast(b, runLastStep, runLast, runLastOrder);
+          }
+          if (next < 0) break;
+          b = next;
+          runCount = 0;
+          runMin = Infinity;
+          runMax = -Infinity;
+          runHasNumber = 0;
+          runLastStep = -Infinity;
+        }
+        const value = values[i];
+        runCount++;
+        if (value === value) {
+          runHasNumber = 1;
+          if (value < runMin) runMin = value;
+          if (value > runMax) runMax = value;
+        }
+        if (step >= runLastStep) {
+          runLastStep = step;
+          runLast = value;
+          runLastOrder = order + i * frac;
+        }
       }
     },
 
@@ -138,7 +178,7 @@ export function createBucketAccumulator(layout: BucketLayout): BucketAccumulator
 /** One input of `downsample`: a chunk summary (inside one bucket) or decoded points. */
 export type BucketInput =
   | { readonly summary: ChunkSummary; readonly order: number }
-  | { readonly points: SeriesPoints; readonly order: number };
+  | { readonly points: StepsAndValues; readonly order: number };
 
 /** Downsamples a set of inputs at once; see `createBucketAccumulator` to stream them. */
 export function downsample(key: string, layout: BucketLayout, inputs: Iterable<BucketInput>): BucketedSeries {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { SeriesPoints } from '../types.ts';
-import { ChunkCodecError, decodeChunk, encodeChunk, summarizePoints } from './chunk-codec.ts';
+import { ChunkCodecError, decodeChunk, decodeStepsAndValues, encodeChunk, summarizePoints } from './chunk-codec.ts';
 
 function points(steps: number[], values: number[], times: number[]): SeriesPoints {
   return { steps, values, times };
@@ -10,6 +10,9 @@ function points(steps: number[], values: number[], times: number[]): SeriesPoint
 function roundTrip(p: SeriesPoints): void {
   const { data } = encodeChunk(p);
   const out = decodeChunk(data);
+  const scan = decodeStepsAndValues(data);
+  assert.deepEqual(Array.from(scan.steps), Array.from(out.steps));
+  assert.deepEqual(Buffer.from(scan.values.buffer, scan.values.byteOffset, scan.values.byteLength), Buffer.from(out.values.buffer));
   assert.deepEqual(Array.from(out.steps), Array.from(p.steps));
   assert.deepEqual(Array.from(out.times), Array.from(p.times));
   // Bit-for-bit: NaN, ±Infinity and -0 included.
@@ -88,6 +91,8 @@ describe('chunk-codec', () => {
     const shifted = Buffer.alloc(data.length + 3);
     data.copy(shifted, 3);
     assert.deepEqual(Array.from(decodeChunk(shifted.subarray(3)).values), [0.5, 1.5, 2.5]);
+    assert.deepEqual(Array.from(decodeStepsAndValues(shifted.subarray(3)).values), [0.5, 1.5, 2.5]);
+    assert.deepEqual(Array.from(decodeStepsAndValues(shifted.subarray(3)).steps), [1, 5, 9]);
   });
 
   it('rejects empty input, foreign and truncated blobs', () => {
@@ -96,6 +101,7 @@ describe('chunk-codec', () => {
     const { data } = encodeChunk(points([1, 2], [1, 2], [T0, T0]));
     assert.throws(() => decodeChunk(data.subarray(0, data.length - 1)), ChunkCodecError);
     assert.throws(() => decodeChunk(data.subarray(0, 10)), ChunkCodecError);
+    assert.throws(() => decodeStepsAndValues(data.subarray(0, data.length - 1)), ChunkCodecError);
   });
 
   it('round-trips random inputs', () => {

@@ -30,6 +30,7 @@ import type { SeriesPoints } from '../types.ts';
 export const CHUNK_FORMAT_VERSION = 1;
 const HEADER_BYTES = 32;
 const U32_MAX = 0xffff_ffff;
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** How the step column is stored (header byte 1). */
 const StepMode = { Float64: 0, Uint32: 1, Stride: 2 } as const;
@@ -201,30 +202,12 @@ function writeColumn(
 /** Decodes a blob written by `encodeChunk`. Throws `ChunkCodecError` on anything else. */
 export function decodeChunk(data: Uint8Array): DecodedPoints {
   const buf = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  if (buf.length < HEADER_BYTES) throw new ChunkCodecError(`chunk too short: ${buf.length} bytes`);
-  const version = buf.readUInt8(0);
-  if (version !== CHUNK_FORMAT_VERSION) throw new ChunkCodecError(`unknown chunk format version ${version}`);
-  const stepMode = buf.readUInt8(1) as StepMode;
-  const timeMode = buf.readUInt8(2) as TimeMode;
-  if (stepMode > StepMode.Stride || timeMode > TimeMode.Uint32) {
-    throw new ChunkCodecError(`unknown chunk modes ${stepMode}/${timeMode}`);
-  }
-  const n = buf.readUInt32LE(4);
-  const baseStep = buf.readDoubleLE(8);
-  const stride = buf.readDoubleLE(16);
-  const baseTime = buf.readDoubleLE(24);
-  const timeBytes = timeMode === TimeMode.Uint32 ? 4 : 8;
-  const stepBytes = stepMode === StepMode.Stride ? 0 : stepMode === StepMode.Uint32 ? 4 : 8;
-  const expected = HEADER_BYTES + n * (8 + timeBytes + stepBytes);
-  if (buf.length !== expected) {
-    throw new ChunkCodecError(`chunk of ${n} points should be ${expected} bytes, is ${buf.length}`);
-  }
-
+  const { n, stepMode, timeMode, baseStep, stride, baseTime } = readHeader(buf);
   let offset = HEADER_BYTES;
   const values = new Float64Array(n);
   offset += copyIn(buf, offset, values);
   const times = readColumn(buf, offset, n, timeMode === TimeMode.Uint32 ? baseTime : null);
-  offset += n * timeBytes;
+  offset += n * (timeMode === TimeMode.Uint32 ? 4 : 8);
   let steps: Float64Array;
   if (stepMode === StepMode.Stride) {
     steps = new Float64Array(n);
@@ -235,19 +218,80 @@ export function decodeChunk(data: Uint8Array): DecodedPoints {
   return { steps, values, times };
 }
 
+/**
+ * Steps and values only, for scans such as downsampling: skips the time column and, where the
+ * blob is suitably aligned (as blobs read from SQLite are), views the values without copying.
+ * The returned arrays may share memory with `data`.
+ */
+export function decodeStepsAndValues(data: Uint8Array): { steps: Float64Array; values: Float64Array } {
+  const buf = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  const { n, stepMode, timeMode, baseStep, stride } = readHeader(buf);
+  const valuesAt = buf.byteOffset + HEADER_BYTES;
+  const values =
+    LITTLE_ENDIAN && valuesAt % 8 === 0
+      ? new Float64Array(buf.buffer, valuesAt, n)
+      : (() => {
+          const out = new Float64Array(n);
+          copyIn(buf, HEADER_BYTES, out);
+          return out;
+        })();
+  const stepsAt = HEADER_BYTES + n * (8 + (timeMode === TimeMode.Uint32 ? 4 : 8));
+  let steps: Float64Array;
+  if (stepMode === StepMode.Stride) {
+    steps = new Float64Array(n);
+    for (let i = 0; i < n; i++) steps[i] = baseStep + i * stride;
+  } else {
+    steps = readColumn(buf, stepsAt, n, stepMode === StepMode.Uint32 ? baseStep : null);
+  }
+  return { steps, values };
+}
+
+interface Header {
+  readonly n: number;
+  readonly stepMode: StepMode;
+  readonly timeMode: TimeMode;
+  readonly baseStep: number;
+  readonly stride: number;
+  readonly baseTime: number;
+}
+
+/** Reads and checks the header, including that the length matches the modes and count. */
+function readHeader(buf: Buffer): Header {
+  if (buf.length < HEADER_BYTES) throw new ChunkCodecError(`chunk too short: ${buf.length} bytes`);
+  const version = buf.readUInt8(0);
+  if (version !== CHUNK_FORMAT_VERSION) throw new ChunkCodecError(`unknown chunk format version ${version}`);
+  const stepMode = buf.readUInt8(1) as StepMode;
+  const timeMode = buf.readUInt8(2) as TimeMode;
+  if (stepMode > StepMode.Stride || timeMode > TimeMode.Uint32) {
+    throw new ChunkCodecError(`unknown chunk modes ${stepMode}/${timeMode}`);
+  }
+  const n = buf.readUInt32LE(4);
+  const timeBytes = timeMode === TimeMode.Uint32 ? 4 : 8;
+  const stepBytes = stepMode === StepMode.Stride ? 0 : stepMode === StepMode.Uint32 ? 4 : 8;
+  const expected = HEADER_BYTES + n * (8 + timeBytes + stepBytes);
+  if (buf.length !== expected) {
+    throw new ChunkCodecError(`chunk of ${n} points should be ${expected} bytes, is ${buf.length}`);
+  }
+  return { n, stepMode, timeMode, baseStep: buf.readDoubleLE(8), stride: buf.readDoubleLE(16), baseTime: buf.readDoubleLE(24) };
+}
+
 function readColumn(buf: Buffer, offset: number, n: number, base: number | null): Float64Array {
   const out = new Float64Array(n);
   if (base === null) {
     copyIn(buf, offset, out);
     return out;
   }
-  const offsets = new Uint32Array(n);
-  copyIn(buf, offset, offsets);
+  const at = buf.byteOffset + offset;
+  let offsets: Uint32Array;
+  if (LITTLE_ENDIAN && at % 4 === 0) {
+    offsets = new Uint32Array(buf.buffer, at, n);
+  } else {
+    offsets = new Uint32Array(n);
+    copyIn(buf, offset, offsets);
+  }
   for (let i = 0; i < n; i++) out[i] = base + offsets[i];
   return out;
 }
-
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** Copies a typed array into `data` at `offset` as little-endian bytes; returns bytes written. */
 function copyOut(source: Float64Array | Uint32Array, data: Buffer, offset: number): number {

@@ -40,7 +40,6 @@ export function createLocalExecutor(options: LocalExecutorOptions = {}): Executo
             const exited = new Promise<ExitStatus>((done) => {
               child.once('exit', (code, signal) => done(toStatus(code, signal)));
             });
-            child.unref();
             resolve({ handle, exited });
           });
         });
@@ -77,7 +76,9 @@ function toStatus(code: number | null, signal: NodeJS.Signals | null): ExitStatu
   return { exitCode: code, signal };
 }
 
+/** Never true for pid 0 or below: kill(-0) would signal our own process group. */
 function ownsPid(handle: ProcessHandle): boolean {
+  if (!Number.isInteger(handle.pid) || handle.pid <= 1) return false;
   return handle.procStart === null || readProcStart(handle.pid) === handle.procStart;
 }
 

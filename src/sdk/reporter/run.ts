@@ -159,7 +159,7 @@ export class Run {
       }
       if (count === 0) return;
       this.#queue.push({ step: at, time: Date.now(), metrics: row });
-      if (this.#queue.length >= this.#settings.flushRows) void this.#tick();
+      if (this.#queue.length === this.#settings.flushRows) void this.#tick();
     } catch (error) {
       this.#warnOnce('log', `log() ignored a call: ${String(error)}`);
     }

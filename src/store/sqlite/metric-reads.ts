@@ -1,123 +1,99 @@
 /**
- * Metric reads over Kysely without dialect-specific SQL. Points with equal steps come back in
- * chunk-id order (the order they were written, roughly), and `readBuckets` picks its `last`
- * values by the same rule.
+ * Metric reads. Points with equal steps come back in chunk-id order (roughly, the order they
+ * were written), and `readBuckets` picks its `last` values by the same rule.
+ *
+ * `readBuckets` reads the packed summary groups overlapping the range (about 80 blobs for a
+ * 10M-point series), folds in the summary of every chunk that lies inside one bucket, and
+ * fetches and decodes only the chunks that straddle a bucket edge or an end of the range.
  */
 import { checkBucketCount, createBucketAccumulator, createBucketLayout, fitsOneBucket } from '../../core/metrics/buckets.ts';
-import { type ChunkSummary, decodeChunk, type DecodedPoints } from '../../core/metrics/chunk-codec.ts';
-import type { BucketedSeries, SeriesPoints } from '../../core/types.ts';
+import { decodeChunk, decodeStepsAndValues } from '../../core/metrics/chunk-codec.ts';
+import type { BucketedSeries, SeriesInfo, SeriesPoints } from '../../core/types.ts';
 import type { MetricStore, StepRange } from '../store.ts';
+import type { Exclusive, MetricSql, SeriesRow } from './metric-sql.ts';
 import { concatColumns, filterRange, sortByStep } from './points.ts';
 import { valueFromColumn } from './rows.ts';
-import type { StoreDb } from './schema.ts';
-
-/** Blobs fetched per query when decoding straddling chunks. */
-const BLOB_FETCH_BATCH = 256;
+import { ENTRY_FIELDS, entrySummary, F_COUNT, F_FIRST, F_ID, F_LAST, groupEntries } from './summary-groups.ts';
 
 type MetricReader = Pick<MetricStore, 'listSeries' | 'readSeries' | 'readBuckets' | 'latestValues'>;
 
-export function createMetricReader(db: StoreDb): MetricReader {
-  async function findSeries(jobId: number, key: string) {
-    return db
-      .selectFrom('metric_series')
-      .select(['id', 'first_step', 'last_step'])
-      .where('job_id', '=', jobId)
-      .where('key', '=', key)
-      .executeTakeFirst();
-  }
-
+export function createMetricReader(sql: MetricSql, exclusive: Exclusive): MetricReader {
   return {
     async listSeries(jobId) {
-      const rows = await db.selectFrom('metric_series').selectAll().where('job_id', '=', jobId).orderBy('key').execute();
-      return rows.map((r) => ({
-        key: r.key,
-        count: r.count,
-        firstStep: r.first_step,
-        lastStep: r.last_step,
-        lastValue: valueFromColumn(r.last_value),
-        min: valueFromColumn(r.min),
-        max: valueFromColumn(r.max),
-      }));
+      return exclusive(() => sql.seriesOfJob(jobId).map(seriesInfo));
     },
 
     async latestValues(jobId) {
-      const rows = await db
-        .selectFrom('metric_series')
-        .select(['key', 'last_step', 'last_value'])
-        .where('job_id', '=', jobId)
-        .orderBy('key')
-        .execute();
+      const rows = await exclusive(() => sql.seriesOfJob(jobId));
       const out: Record<string, { step: number; value: number }> = {};
       for (const r of rows) out[r.key] = { step: r.last_step, value: valueFromColumn(r.last_value) };
       return out;
     },
 
     async readSeries(jobId, key, range) {
-      const series = await findSeries(jobId, key);
-      const { from, to } = bounds(range, series);
-      if (series === undefined || from > to) return emptyPoints();
-      const rows = await db
-        .selectFrom('metric_chunks')
-        .innerJoin('metric_chunk_data', 'metric_chunk_data.chunk_id', 'metric_chunks.id')
-        .select('metric_chunk_data.data')
-        .where('series_id', '=', series.id)
-        .where('first_step', '<=', to)
-        .where('last_step', '>=', from)
-        .orderBy('metric_chunks.id')
-        .execute();
-      if (rows.length === 0) return emptyPoints();
-      const parts: DecodedPoints[] = rows.map((r) => filterRange(decodeChunk(r.data), from, to));
+      const blobs = await exclusive(() =>
+        sql.readTransaction(() => {
+          const series = sql.findSeries(jobId, key);
+          if (series === null) return null;
+          const { from, to } = bounds(range, series);
+          return from > to ? null : { from, to, blobs: sql.chunkDataInRange(series.id, from, to) };
+        }),
+      );
+      if (blobs === null || blobs.blobs.length === 0) return emptyPoints();
+      const parts = blobs.blobs.map((b) => filterRange(decodeChunk(b), blobs.from, blobs.to));
       const sorted = sortByStep(concatColumns(parts));
       return { steps: Array.from(sorted.steps), values: Array.from(sorted.values), times: Array.from(sorted.times) };
     },
 
     async readBuckets(jobId, key, buckets, range) {
-      const series = await findSeries(jobId, key);
-      const { from, to } = bounds(range, series);
       checkBucketCount(buckets);
-      if (series === undefined || from > to) return emptyBuckets(key);
-      const layout = createBucketLayout(from, to, buckets);
-      const acc = createBucketAccumulator(layout);
-      const chunks = await db
-        .selectFrom('metric_chunks')
-        .select(['id', 'first_step', 'last_step', 'count', 'min', 'max', 'last_value'])
-        .where('series_id', '=', series.id)
-        .where('first_step', '<=', to)
-        .where('last_step', '>=', from)
-        .execute();
-      const straddling: number[] = [];
-      for (const c of chunks) {
-        const summary: ChunkSummary = {
-          count: c.count,
-          firstStep: c.first_step,
-          lastStep: c.last_step,
-          min: valueFromColumn(c.min),
-          max: valueFromColumn(c.max),
-          lastValue: valueFromColumn(c.last_value),
-        };
-        if (fitsOneBucket(layout, summary)) acc.addSummary(summary, c.id);
-        else straddling.push(c.id);
-      }
-      for (let i = 0; i < straddling.length; i += BLOB_FETCH_BATCH) {
-        const blobs = await db
-          .selectFrom('metric_chunk_data')
-          .select(['chunk_id', 'data'])
-          .where('chunk_id', 'in', straddling.slice(i, i + BLOB_FETCH_BATCH))
-          .execute();
-        for (const b of blobs) acc.addPoints(decodeChunk(b.data), b.chunk_id);
-      }
-      return acc.result(key);
+      return exclusive(() => sql.readTransaction(() => bucketize(sql, jobId, key, buckets, range)));
     },
   };
 }
 
+function bucketize(sql: MetricSql, jobId: number, key: string, buckets: number, range: StepRange | undefined): BucketedSeries {
+  const series = sql.findSeries(jobId, key);
+  if (series === null) return emptyBuckets(key);
+  const { from, to } = bounds(range, series);
+  if (from > to) return emptyBuckets(key);
+  const layout = createBucketLayout(from, to, buckets);
+  const acc = createBucketAccumulator(layout);
+  const straddling: number[] = [];
+  for (const blob of sql.groupsInRange(series.id, from, to)) {
+    const f = groupEntries(blob);
+    for (let e = 0, at = 0; at < f.length; e++, at += ENTRY_FIELDS) {
+      if (f[at + F_COUNT] === 0 || f[at + F_FIRST] > to || f[at + F_LAST] < from) continue;
+      if (fitsOneBucket(layout, { firstStep: f[at + F_FIRST], lastStep: f[at + F_LAST] })) {
+        acc.addSummary(entrySummary(f, e), f[at + F_ID]);
+      } else {
+        straddling.push(f[at + F_ID]);
+      }
+    }
+  }
+  for (const id of straddling) acc.addPoints(decodeStepsAndValues(sql.chunkData(id)), id);
+  return acc.result(key);
+}
+
+function seriesInfo(r: SeriesRow & { key: string }): SeriesInfo {
+  return {
+    key: r.key,
+    count: r.count,
+    firstStep: r.first_step,
+    lastStep: r.last_step,
+    lastValue: valueFromColumn(r.last_value),
+    min: valueFromColumn(r.min),
+    max: valueFromColumn(r.max),
+  };
+}
+
 /** The requested range; missing or infinite ends default to the series' own. */
-function bounds(range: StepRange | undefined, series: { first_step: number; last_step: number } | undefined) {
+function bounds(range: StepRange | undefined, series: SeriesRow): { from: number; to: number } {
   const from = range?.from;
   const to = range?.to;
   return {
-    from: from !== undefined && Number.isFinite(from) ? from : (series?.first_step ?? 0),
-    to: to !== undefined && Number.isFinite(to) ? to : (series?.last_step ?? 0),
+    from: from !== undefined && Number.isFinite(from) ? from : series.first_step,
+    to: to !== undefined && Number.isFinite(to) ? to : series.last_step,
   };
 }
 

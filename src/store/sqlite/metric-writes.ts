@@ -1,199 +1,99 @@
 /**
- * Metric writes: `recordMetrics` and `truncateAfter`, over Kysely without dialect-specific SQL.
+ * Metric writes: `recordMetrics` and `truncateAfter`.
  *
- * Layout: a series (job, key) is a row of `metric_series` holding its summary, and a set of
- * chunks of at most `CHUNK_POINTS` points sorted by step, each a row of `metric_chunks`
- * (summary columns, run id) plus a blob in `metric_chunk_data`. A chunk holds points of one run.
+ * Layout: a series (job, key) is a row of `metric_series` holding its summary, and chunks of
+ * at most CHUNK_POINTS points sorted by step: a row of `metric_chunks` (summary columns, run
+ * id, slot) plus a blob in `metric_chunk_data`, and an entry in the packed summary groups.
+ * A chunk holds points of one run.
  *
- * A batch is written in one transaction. For each key its points are sorted and merged with
- * the series' tail chunk (the one with the highest first step) when that chunk belongs to the
- * same run and is not full, or when the new points reach back into it; the result is cut into
- * full chunks with the remainder last, so the tail stays the only partial chunk of a run and
- * small SDK batches cost the same bytes per point as big ones.
+ * A batch is written in one transaction, before `recordMetrics` resolves. For each key its
+ * points are sorted and merged with the run's tail chunk of the series (its highest first
+ * step) when that chunk is not full, or when the new points reach back into it; the result is
+ * cut into full chunks with the remainder last. So each run keeps at most one partial chunk
+ * per series, and small SDK batches cost the same bytes per point as big ones.
  */
-import type { Transaction } from 'kysely';
 import { NotFoundError, ValidationError } from '../../core/errors.ts';
-import { type ChunkSummary, decodeChunk, type DecodedPoints, encodeChunk, summarizePoints } from '../../core/metrics/chunk-codec.ts';
+import { type ChunkSummary, decodeChunk, type DecodedPoints, summarizePoints } from '../../core/metrics/chunk-codec.ts';
 import type { MetricBatch, MetricStore, MetricWriteResult } from '../store.ts';
+import { CHUNK_POINTS, createChunkWriter, summaryColumns } from './metric-chunks.ts';
+import type { Exclusive, MetricSql, SeriesRow } from './metric-sql.ts';
 import { filterRange, mergeSorted, toSortedColumns } from './points.ts';
-import { valueFromColumn, valueToColumn } from './rows.ts';
-import type { StoreDb, StoreSchema } from './schema.ts';
+import { valueFromColumn } from './rows.ts';
 
-/** Points per full chunk: 12 KB per chunk for regular series, small against a row's overhead. */
-export const CHUNK_POINTS = 1000;
-
-type Trx = Transaction<StoreSchema>;
-
-export function createMetricWriter(db: StoreDb): Pick<MetricStore, 'recordMetrics' | 'truncateAfter'> {
+export function createMetricWriter(sql: MetricSql, exclusive: Exclusive): Pick<MetricStore, 'recordMetrics' | 'truncateAfter'> {
   return {
     async recordMetrics(batch: MetricBatch): Promise<MetricWriteResult> {
       const series: [string, DecodedPoints][] = [];
       for (const [key, points] of batch.series) {
         if (points.steps.length > 0) series.push([key, toSortedColumns(key, points)]);
       }
-      return db.transaction().execute(async (trx) => {
-        const run = await trx.selectFrom('runs').select('job_id').where('id', '=', batch.runId).executeTakeFirst();
-        if (run === undefined) throw new NotFoundError('run', batch.runId);
-        if (batch.batchId !== null) {
-          const inserted = await trx
-            .insertInto('metric_batches')
-            .values({ run_id: batch.runId, batch_id: batch.batchId })
-            .onConflict((oc) => oc.columns(['run_id', 'batch_id']).doNothing())
-            .executeTakeFirst();
-          if (inserted.numInsertedOrUpdatedRows === 0n) return { accepted: 0, duplicate: true };
-        }
-        let accepted = 0;
-        for (const [key, points] of series) {
-          await appendToSeries(trx, run.job_id, batch.runId, key, points);
-          accepted += points.steps.length;
-        }
-        if (batch.logOffset !== undefined) {
-          await trx.updateTable('runs').set({ log_offset: batch.logOffset }).where('id', '=', batch.runId).execute();
-        }
-        return { accepted, duplicate: false };
-      });
+      return exclusive(() =>
+        sql.writeTransaction(() => {
+          const jobId = sql.runJobId(batch.runId);
+          if (jobId === null) throw new NotFoundError('run', batch.runId);
+          if (batch.batchId !== null && !sql.insertBatchId(batch.runId, batch.batchId)) {
+            return { accepted: 0, duplicate: true };
+          }
+          let accepted = 0;
+          for (const [key, points] of series) {
+            appendToSeries(sql, jobId, batch.runId, key, points);
+            accepted += points.steps.length;
+          }
+          if (batch.logOffset !== undefined) sql.setLogOffset(batch.runId, batch.logOffset);
+          return { accepted, duplicate: false };
+        }),
+      );
     },
 
     async truncateAfter(jobId: number, step: number): Promise<void> {
       if (Number.isNaN(step)) throw new ValidationError('must be a number', 'step');
-      await db.transaction().execute(async (trx) => {
-        const seriesIds = await trx.selectFrom('metric_series').select('id').where('job_id', '=', jobId).execute();
-        for (const { id } of seriesIds) await truncateSeries(trx, id, step);
-      });
+      await exclusive(() =>
+        sql.writeTransaction(() => {
+          for (const series of sql.seriesOfJob(jobId)) truncateSeries(sql, series, step);
+        }),
+      );
     },
   };
 }
 
-async function appendToSeries(trx: Trx, jobId: number, runId: number, key: string, points: DecodedPoints): Promise<void> {
-  const batch = summarizePoints(points);
-  const series = await trx
-    .selectFrom('metric_series')
-    .selectAll()
-    .where('job_id', '=', jobId)
-    .where('key', '=', key)
-    .executeTakeFirst();
-  let seriesId: number;
-  if (series === undefined) {
-    const row = await trx
-      .insertInto('metric_series')
-      .values({ job_id: jobId, key, ...summaryColumns(batch) })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    seriesId = row.id;
+function appendToSeries(sql: MetricSql, jobId: number, runId: number, key: string, points: DecodedPoints): void {
+  const added = summarizePoints(points);
+  const series = sql.findSeries(jobId, key);
+  const seriesId = series?.id ?? sql.insertSeries(jobId, key, summaryColumns(added), 0);
+  const writer = createChunkWriter(sql, seriesId, series?.next_slot ?? 0);
+  const tail = series === null ? null : sql.runTail(seriesId, runId);
+  if (tail !== null && (tail.count < CHUNK_POINTS || points.steps[0] < tail.last_step)) {
+    writer.writePoints(runId, mergeSorted(decodeChunk(sql.chunkData(tail.id)), points), tail);
   } else {
-    seriesId = series.id;
-    const old: ChunkSummary = {
-      count: series.count,
-      firstStep: series.first_step,
-      lastStep: series.last_step,
-      min: valueFromColumn(series.min),
-      max: valueFromColumn(series.max),
-      lastValue: valueFromColumn(series.last_value),
-    };
-    await trx.updateTable('metric_series').set(summaryColumns(combine(old, batch))).where('id', '=', seriesId).execute();
+    writer.writePoints(runId, points, null);
   }
-
-  const tail = await trx
-    .selectFrom('metric_chunks')
-    .select(['id', 'run_id', 'count', 'last_step'])
-    .where('series_id', '=', seriesId)
-    .orderBy('first_step', 'desc')
-    .orderBy('id', 'desc')
-    .limit(1)
-    .executeTakeFirst();
-  if (tail !== undefined && tail.run_id === runId && (tail.count < CHUNK_POINTS || points.steps[0] < tail.last_step)) {
-    const { data } = await trx
-      .selectFrom('metric_chunk_data')
-      .select('data')
-      .where('chunk_id', '=', tail.id)
-      .executeTakeFirstOrThrow();
-    await writeChunks(trx, seriesId, runId, mergeSorted(decodeChunk(data), points), tail.id);
-  } else {
-    await writeChunks(trx, seriesId, runId, points, null);
-  }
+  writer.flush();
+  const summary = series === null ? added : combine(seriesSummary(series), added);
+  sql.updateSeries(seriesId, summaryColumns(summary), writer.nextSlot);
 }
 
-/** Cuts sorted points into chunks of CHUNK_POINTS; the first replaces chunk `reuseId` if given. */
-async function writeChunks(trx: Trx, seriesId: number, runId: number, points: DecodedPoints, reuseId: number | null): Promise<void> {
-  const n = points.steps.length;
-  for (let start = 0; start < n; start += CHUNK_POINTS) {
-    const { summary, data } = encodeChunk(points, start, Math.min(n, start + CHUNK_POINTS));
-    if (start === 0 && reuseId !== null) {
-      await replaceChunk(trx, reuseId, summary, data);
-    } else {
-      const { id } = await trx
-        .insertInto('metric_chunks')
-        .values({ series_id: seriesId, run_id: runId, ...summaryColumns(summary) })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      await trx.insertInto('metric_chunk_data').values({ chunk_id: id, data }).execute();
-    }
+function truncateSeries(sql: MetricSql, series: SeriesRow, step: number): void {
+  const writer = createChunkWriter(sql, series.id, series.next_slot);
+  for (const chunk of sql.chunksAfter(series.id, step)) writer.remove(chunk.id, chunk.slot);
+  // What is left starts at or before `step`, so each rewritten chunk keeps a point.
+  for (const chunk of sql.chunksEndingAfter(series.id, step)) {
+    writer.rewrite(chunk.id, chunk.slot, filterRange(decodeChunk(chunk.data), -Infinity, step));
   }
+  writer.flush();
+  const summary = sql.summarizeChunks(series.id);
+  if (summary === null) sql.deleteSeries(series.id);
+  else sql.updateSeries(series.id, summary, writer.nextSlot);
 }
 
-async function replaceChunk(trx: Trx, chunkId: number, summary: ChunkSummary, data: Buffer): Promise<void> {
-  await trx.updateTable('metric_chunks').set(summaryColumns(summary)).where('id', '=', chunkId).execute();
-  await trx.updateTable('metric_chunk_data').set({ data }).where('chunk_id', '=', chunkId).execute();
-}
-
-async function truncateSeries(trx: Trx, seriesId: number, step: number): Promise<void> {
-  const doomed = trx
-    .selectFrom('metric_chunks')
-    .select('id')
-    .where('series_id', '=', seriesId)
-    .where('first_step', '>', step);
-  await trx.deleteFrom('metric_chunk_data').where('chunk_id', 'in', doomed).execute();
-  await trx.deleteFrom('metric_chunks').where('series_id', '=', seriesId).where('first_step', '>', step).execute();
-
-  const straddling = await trx
-    .selectFrom('metric_chunks')
-    .innerJoin('metric_chunk_data', 'metric_chunk_data.chunk_id', 'metric_chunks.id')
-    .select(['metric_chunks.id', 'metric_chunk_data.data'])
-    .where('series_id', '=', seriesId)
-    .where('last_step', '>', step)
-    .execute();
-  for (const chunk of straddling) {
-    const kept = filterRange(decodeChunk(chunk.data), -Infinity, step);
-    const { summary, data } = encodeChunk(kept);
-    await replaceChunk(trx, chunk.id, summary, data);
-  }
-
-  const agg = await trx
-    .selectFrom('metric_chunks')
-    .select((eb) => [
-      eb.fn.countAll<number>().as('chunks'),
-      eb.fn.sum<number>('count').as('count'),
-      eb.fn.min('first_step').as('first_step'),
-      eb.fn.max('last_step').as('last_step'),
-      eb.fn.min('min').as('min'),
-      eb.fn.max('max').as('max'),
-    ])
-    .where('series_id', '=', seriesId)
-    .executeTakeFirstOrThrow();
-  if (Number(agg.chunks) === 0) {
-    await trx.deleteFrom('metric_series').where('id', '=', seriesId).execute();
-    return;
-  }
-  const last = await trx
-    .selectFrom('metric_chunks')
-    .select('last_value')
-    .where('series_id', '=', seriesId)
-    .orderBy('last_step', 'desc')
-    .orderBy('id', 'desc')
-    .limit(1)
-    .executeTakeFirstOrThrow();
-  await trx
-    .updateTable('metric_series')
-    .set({
-      count: Number(agg.count),
-      first_step: Number(agg.first_step),
-      last_step: Number(agg.last_step),
-      last_value: last.last_value,
-      min: agg.min === null ? null : Number(agg.min),
-      max: agg.max === null ? null : Number(agg.max),
-    })
-    .where('id', '=', seriesId)
-    .execute();
+function seriesSummary(row: SeriesRow): ChunkSummary {
+  return {
+    count: row.count,
+    firstStep: row.first_step,
+    lastStep: row.last_step,
+    min: valueFromColumn(row.min),
+    max: valueFromColumn(row.max),
+    lastValue: valueFromColumn(row.last_value),
+  };
 }
 
 /** Summary of old points followed by new ones (the new win ties for the last value). */
@@ -215,16 +115,4 @@ function nanMin(a: number, b: number): number {
 
 function nanMax(a: number, b: number): number {
   return Number.isNaN(a) ? b : Number.isNaN(b) ? a : Math.max(a, b);
-}
-
-/** The summary columns shared by `metric_series` and `metric_chunks`. */
-function summaryColumns(s: ChunkSummary) {
-  return {
-    count: s.count,
-    first_step: s.firstStep,
-    last_step: s.lastStep,
-    last_value: valueToColumn(s.lastValue),
-    min: valueToColumn(s.min),
-    max: valueToColumn(s.max),
-  };
 }

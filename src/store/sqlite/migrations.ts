@@ -96,6 +96,7 @@ const initial: Migration = {
       .addColumn('last_value', 'real')
       .addColumn('min', 'real')
       .addColumn('max', 'real')
+      .addColumn('next_slot', 'integer', (c) => c.notNull().defaultTo(0))
       .addUniqueConstraint('metric_series_job_key', ['job_id', 'key'])
       .execute();
 
@@ -104,6 +105,7 @@ const initial: Migration = {
       .addColumn('id', 'integer', (c) => c.primaryKey())
       .addColumn('series_id', 'integer', (c) => c.notNull().references('metric_series.id'))
       .addColumn('run_id', 'integer', (c) => c.notNull().references('runs.id'))
+      .addColumn('slot', 'integer', (c) => c.notNull())
       .addColumn('first_step', 'real', (c) => c.notNull())
       .addColumn('last_step', 'real', (c) => c.notNull())
       .addColumn('count', 'integer', (c) => c.notNull())
@@ -116,11 +118,26 @@ const initial: Migration = {
       .on('metric_chunks')
       .columns(['series_id', 'first_step'])
       .execute();
+    await db.schema
+      .createIndex('metric_chunks_series_run_step')
+      .on('metric_chunks')
+      .columns(['series_id', 'run_id', 'first_step'])
+      .execute();
 
     await db.schema
       .createTable('metric_chunk_data')
       .addColumn('chunk_id', 'integer', (c) => c.primaryKey().references('metric_chunks.id'))
       .addColumn('data', 'blob', (c) => c.notNull())
+      .execute();
+
+    await db.schema
+      .createTable('metric_chunk_groups')
+      .addColumn('series_id', 'integer', (c) => c.notNull().references('metric_series.id'))
+      .addColumn('group_no', 'integer', (c) => c.notNull())
+      .addColumn('first_step', 'real', (c) => c.notNull())
+      .addColumn('last_step', 'real', (c) => c.notNull())
+      .addColumn('data', 'blob', (c) => c.notNull())
+      .addUniqueConstraint('metric_chunk_groups_series_group', ['series_id', 'group_no'])
       .execute();
 
     await db.schema

@@ -77,6 +77,8 @@ export interface MetricSeriesTable {
   last_value: number | null;
   min: number | null;
   max: number | null;
+  /** Slot the next chunk of this series gets (see summary-groups.ts). */
+  next_slot: number;
 }
 
 /** Summary columns of a chunk; its blob lives in `metric_chunk_data` under the same id. */
@@ -84,6 +86,7 @@ export interface MetricChunkTable {
   id: Generated<number>;
   series_id: number;
   run_id: number;
+  slot: number;
   first_step: number;
   last_step: number;
   count: number;
@@ -94,6 +97,15 @@ export interface MetricChunkTable {
 
 export interface MetricChunkDataTable {
   chunk_id: number;
+  data: Buffer;
+}
+
+/** Packed summaries of a series' chunks, by slot group (see summary-groups.ts). */
+export interface MetricChunkGroupTable {
+  series_id: number;
+  group_no: number;
+  first_step: number;
+  last_step: number;
   data: Buffer;
 }
 
@@ -111,6 +123,7 @@ export interface StoreSchema {
   metric_series: MetricSeriesTable;
   metric_chunks: MetricChunkTable;
   metric_chunk_data: MetricChunkDataTable;
+  metric_chunk_groups: MetricChunkGroupTable;
   metric_batches: MetricBatchTable;
 }
 

@@ -1,10 +1,11 @@
 /**
- * The embedded Store: SQLite through better-sqlite3, queries through Kysely so that a
- * PostgreSQL sibling can reuse them (the per-concern files here hold no SQLite-specific SQL).
+ * The embedded Store: SQLite through better-sqlite3. Jobs, runs, checkpoints and tokens go
+ * through Kysely with no SQLite-specific SQL, so a PostgreSQL sibling can reuse those files;
+ * metrics (the hot path) use prepared statements (metric-sql.ts) over pure chunk logic.
  *
  * Pipeline of `createSqliteStore`: open the file → pragmas → migrations → per-concern stores
- * (jobs, runs, metrics, checkpoints, tokens) composed into one `Store`. Kysely's SQLite driver
- * runs every query and transaction on one connection, one at a time.
+ * (jobs, runs, metrics, checkpoints, tokens) composed into one `Store`. Everything runs on one
+ * connection, one query or transaction at a time.
  */
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
@@ -12,6 +13,7 @@ import type { Store } from '../store.ts';
 import { createCheckpointStore } from './checkpoints.ts';
 import { createJobStore } from './jobs.ts';
 import { createMetricReader } from './metric-reads.ts';
+import { createMetricSql, type Exclusive } from './metric-sql.ts';
 import { createMetricWriter } from './metric-writes.ts';
 import { migrateToLatest } from './migrations.ts';
 import { createRunStore } from './runs.ts';
@@ -48,11 +50,15 @@ export async function createSqliteStore(path: string): Promise<Store> {
     await db.destroy();
     throw error;
   }
+  // The metric hot path runs prepared statements directly (see metric-sql.ts), holding
+  // Kysely's connection so that it never interleaves with a Kysely transaction.
+  const metricSql = createMetricSql(sqlite);
+  const exclusive: Exclusive = (work) => db.connection().execute(async () => work());
   return {
     ...createJobStore(db),
     ...createRunStore(db),
-    ...createMetricWriter(db),
-    ...createMetricReader(db),
+    ...createMetricWriter(metricSql, exclusive),
+    ...createMetricReader(metricSql, exclusive),
     ...createCheckpointStore(db),
     ...createTokenStore(db),
     async close() {
