@@ -98,7 +98,8 @@ describe('job lifecycle', () => {
     assert.equal(job.attempts, 2);
     assert.equal(job.runs[0].outcome.kind, 'signal');
     assert.equal(job.runs[0].outcome.detail, 'SIGKILL');
-    assert.equal(job.runs[1].resumeStep, 10);
+    const resumed = job.runs[1].resumeStep;
+    assert.ok(resumed >= 10 && resumed % 10 === 0, `resumed from a checkpoint step (${resumed})`);
     assert.deepEqual(await steps(server, id), range(1, 40), 'no duplicates or gaps across the retry');
   });
 
@@ -132,7 +133,8 @@ describe('job lifecycle', () => {
     const job = await waitForJob(again, id, ['succeeded', 'failed']);
     assert.equal(job.state, 'succeeded');
     assert.ok(['lost', 'signal'].includes(job.runs[0].outcome.kind), job.runs[0].outcome.kind);
-    assert.equal(job.runs[1].resumeStep, 10);
+    const resumed = job.runs[1].resumeStep;
+    assert.ok(resumed >= 10 && resumed % 10 === 0, `resumed from a checkpoint step (${resumed})`);
     assert.deepEqual(await steps(again, id), range(1, 40));
   });
 });

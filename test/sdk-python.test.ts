@@ -31,7 +31,7 @@ async function submitPython(
       name: 'sdk-python',
       command: [PYTHON, 'script.py', ...args],
       cwd: dir,
-      env: { PYTHONPATH: SDK_DIR, PYTHONUNBUFFERED: '1' },
+      env: { PYTHONPATH: SDK_DIR, PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1' },
       maxRetries: 0,
       keepCheckpoints: 0,
       ...spec,
@@ -168,6 +168,29 @@ run.close()
 print("script done")
 `;
 
+/** Fails on attempt 1 after a checkpoint; attempt 2 resumes from it with automatic steps. */
+const RESUME = `
+import sys, trainyard
+run = trainyard.init()
+step = 0
+if run.resume_from:
+    assert run.attempt == 2 and run.resume_step == 199, (run.attempt, run.resume_step)
+    with open(run.resume_from) as file:
+        step = int(file.read()) + 1
+while step < 400:
+    run.log({"loss": float(step), "attempt": run.attempt})      # automatic step
+    if step == 199:
+        with run.atomic_path("step-199.txt") as tmp:
+            with open(tmp, "w") as file:
+                file.write("199")
+        run.checkpoint("step-199.txt", step=199)
+    if step == 300 and run.attempt == 1:
+        run.close()          # these points reach the server, then attempt 2 supersedes them
+        sys.exit(3)
+    step += 1
+run.close()
+`;
+
 /** Loops until a stop; with IGNORE_TERM it ignores SIGTERM and relies on the heartbeat reply. */
 const STOP = `
 import os, signal, sys, time, trainyard
@@ -239,6 +262,18 @@ describe('Python SDK in real jobs', { skip }, () => {
     // 33 bad calls, 10 distinct problems: one warning each.
     assert.ok(warnings.length >= 6 && warnings.length <= 10, warnings.join('\n'));
     assert.equal(new Set(warnings).size, warnings.length, 'a warning was repeated');
+  });
+
+  it('resumes a retried run from its checkpoint, continuing the automatic step', async () => {
+    const { id } = await submitPython(server, RESUME, [], { maxRetries: 1 });
+    const job = await waitForJob(server, id, ['succeeded', 'failed', 'stopped']);
+    await assertSucceeded(server, id, job);
+    assert.equal(job.attempts, 2);
+    const loss = await series(server, id, 'loss');
+    assert.deepEqual(loss.steps, range(400), 'points of attempt 1 after the checkpoint are superseded');
+    assert.deepEqual(loss.values, range(400));
+    const attempt = await series(server, id, 'attempt');
+    assert.deepEqual(attempt.values, range(400).map((s) => (s <= 199 ? 1 : 2)));
   });
 
   for (const how of ['sigterm', 'heartbeat'] as const) {
@@ -376,6 +411,7 @@ async function runStubScript(url: string): Promise<{ code: number | null; stdout
     env: {
       ...process.env,
       PYTHONPATH: SDK_DIR,
+      PYTHONDONTWRITEBYTECODE: '1',
       TRAINYARD_URL: url,
       TRAINYARD_TOKEN: 'ty_stub',
       TRAINYARD_JOB_ID: '1',
@@ -445,7 +481,7 @@ describe('Python SDK without a server', { skip }, () => {
   it('prints the stdout line protocol, which the server-side parser reads back', async () => {
     const dir = tempDir('trainyard-sdk-py-offline-');
     writeFileSync(join(dir, 'script.py'), OFFLINE_SCRIPT);
-    const env: NodeJS.ProcessEnv = { ...process.env, PYTHONPATH: SDK_DIR };
+    const env: NodeJS.ProcessEnv = { ...process.env, PYTHONPATH: SDK_DIR, PYTHONDONTWRITEBYTECODE: '1' };
     for (const name of Object.keys(env)) if (name.startsWith('TRAINYARD_')) delete env[name];
     const child = spawn(PYTHON, ['script.py'], { cwd: dir, env });
     let stdout = '';

@@ -44,6 +44,7 @@ DEFAULTS: dict[str, int | float | str] = {
     "log_every": 5,
     "ckpt_every": 300,
     "val_fraction": 0.2,
+    "threads": 1,
     "resume": "",
 }
 HELP = {
@@ -58,6 +59,8 @@ HELP = {
     "log_every": "report the mean train loss/accuracy every N steps",
     "ckpt_every": "checkpoint every N steps (and at the end, and on stop)",
     "val_fraction": "fraction of the data held out (a fixed split, the same for every seed)",
+    "threads": "CPU threads for PyTorch (0: its default, one per core; a model this small runs "
+               "fastest on one, and spinning threads crawl on a shared machine)",
     "resume": "checkpoint to resume from (default: TRAINYARD_RESUME_FROM)",
 }
 
@@ -89,6 +92,8 @@ def resolve_config(argv: list[str], params: dict) -> dict:
     for key in ("epochs", "lr", "batch", "channels", "hidden", "log_every", "ckpt_every"):
         if not cfg[key] > 0:
             raise ConfigError(f"{key} must be positive, got {cfg[key]}")
+    if cfg["threads"] < 0:
+        raise ConfigError(f"threads must not be negative, got {cfg['threads']}")
     if not 0 <= cfg["dropout"] < 1 or not 0 < cfg["val_fraction"] < 1 or cfg["weight_decay"] < 0:
         raise ConfigError("dropout must be in [0, 1), val_fraction in (0, 1), weight_decay >= 0")
     return cfg
@@ -179,6 +184,8 @@ def ascii_digit(image: torch.Tensor) -> list[str]:
 
 def main(run: trainyard.Run) -> int:
     cfg = resolve_config(sys.argv[1:], run.params)
+    if cfg["threads"] > 0:
+        torch.set_num_threads(cfg["threads"])
     torch.manual_seed(cfg["seed"])
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     (x_train, y_train), (x_val, y_val) = load_data(cfg["val_fraction"], device)
@@ -192,8 +199,8 @@ def main(run: trainyard.Run) -> int:
     if resume:
         state = torch.load(resume, map_location=device)
         for key in ("channels", "hidden", "batch", "seed"):
-            if state["config"][key] != cfg[key]:
-                raise ConfigError(f"{resume} has {key}={state['config'][key]}, this run asks for {cfg[key]}")
+            if state["config"].get(key) != cfg[key]:
+                raise ConfigError(f"{resume} has {key}={state['config'].get(key)}, this run asks for {cfg[key]}")
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         set_rng_state(state["rng"], device)
@@ -202,10 +209,11 @@ def main(run: trainyard.Run) -> int:
     else:
         params = sum(p.numel() for p in model.parameters())
         say(f"pytorch-digits: {params:,} parameters on {device}, {len(y_train)} train / {len(y_val)} "
-              f"validation images, {total} steps ({cfg['epochs']} epochs of {steps_per_epoch})")
+            f"validation images, {total} steps ({cfg['epochs']} epochs of {steps_per_epoch})")
     run.set_total(total, f"epoch {step // steps_per_epoch + 1}/{cfg['epochs']}")
 
-    metrics = {"val_loss": math.nan, "val_acc": math.nan}
+    # The latest validation figures (a resumed run starts from its checkpoint's).
+    metrics = dict(state["metrics"]) if resume else {"val_loss": math.nan, "val_acc": math.nan}
     last_saved = step if resume else -1
 
     def save(at: int) -> None:
@@ -238,13 +246,14 @@ def main(run: trainyard.Run) -> int:
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
-        if not math.isfinite(loss.item()):
+        loss_value = loss.item()
+        if not math.isfinite(loss_value):
             raise RuntimeError(f"the loss diverged at step {step}; try a lower --lr")
 
-        window_loss += loss.item() * len(y)
+        window_loss += loss_value * len(y)
         window_correct += (logits.argmax(1) == y).sum().item()
         window_seen += len(y)
-        epoch_loss += loss.item() * len(y)
+        epoch_loss += loss_value * len(y)
         epoch_seen += len(y)
         last = step == total
         if step % cfg["log_every"] == 0 or last:
@@ -257,8 +266,7 @@ def main(run: trainyard.Run) -> int:
             run.set_total(total, f"epoch {min(epoch + 1, cfg['epochs'])}/{cfg['epochs']}")
             rate = (step - first) / (time.monotonic() - started)
             say(f"epoch {epoch:3d}/{cfg['epochs']}  step {step:5d}/{total}  train loss {epoch_loss / epoch_seen:.4f}  "
-                  f"val loss {metrics['val_loss']:.4f}  val acc {100 * metrics['val_acc']:.1f} %  "
-                  f"{rate:.0f} steps/s")
+                f"val loss {metrics['val_loss']:.4f}  val acc {100 * metrics['val_acc']:.1f} %  {rate:.0f} steps/s")
             epoch_loss = epoch_seen = 0.0
         if step % cfg["ckpt_every"] == 0 or last:
             save(step)
@@ -279,8 +287,8 @@ def main(run: trainyard.Run) -> int:
         say("   ".join(f"label {int(t)} -> {g}".ljust(16) for t, g in zip(y_val[:6].tolist(), guesses)))
     seconds = time.monotonic() - started
     say(f"{'stopped' if stopped else 'finished'} at step {step} after {seconds:.1f} s: "
-          f"val loss {metrics['val_loss']:.4f}, val accuracy {100 * metrics['val_acc']:.1f} %; "
-          f"checkpoints in {run.checkpoint_dir}")
+        f"val loss {metrics['val_loss']:.4f}, val accuracy {100 * metrics['val_acc']:.1f} %; "
+        f"checkpoints in {run.checkpoint_dir}")
     return 0
 
 

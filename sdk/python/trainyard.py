@@ -538,7 +538,8 @@ class Run:
 
         Runs at interpreter exit too. When the server is still unreachable after
         ``close_timeout`` seconds, the undelivered batches stay in the spool (their location is
-        printed on stderr) and the next attempt of the job sends them. Idempotent.
+        printed on stderr): the server takes them in when it sees the run end, and a later
+        attempt of the job sends any it finds. Idempotent.
         """
         if self._closed:
             return
@@ -563,7 +564,7 @@ class Run:
                         files = len(self._spool.files())
                         _warn(
                             f"the server is unreachable; {files} undelivered request(s) are kept in "
-                            f"{self.spool_dir} and will be sent by the next attempt of this job"
+                            f"{self.spool_dir}; the server takes them in when this run ends"
                         )
             except Exception as error:
                 _warn(f"close() could not flush: {error!r}")

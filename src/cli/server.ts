@@ -15,17 +15,18 @@ interface ServerOptions {
 
 export function serverCommand(ctx: CliContext): Command {
   return createCommand('server', { dataDir: false })
-    .summary('run the server: HTTP API, dashboard, scheduler')
+    .summary('run the server: HTTP API, scheduler, supervised runs')
     .description(
       'Run the Trainyard server for a data directory (one server per directory): the HTTP API, the ' +
-        'dashboard, the scheduler and the supervised training processes. It writes server.json (its URL ' +
+        'scheduler and the supervised training processes. It writes server.json (its URL ' +
         'and pid, for the CLI) and, at the first start, the admin token into the data directory. ' +
-        'SIGINT or SIGTERM stops it cleanly.',
+        'SIGINT or SIGTERM stops it cleanly; runs keep going and the next server on this directory ' +
+        're-attaches to them.',
     )
     .option('--data-dir <dir>', 'data directory to serve (default: $TRAINYARD_HOME, else ~/.trainyard)')
     .option('--port <port>', 'TCP port, 0 for any free one (default: 7300)')
     .option('--host <host>', 'address to listen on (default: 127.0.0.1)')
-    .option('--db <url>', 'database: postgres://… (default: SQLite in the data directory)')
+    .option('--db <url>', 'database (default: SQLite in the data directory; PostgreSQL is not supported yet)')
     .action(action(ctx, (options: ServerOptions) => runServer(ctx.io, options)));
 }
 

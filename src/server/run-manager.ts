@@ -113,7 +113,10 @@ export function createRunManager(deps: RunManagerDeps): RunManager {
     }, now());
     if (!claimed) return;
     const { job, run } = claimed;
+    // Points the earlier runs logged past the resume point are superseded by this run's;
+    // a retry without a checkpoint starts the step axis over.
     if (resume) await store.truncateAfter(job.id, resume.step);
+    else if (run.attempt > 1) await store.truncateAfter(job.id, -Infinity);
     const allocation: Allocation = { gpus: placement.gpus, cpus: placement.cpus };
     writeFileSync(join(runDir, 'allocation.json'), JSON.stringify(allocation));
     const checkpointDir = layout.checkpointDir(job.id);

@@ -122,7 +122,7 @@ function toStep(x: unknown, field: string): number {
 
 function toTime(x: unknown, field: string): number {
   if (typeof x !== 'number' || !Number.isFinite(x) || x < 0) fail('times must be epoch milliseconds', field);
-  return x;
+  return Math.round(x); // whole milliseconds store compactly
 }
 
 function toValue(x: unknown, field: string): number {

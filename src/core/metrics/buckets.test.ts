@@ -51,12 +51,12 @@ function slice(p: SeriesPoints, start: number, end: number): SeriesPoints {
 }
 
 /** Chunks of `size` consecutive points; those inside one bucket go in as summaries. */
-function chunked(p: SeriesPoints, size: number, layout: ReturnType<typeof createBucketLayout>): BucketInput[] {
+function chunked(p: SeriesPoints, size: number, layout: ReturnType<typeof createBucketLayout>, sorted = false): BucketInput[] {
   const inputs: BucketInput[] = [];
   for (let start = 0, order = 0; start < p.steps.length; start += size, order++) {
     const part = slice(p, start, start + size);
     const summary = summarizePoints(part);
-    inputs.push(fitsOneBucket(layout, summary) ? { summary, order } : { points: part, order });
+    inputs.push(fitsOneBucket(layout, summary) ? { summary, order } : { points: part, order, sorted });
   }
   return inputs;
 }
@@ -97,7 +97,9 @@ describe('buckets', () => {
       [0, 9999, 3, 1],
     ]) {
       const layout = createBucketLayout(from, to, n);
-      assert.deepEqual(downsample('k', layout, chunked(p, size, layout)), bruteForce('k', p, from, to, n));
+      const expected = bruteForce('k', p, from, to, n);
+      assert.deepEqual(downsample('k', layout, chunked(p, size, layout)), expected);
+      assert.deepEqual(downsample('k', layout, chunked(p, size, layout, true)), expected, 'sorted path');
     }
   });
 
@@ -127,6 +129,15 @@ describe('buckets', () => {
     assert.deepEqual(downsample('k', layout, [{ points: b, order: 2 }, { points: a, order: 1 }]).last, [99]);
     const summary = summarizePoints(b);
     assert.deepEqual(downsample('k', layout, [{ points: a, order: 3 }, { summary, order: 2 }]).last, [1]);
+  });
+
+  it('handles sorted inputs with equal steps, NaN and points outside the range', () => {
+    const p = series(12, (i) => [5, NaN, 7, 1, 2, NaN, 3, 9, 9, 4, 8, 6][i], (i) => [-5, 0, 0, 1, 2, 2, 2, 5, 9, 9, 10, 11][i]);
+    for (const [from, to, n] of [[0, 10, 3], [0, 10, 10], [2, 2, 4], [-10, 20, 1], [3, 4, 2]]) {
+      const layout = createBucketLayout(from, to, n);
+      assert.deepEqual(downsample('k', layout, [{ points: p, order: 0, sorted: true }]), bruteForce('k', p, from, to, n), `${from}..${to}/${n}`);
+      assert.deepEqual(downsample('k', layout, [{ points: p, order: 0 }]), bruteForce('k', p, from, to, n));
+    }
   });
 
   it('rejects bad layouts', () => {

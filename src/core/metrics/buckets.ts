@@ -65,22 +65,24 @@ export type StepsAndValues = Pick<SeriesPoints, 'steps' | 'values'>;
 export interface BucketAccumulator {
   /** Adds a whole chunk; it must satisfy `fitsOneBucket`. */
   addSummary(summary: ChunkSummary, order: number): void;
-  /** Adds points one by one; points outside `[from, to]` are skipped. Times are not used. */
+  /** Adds points in any order; points outside `[from, to]` are skipped. Times are not used. */
   addPoints(points: StepsAndValues, order: number): void;
+  /** Same as `addPoints` for points sorted by step, with a binary search per bucket edge. */
+  addSortedPoints(points: StepsAndValues, order: number): void;
   /** The non-empty buckets, by step. */
   result(key: string): BucketedSeries;
 }
 
 export function createBucketAccumulator(layout: BucketLayout): BucketAccumulator {
-  const n = layout.buckets;
-  const min = new Float64Array(n).fill(Infinity);
-  const max = new Float64Array(n).fill(-Infinity);
-  const lastStep = new Float64Array(n).fill(-Infinity);
-  const last = new Float64Array(n).fill(NaN);
-  const lastOrder = new Float64Array(n).fill(-Infinity);
-  const count = new Float64Array(n);
+  const { from, to, buckets } = layout;
+  const min = new Float64Array(buckets).fill(Infinity);
+  const max = new Float64Array(buckets).fill(-Infinity);
+  const lastStep = new Float64Array(buckets).fill(-Infinity);
+  const last = new Float64Array(buckets).fill(NaN);
+  const lastOrder = new Float64Array(buckets).fill(-Infinity);
+  const count = new Float64Array(buckets);
   // NaN-only chunks/points leave min at +Infinity; this tells them from a real +Infinity min.
-  const hasNumber = new Uint8Array(n);
+  const hasNumber = new Uint8Array(buckets);
 
   function takeLast(b: number, step: number, value: number, order: number): void {
     if (step > lastStep[b] || (step === lastStep[b] && order >= lastOrder[b])) {
@@ -88,6 +90,39 @@ export function createBucketAccumulator(layout: BucketLayout): BucketAccumulator
       last[b] = value;
       lastOrder[b] = order;
     }
+  }
+
+  /** Adds points [start, end) of a step-sorted input, all in bucket b. */
+  function addRun(b: number, steps: ArrayLike<number>, values: ArrayLike<number>, start: number, end: number, order: number): void {
+    let lo = min[b];
+    let hi = max[b];
+    let numbers = false;
+    for (let i = start; i < end; i++) {
+      const v = values[i];
+      if (v === v) {
+        numbers = true;
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+      }
+    }
+    count[b] += end - start;
+    if (numbers) {
+      hasNumber[b] = 1;
+      min[b] = lo;
+      max[b] = hi;
+    }
+    // Sorted, so the run's last point has its highest step (and is the latest among equals).
+    takeLast(b, steps[end - 1], values[end - 1], order + (end - 1) / (steps.length + 1));
+  }
+
+  /** First index in [lo, hi) whose step satisfies `beyond`, by binary search (hi if none). */
+  function firstWhere(steps: ArrayLike<number>, lo: number, hi: number, beyond: (step: number) => boolean): number {
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (beyond(steps[mid])) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo;
   }
 
   return {
@@ -104,65 +139,28 @@ export function createBucketAccumulator(layout: BucketLayout): BucketAccumulator
 
     addPoints(points, order) {
       const { steps, values } = points;
-      const { from, to, width, buckets } = layout;
-      const n = steps.length;
-      // Within one input later positions win ties, hence the fractional order.
-      const frac = 1 / (n + 1);
-      // Fold runs of consecutive points in the same bucket locally (chunks are sorted, so a
-      // run is usually all of a bucket's points), then merge the run into the bucket.
-      let b = -1;
-      let runCount = 0;
-      let runMin = Infinity;
-      let runMax = -Infinity;
-      let runHasNumber = 0;
-      let runLastStep = -Infinity;
-      let runLast = NaN;
-      let runLastOrder = 0;
-      for (let i = 0; i <= n; i++) {
-        let next = -1;
-        let step = 0;
-        if (i < n) {
-          step = steps[i];
-          if (!(step >= from && step <= to)) continue;
-          next = width === 0 ? 0 : Math.floor((step - from) / width);
-          if (next >= buckets) next = buckets - 1;
-        }
-        if (next !== b) {
-          if (b >= 0) {
-            count[b] += runCount;
-            if (runHasNumber) {
-              hasNumber[b] = 1;
-              if (runMin < min[b]) min[b] = runMin;
-              if (runMax > max[b]) max[b] = runMax;
-            }
-            takeLast(b, runLastStep, runLast, runLastOrder);
-          }
-          if (next < 0) break;
-          b = next;
-          runCount = 0;
-          runMin = Infinity;
-          runMax = -Infinity;
-          runHasNumber = 0;
-          runLastStep = -Infinity;
-        }
-        const value = values[i];
-        runCount++;
-        if (value === value) {
-          runHasNumber = 1;
-          if (value < runMin) runMin = value;
-          if (value > runMax) runMax = value;
-        }
-        if (step >= runLastStep) {
-          runLastStep = step;
-          runLast = value;
-          runLastOrder = order + i * frac;
-        }
+      for (let i = 0; i < steps.length; i++) {
+        const step = steps[i];
+        if (!(step >= from && step <= to)) continue;
+        addRun(bucketOf(layout, step), steps, values, i, i + 1, order);
+      }
+    },
+
+    addSortedPoints(points, order) {
+      const { steps, values } = points;
+      let start = firstWhere(steps, 0, steps.length, (s) => s >= from);
+      const end = firstWhere(steps, start, steps.length, (s) => s > to);
+      while (start < end) {
+        const b = bucketOf(layout, steps[start]);
+        const runEnd = firstWhere(steps, start + 1, end, (s) => bucketOf(layout, s) > b);
+        addRun(b, steps, values, start, runEnd, order);
+        start = runEnd;
       }
     },
 
     result(key) {
       const out: BucketedSeries = { key, steps: [], min: [], max: [], last: [], count: [] };
-      for (let b = 0; b < n; b++) {
+      for (let b = 0; b < buckets; b++) {
         if (count[b] === 0) continue;
         out.steps.push(lastStep[b]);
         out.min.push(hasNumber[b] ? min[b] : NaN);
@@ -178,13 +176,14 @@ export function createBucketAccumulator(layout: BucketLayout): BucketAccumulator
 /** One input of `downsample`: a chunk summary (inside one bucket) or decoded points. */
 export type BucketInput =
   | { readonly summary: ChunkSummary; readonly order: number }
-  | { readonly points: StepsAndValues; readonly order: number };
+  | { readonly points: StepsAndValues; readonly order: number; readonly sorted?: boolean };
 
 /** Downsamples a set of inputs at once; see `createBucketAccumulator` to stream them. */
 export function downsample(key: string, layout: BucketLayout, inputs: Iterable<BucketInput>): BucketedSeries {
   const acc = createBucketAccumulator(layout);
   for (const input of inputs) {
     if ('summary' in input) acc.addSummary(input.summary, input.order);
+    else if (input.sorted) acc.addSortedPoints(input.points, input.order);
     else acc.addPoints(input.points, input.order);
   }
   return acc.result(key);

@@ -219,29 +219,28 @@ export function decodeChunk(data: Uint8Array): DecodedPoints {
 }
 
 /**
- * Steps and values only, for scans such as downsampling: skips the time column and, where the
- * blob is suitably aligned (as blobs read from SQLite are), views the values without copying.
- * The returned arrays may share memory with `data`.
+ * Steps and values only, for scans such as downsampling: skips the time column, views the
+ * values in place where the blob is 8-byte aligned (blobs read from SQLite are), and writes
+ * the steps into `scratch` when it is large enough. The returned arrays may share memory with
+ * `data` and `scratch`: use them before the next call.
  */
-export function decodeStepsAndValues(data: Uint8Array): { steps: Float64Array; values: Float64Array } {
+export function decodeStepsAndValues(data: Uint8Array, scratch?: Float64Array): { steps: Float64Array; values: Float64Array } {
   const buf = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   const { n, stepMode, timeMode, baseStep, stride } = readHeader(buf);
   const valuesAt = buf.byteOffset + HEADER_BYTES;
-  const values =
-    LITTLE_ENDIAN && valuesAt % 8 === 0
-      ? new Float64Array(buf.buffer, valuesAt, n)
-      : (() => {
-          const out = new Float64Array(n);
-          copyIn(buf, HEADER_BYTES, out);
-          return out;
-        })();
-  const stepsAt = HEADER_BYTES + n * (8 + (timeMode === TimeMode.Uint32 ? 4 : 8));
-  let steps: Float64Array;
+  let values: Float64Array;
+  if (LITTLE_ENDIAN && valuesAt % 8 === 0) {
+    values = new Float64Array(buf.buffer, valuesAt, n);
+  } else {
+    values = new Float64Array(n);
+    copyIn(buf, HEADER_BYTES, values);
+  }
+  const steps = scratch !== undefined && scratch.length >= n ? scratch.subarray(0, n) : new Float64Array(n);
   if (stepMode === StepMode.Stride) {
-    steps = new Float64Array(n);
     for (let i = 0; i < n; i++) steps[i] = baseStep + i * stride;
   } else {
-    steps = readColumn(buf, stepsAt, n, stepMode === StepMode.Uint32 ? baseStep : null);
+    const stepsAt = HEADER_BYTES + n * (8 + (timeMode === TimeMode.Uint32 ? 4 : 8));
+    readColumnInto(buf, stepsAt, steps, stepMode === StepMode.Uint32 ? baseStep : null);
   }
   return { steps, values };
 }
@@ -277,9 +276,16 @@ function readHeader(buf: Buffer): Header {
 
 function readColumn(buf: Buffer, offset: number, n: number, base: number | null): Float64Array {
   const out = new Float64Array(n);
+  readColumnInto(buf, offset, out, base);
+  return out;
+}
+
+/** Reads `out.length` numbers: float64, or uint32 offsets from `base` when base is not null. */
+function readColumnInto(buf: Buffer, offset: number, out: Float64Array, base: number | null): void {
+  const n = out.length;
   if (base === null) {
     copyIn(buf, offset, out);
-    return out;
+    return;
   }
   const at = buf.byteOffset + offset;
   let offsets: Uint32Array;
@@ -290,7 +296,6 @@ function readColumn(buf: Buffer, offset: number, n: number, base: number | null)
     copyIn(buf, offset, offsets);
   }
   for (let i = 0; i < n; i++) out[i] = base + offsets[i];
-  return out;
 }
 
 /** Copies a typed array into `data` at `offset` as little-endian bytes; returns bytes written. */

@@ -8,7 +8,7 @@ import { closeSync, openSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { signalFromShellStatus } from '../../core/classify.ts';
 import type { AdoptResult, Executor, ExitStatus, ProcessHandle, RunningProcess, StartRequest } from '../executor.ts';
-import { isAlive, readProcStart } from './proc.ts';
+import { commandStarted, isAlive, readProcStart } from './proc.ts';
 
 const WRAPPER = fileURLToPath(new URL('./run-wrapper.sh', import.meta.url));
 
@@ -50,11 +50,19 @@ export function createLocalExecutor(options: LocalExecutorOptions = {}): Executo
 
     signal(handle: ProcessHandle, signal: 'SIGTERM' | 'SIGKILL'): void {
       if (!ownsPid(handle)) return;
-      try {
-        process.kill(-handle.pid, signal);
-      } catch {
-        // ESRCH: the group is gone already.
+      // The wrapper ignores SIGTERM (to outlive its command and record the status) from its
+      // `trap` on; a SIGTERM between the trap and the command's start would be lost, so wait
+      // until the command is running (at most WRAPPER_START_MS).
+      if (signal === 'SIGTERM' && !commandStarted(handle.pid)) {
+        const deadline = Date.now() + WRAPPER_START_MS;
+        const retry = setInterval(() => {
+          if (!commandStarted(handle.pid) && Date.now() < deadline && isAlive(handle.pid)) return;
+          clearInterval(retry);
+          killGroup(handle, signal);
+        }, 10);
+        return;
       }
+      killGroup(handle, signal);
     },
 
     adopt(handle: ProcessHandle): AdoptResult {
@@ -65,6 +73,18 @@ export function createLocalExecutor(options: LocalExecutorOptions = {}): Executo
       return status ? { kind: 'exited', status } : { kind: 'lost' };
     },
   };
+}
+
+/** How long a SIGTERM waits for the wrapper to start its command. Default: 2 s. */
+const WRAPPER_START_MS = 2_000;
+
+function killGroup(handle: ProcessHandle, signal: NodeJS.Signals): void {
+  if (!ownsPid(handle)) return;
+  try {
+    process.kill(-handle.pid, signal);
+  } catch {
+    // ESRCH: the group is gone already.
+  }
 }
 
 /** The wrapper shell survives signals to report them as 128 + N; undo that. */

@@ -36,3 +36,19 @@ export function readOomKillCount(): number | null {
     return null;
   }
 }
+
+/**
+ * Whether `pid` (a wrapper shell) has started its command: it has a child, and that child has
+ * exec'd (its command line is no longer the shell's own, as it is between fork and exec).
+ * True where the kernel does not say.
+ */
+export function commandStarted(pid: number): boolean {
+  try {
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
+    if (children === '') return false;
+    const child = children.split(' ')[0];
+    return readFileSync(`/proc/${child}/cmdline`).compare(readFileSync(`/proc/${pid}/cmdline`)) !== 0;
+  } catch {
+    return true;
+  }
+}

@@ -266,7 +266,8 @@ export class Run {
    * Flushes everything, sends a last heartbeat and stops the timers. Runs by itself when the
    * event loop empties (`beforeExit`); on `process.exit()` the queued points are spooled
    * synchronously instead. When the server is still unreachable after `closeTimeoutMs`, the
-   * undelivered requests stay in the spool (a warning prints where) for the job's next attempt.
+   * undelivered requests stay in the spool (a warning prints where): the server takes them in
+   * when it sees the run end, and a later attempt of the job sends any it finds.
    * Idempotent.
    */
   close(): Promise<void> {
@@ -288,7 +289,7 @@ export class Run {
         const files = (await this.#spool.files()).length;
         this.#settings.warn(
           `the server is unreachable; ${files} undelivered request(s) are kept in ${this.spoolDir} ` +
-            'and will be sent by the next attempt of this job',
+            'the server takes them in when this run ends',
         );
       }
     });
@@ -517,7 +518,7 @@ export class Run {
   }
 
   /** On `process.exit()`: nothing async runs any more, so queued points are spooled (or
-   * printed) synchronously for the next attempt to send. */
+   * printed) synchronously; the server takes the spool in when it sees the run end. */
   #exitSync(): void {
     if (this.#closing !== null || this.#queue.length === 0) return;
     try {

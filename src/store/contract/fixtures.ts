@@ -99,9 +99,14 @@ export function referenceSeries(all: SeriesPoints, from = -Infinity, to = Infini
 
 /** The documented bucket rule applied point by point (distinct steps assumed). */
 export function referenceBuckets(key: string, all: SeriesPoints, buckets: number, range: { from?: number; to?: number } = {}): BucketedSeries {
-  const steps = Array.from(all.steps);
-  const from = range.from ?? Math.min(...steps);
-  const to = range.to ?? Math.max(...steps);
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < all.steps.length; i++) {
+    lo = Math.min(lo, all.steps[i]);
+    hi = Math.max(hi, all.steps[i]);
+  }
+  const from = range.from ?? lo;
+  const to = range.to ?? hi;
   const sorted = referenceSeries(all, from, to);
   const width = (to - from) / buckets;
   const out: BucketedSeries = { key, steps: [], min: [], max: [], last: [], count: [] };

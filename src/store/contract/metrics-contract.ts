@@ -163,6 +163,27 @@ export function metricContract(createStore: StoreFactory): void {
       await assert.rejects(store().readBuckets(job.id, 'loss', 2.5), ValidationError);
     });
 
+    it('keeps a long series exact across many chunks, with truncation in the middle', async () => {
+      const { job, run } = await startRun(store());
+      const rand = createRandom(3);
+      const batches: SeriesPoints[] = [];
+      for (let start = 0; start < 150_000; start += 10_000) {
+        const steps = range(start, 10_000);
+        batches.push(points(steps, steps.map(() => rand())));
+        await store().recordMetrics(metricBatch(run.id, { loss: batches[batches.length - 1] }));
+      }
+      let all: SeriesPoints = concatPoints(batches);
+      for (const [n, r] of [[1000, {}], [777, { from: 5 }], [3, { from: 60_000, to: 61_234 }]] as const) {
+        assert.deepEqual(await store().readBuckets(job.id, 'loss', n, r), referenceBuckets('loss', all, n, r));
+      }
+      await store().truncateAfter(job.id, 70_500);
+      all = referenceSeries(all, -Infinity, 70_500);
+      assert.equal((await store().listSeries(job.id))[0].count, 70_501);
+      assert.deepEqual(await store().readBuckets(job.id, 'loss', 500), referenceBuckets('loss', all, 500));
+      await store().recordMetrics(metricBatch(run.id, { loss: points([70_501, 70_502], [-1, -2]) }));
+      assert.deepEqual(plain(await store().readSeries(job.id, 'loss', { from: 70_499 })).values, [all.values[70_499], all.values[70_500], -1, -2]);
+    });
+
     it('truncates the series of a job after a step, across chunks', async () => {
       const { job, run } = await startRun(store());
       for (let i = 0; i < 2500; i += 500) {
@@ -189,7 +210,7 @@ export function metricContract(createStore: StoreFactory): void {
       assert.deepEqual(Array.from(after.steps), range(0, 1335));
       assert.deepEqual(await store().readBuckets(job.id, 'loss', 2), referenceBuckets('loss', after, 2));
 
-      await store().truncateAfter(job.id, -1);
+      await store().truncateAfter(job.id, -Infinity);
       assert.deepEqual(await store().listSeries(job.id), []);
       assert.equal((await store().readSeries(job.id, 'loss')).steps.length, 0);
       await store().recordMetrics(metricBatch(resumed.run.id, { loss: points([7], [7]) }));

@@ -10,6 +10,7 @@ import { checkBucketCount, createBucketAccumulator, createBucketLayout, fitsOneB
 import { decodeChunk, decodeStepsAndValues } from '../../core/metrics/chunk-codec.ts';
 import type { BucketedSeries, SeriesInfo, SeriesPoints } from '../../core/types.ts';
 import type { MetricStore, StepRange } from '../store.ts';
+import { CHUNK_POINTS } from './metric-chunks.ts';
 import type { Exclusive, MetricSql, SeriesRow } from './metric-sql.ts';
 import { concatColumns, filterRange, sortByStep } from './points.ts';
 import { valueFromColumn } from './rows.ts';
@@ -71,7 +72,8 @@ function bucketize(sql: MetricSql, jobId: number, key: string, buckets: number, 
       }
     }
   }
-  for (const id of straddling) acc.addPoints(decodeStepsAndValues(sql.chunkData(id)), id);
+  const scratch = new Float64Array(CHUNK_POINTS);
+  sql.forEachChunkData(straddling, (id, data) => acc.addSortedPoints(decodeStepsAndValues(data, scratch), id));
   return acc.result(key);
 }
 

@@ -40,6 +40,9 @@ export interface SummaryColumns {
 
 export type MetricSql = ReturnType<typeof createMetricSql>;
 
+/** Blobs fetched per statement by `forEachChunkData` (one statement, unused slots padded). */
+const BLOB_BATCH = 128;
+
 /** Runs synchronous database work while holding the store's only connection. */
 export type Exclusive = <T>(work: () => T) => Promise<T>;
 
@@ -96,6 +99,11 @@ export function createMetricSql(db: Database) {
       `select c.id, c.slot, d.data from metric_chunks c join metric_chunk_data d on d.chunk_id = c.id
        where c.series_id = ? and c.last_step > ?`,
     ),
+    chunkDataBatch: db
+      .prepare<number[], [number, Buffer]>(
+        `select chunk_id, data from metric_chunk_data where chunk_id in (${Array(BLOB_BATCH).fill('?').join(', ')})`,
+      )
+      .raw(),
     chunkDataInRange: db.prepare<[number, number, number], Buffer>(
       `select d.data from metric_chunks c join metric_chunk_data d on d.chunk_id = c.id
        where c.series_id = ? and c.first_step <= ? and c.last_step >= ? order by c.id`,
@@ -179,6 +187,14 @@ export function createMetricSql(db: Database) {
     deleteChunk(chunkId: number): void {
       q.deleteData.run(chunkId);
       q.deleteChunk.run(chunkId);
+    },
+    /** Calls `fn` with the blob of each chunk id given (in no particular order). */
+    forEachChunkData(ids: readonly number[], fn: (chunkId: number, data: Buffer) => void): void {
+      for (let i = 0; i < ids.length; i += BLOB_BATCH) {
+        const params = ids.slice(i, i + BLOB_BATCH);
+        while (params.length < BLOB_BATCH) params.push(-1);
+        for (const [id, data] of q.chunkDataBatch.all(...params)) fn(id, data);
+      }
     },
     chunksAfter(seriesId: number, step: number): { id: number; slot: number }[] {
       return q.chunksAfter.all(seriesId, step);

@@ -56,6 +56,9 @@ function permute(p: DecodedPoints, order: Uint32Array): DecodedPoints {
 /** Merges two step-sorted sets; on equal steps the points of `a` come first. */
 export function mergeSorted(a: DecodedPoints, b: DecodedPoints): DecodedPoints {
   const n = a.steps.length + b.steps.length;
+  if (a.steps.length === 0 || b.steps.length === 0 || b.steps[0] >= a.steps[a.steps.length - 1]) {
+    return concatColumns([a, b]);
+  }
   const steps = new Float64Array(n);
   const values = new Float64Array(n);
   const times = new Float64Array(n);

@@ -13,7 +13,7 @@ import type { SqliteDatabase, SqliteStatement } from 'kysely';
 /** Statements kept. Default: 256 (the store has a few dozen query shapes; IN lists add some). */
 const DEFAULT_CAPACITY = 256;
 
-export function createCachingDatabase(db: Database, capacity = DEFAULT_CAPACITY): SqliteDatabase {
+export function createCachingDatabase(db: Pick<Database, 'prepare' | 'close'>, capacity = DEFAULT_CAPACITY): SqliteDatabase {
   const cache = new Map<string, Statement>();
   return {
     close() {
