@@ -14,12 +14,15 @@ const repo = resolve(here, '..', '..');
 const PYTHON = '/usr/bin/python3';
 
 const probe = existsSync(PYTHON) ? spawnSync(PYTHON, ['-c', 'import torch, sklearn'], { encoding: 'utf8' }) : null;
-const skip =
+const missing =
   probe === null
     ? `${PYTHON} not found`
     : probe.status !== 0
       ? `${PYTHON} cannot import torch and sklearn (apt-get install python3-torch python3-sklearn)`
       : false;
+// CI installs them and sets TRAINYARD_REQUIRE_ALL=1: there, a missing PyTorch is a failure.
+if (missing && process.env.TRAINYARD_REQUIRE_ALL === '1') throw new Error(`${missing}, and TRAINYARD_REQUIRE_ALL=1`);
+const skip = missing;
 
 interface Result {
   code: number | null;
