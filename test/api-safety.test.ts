@@ -94,6 +94,24 @@ describe('API safety', () => {
     assert.deepEqual(again.body, { accepted: 0, duplicate: true });
   });
 
+  it('accepts a large columnar batch and reads it back exactly', async () => {
+    const n = 50_000;
+    const steps = Array.from({ length: n }, (_, i) => 1_000_000 + i);
+    const values = steps.map((s) => Math.sin(s));
+    const { status, body } = await server.api(`/api/v1/runs/${runA.runId}/metrics`, {
+      token: runA.token,
+      body: { batchId: 'large-1', series: { big_a: { steps, values }, big_b: { steps, values: values.map((v) => -v) } } },
+    });
+    assert.equal(status, 200, JSON.stringify(body));
+    assert.deepEqual(body, { accepted: 2 * n, duplicate: false });
+    const back = await server.api(`/api/v1/jobs/${runA.jobId}/metrics/big_a?buckets=${n}`);
+    assert.deepEqual(back.body.steps, steps);
+    assert.deepEqual(back.body.values, values);
+    const bucketed = await server.api(`/api/v1/jobs/${runA.jobId}/metrics/big_b?buckets=10`);
+    assert.equal(bucketed.body.bucketed, true);
+    assert.equal(bucketed.body.count.reduce((a: number, b: number) => a + b, 0), n);
+  });
+
   it('refuses checkpoint paths outside the checkpoint directory', async () => {
     const path = `/api/v1/runs/${runA.runId}/checkpoints`;
     const secret = join(scratch, 'secret.bin');

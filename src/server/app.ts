@@ -16,6 +16,7 @@ import { authenticate, authorize, type Access } from './auth.ts';
 import type { DataDirLayout } from './data-dir.ts';
 import { errorHandler } from './errors.ts';
 import type { EventBus } from './events.ts';
+import type { BatchParserPool } from './ingest/batch-parser-pool.ts';
 import type { ProgressBook } from './progress-book.ts';
 import { registerEventRoutes } from './routes/events.ts';
 import { registerJobRoutes } from './routes/jobs.ts';
@@ -32,6 +33,8 @@ export interface AppDeps {
   readonly progress: ProgressBook;
   readonly layout: DataDirLayout;
   readonly now: () => number;
+  /** Parses metric batches (off the main thread when large). */
+  readonly batchParser: BatchParserPool;
   /** Default: false (quiet); the server logs its own lines. */
   readonly logRequests?: boolean;
 }

@@ -15,6 +15,7 @@ import { issueToken } from './auth.ts';
 import { createDataDirLayout } from './data-dir.ts';
 import { createEventBus } from './events.ts';
 import { detectGpus } from './gpus.ts';
+import { createBatchParserPool } from './ingest/batch-parser-pool.ts';
 import { acquireLock } from './lock.ts';
 import { createProgressBook } from './progress-book.ts';
 import { createRunManager } from './run-manager.ts';
@@ -71,7 +72,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       serverUrl: () => url,
       baseEnv: Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined && !e[0].startsWith('TRAINYARD_'))),
     });
-    const app = await buildApp({ store, bus, runs, progress, layout, now });
+    const batchParser = createBatchParserPool();
+    const app = await buildApp({ store, bus, runs, progress, layout, now, batchParser });
     const host = options.host ?? '127.0.0.1';
     try {
       await app.listen({ host, port: options.port ?? DEFAULT_PORT });
@@ -98,6 +100,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
         closing ??= (async () => {
           await runs.close();
           await app.close();
+          await batchParser.close();
           await openStoreRef.close();
           rmSync(layout.serverInfo, { force: true });
           lock.release();

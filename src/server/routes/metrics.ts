@@ -1,7 +1,7 @@
 /** Metric routes: ingest batches from runs, list series, read a series raw or bucketed. */
 import { z } from 'zod';
 import { NotFoundError } from '../../core/errors.ts';
-import { parseMetricBatch } from '../../core/metrics/batch.ts';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { App, AppDeps } from '../app.ts';
 import { loadJob } from './jobs.ts';
 import { bodyCheckedByHandler, jobIdParams, runIdParams } from './schemas.ts';
@@ -26,22 +26,28 @@ const metricBatchDoc = z.object({
 export function registerMetricRoutes(app: App, deps: AppDeps): void {
   const { store } = deps;
 
-  app.post('/api/v1/runs/:runId/metrics', {
-    config: { access: (r) => ({ kind: 'run', runId: Number((r.params as { runId: string }).runId) }) },
-    bodyLimit: METRICS_BODY_LIMIT,
-    schema: { summary: 'Record a batch of metric points', params: runIdParams, body: metricBatchDoc },
-    // The documented schema is not run here: parseMetricBatch checks every point far faster.
-    validatorCompiler: bodyCheckedByHandler,
-  }, async (request) => {
-    const run = await store.getRun(request.params.runId);
-    if (!run) throw new NotFoundError('run', request.params.runId);
-    const batch = parseMetricBatch(request.body, deps.now());
-    const result = await store.recordMetrics({ runId: run.id, batchId: batch.batchId, series: batch.series });
-    if (!result.duplicate && batch.maxStep !== null) {
-      deps.progress.observe(run.jobId, batch.maxStep);
-      deps.bus.publish({ type: 'metrics', jobId: run.jobId, data: { jobId: run.jobId, runId: run.id, latest: batch.latest } });
-    }
-    return result;
+  // The batch route parses its own body (off the main thread when large): its JSON parser
+  // hands over the raw bytes, in a plugin scope so the other routes keep the default one.
+  void app.register(async (scope) => {
+    scope.removeContentTypeParser('application/json');
+    scope.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: METRICS_BODY_LIMIT }, (_request, body, done) => done(null, body));
+    scope.withTypeProvider<ZodTypeProvider>().post('/api/v1/runs/:runId/metrics', {
+      config: { access: (r) => ({ kind: 'run', runId: Number((r.params as { runId: string }).runId) }) },
+      bodyLimit: METRICS_BODY_LIMIT,
+      schema: { summary: 'Record a batch of metric points', params: runIdParams, body: metricBatchDoc },
+      // The documented schema is not run here: the batch parser checks every point far faster.
+      validatorCompiler: bodyCheckedByHandler,
+    }, async (request) => {
+      const run = await store.getRun(request.params.runId);
+      if (!run) throw new NotFoundError('run', request.params.runId);
+      const batch = await deps.batchParser.parse(request.body as unknown as Buffer, deps.now());
+      const result = await store.recordMetrics({ runId: run.id, batchId: batch.batchId, series: batch.series });
+      if (!result.duplicate && batch.maxStep !== null) {
+        deps.progress.observe(run.jobId, batch.maxStep);
+        deps.bus.publish({ type: 'metrics', jobId: run.jobId, data: { jobId: run.jobId, runId: run.id, latest: batch.latest } });
+      }
+      return result;
+    });
   });
 
   app.get('/api/v1/jobs/:id/metrics', {
