@@ -15,6 +15,7 @@ import type { SeriesPoints } from '../src/core/types.ts';
 import { createSqliteStore } from '../src/store/sqlite/sqlite-store.ts';
 import type { MetricBatch, Store } from '../src/store/store.ts';
 import type { BenchResult } from './bench-result.ts';
+import { parseJobSpec } from '../src/core/job-spec.ts';
 
 const T0 = 1_700_000_000_000;
 const KEYS = 10;
@@ -86,7 +87,7 @@ export async function benchMetricsStore(): Promise<BenchResult[]> {
 async function openWithRun(path: string): Promise<{ store: Store; jobId: number; runId: number }> {
   const store = await createSqliteStore(path);
   const job = await store.createJob(
-    { name: 'bench', command: ['true'], shell: false, cwd: '/', env: {}, params: {}, resources: { gpus: 0, cpus: 1 }, maxRetries: 0, keepCheckpoints: 0, stopGraceSeconds: 1, tags: [] },
+    parseJobSpec({ name: 'bench', command: ['true'], cwd: '/', maxRetries: 0, keepCheckpoints: 0, stopGraceSeconds: 1 }),
     T0,
   );
   const claimed = await store.claimJob(job.id, { logPath: '/dev/null', resumedFrom: null, resumeStep: null }, T0);

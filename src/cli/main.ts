@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import type { CliContext } from './command.ts';
+import { moveCommand, pauseCommand, priorityCommand, resumeCommand } from './control.ts';
 import { demoCommand } from './demo.ts';
 import { createProcessIo, EXIT, type Io } from './io.ts';
 import { lsCommand, showCommand, stopCommand } from './jobs.ts';
@@ -33,7 +34,7 @@ export function createProgram(ctx: CliContext): Command {
       writeErr: (text) => ctx.io.stderr.write(text),
     })
     .exitOverride();
-  for (const build of [serverCommand, submitCommand, lsCommand, showCommand, logsCommand, stopCommand, metricsCommand, checkpointsCommand, demoCommand]) {
+  for (const build of [serverCommand, submitCommand, lsCommand, showCommand, logsCommand, stopCommand, pauseCommand, resumeCommand, priorityCommand, moveCommand, metricsCommand, checkpointsCommand, demoCommand]) {
     const command = build(ctx)
       .helpOption('-h, --help', 'show help')
       .showHelpAfterError('(run with --help for usage)')

@@ -19,6 +19,10 @@ export interface SpecFlags {
   grace?: string;
   tag?: string[];
   shell?: boolean;
+  priority?: string;
+  preemptible?: boolean;
+  after?: string[];
+  timeLimit?: string;
 }
 
 /** The spec fields (dotted, as the server names them) that these flags set. */
@@ -32,6 +36,10 @@ export function flaggedFields(flags: SpecFlags): string[] {
   if (flags.keep !== undefined) fields.push('keepCheckpoints');
   if (flags.grace !== undefined) fields.push('stopGraceSeconds');
   if (flags.shell) fields.push('shell', 'command');
+  if (flags.priority !== undefined) fields.push('priority');
+  if (flags.preemptible) fields.push('preemptible');
+  if (flags.after?.length) fields.push('after');
+  if (flags.timeLimit !== undefined) fields.push('timeLimitSeconds');
   return fields;
 }
 
@@ -81,6 +89,10 @@ export function applyFlags(base: Record<string, unknown>, flags: SpecFlags, cwd:
   if (flags.keep !== undefined) spec.keepCheckpoints = parseCount(flags.keep, '--keep');
   if (flags.grace !== undefined) spec.stopGraceSeconds = parsePositive(flags.grace, '--grace');
   if (flags.tag?.length) spec.tags = [...(Array.isArray(spec.tags) ? spec.tags : []), ...flags.tag];
+  if (flags.priority !== undefined) spec.priority = parsePriority(flags.priority);
+  if (flags.preemptible) spec.preemptible = true;
+  if (flags.after?.length) spec.after = flags.after.map((id) => parseCount(id, '--after'));
+  if (flags.timeLimit !== undefined) spec.timeLimitSeconds = parsePositive(flags.timeLimit, '--time-limit');
   return spec as unknown as JobSpecInput;
 }
 
@@ -122,4 +134,11 @@ export function parseJobId(text: string): number {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** `high`, `7`, `low:-2`: the server checks the class and range. */
+export function parsePriority(text: string): string | number | { class: string; value: number } {
+  const [cls, value] = text.split(':');
+  if (value !== undefined) return { class: cls, value: Number(value) };
+  return /^-?\d+$/.test(text) ? Number(text) : text;
 }

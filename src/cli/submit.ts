@@ -34,6 +34,10 @@ export function submitCommand(ctx: CliContext): Command {
     .option('--grace <seconds>', 'seconds between SIGTERM and SIGKILL on stop (default: 30)')
     .option('--tag <tag>', 'tag (repeatable)', collect)
     .option('--shell', 'run the command as one /bin/sh -c script')
+    .option('--priority <priority>', 'high | normal | low | N | CLASS:N (default: normal)')
+    .option('--preemptible', 'may be paused to make room for a higher-priority job, and resumed later')
+    .option('--after <id>', 'start only after this job succeeded (repeatable)', collect)
+    .option('--time-limit <seconds>', 'stop the run and fail the job after this long')
     .option('--follow', 'follow the job to its end with a live progress bar; exit 0 only if it succeeded')
     .addHelpText(
       'after',

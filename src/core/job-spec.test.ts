@@ -26,6 +26,18 @@ describe('parseJobSpec', () => {
     assert.deepEqual(parseJobSpec({ ...base, resources: { gpus: 2 } }).resources, { gpus: 2, cpus: 0 });
   });
 
+  it('reads priorities as a class, a number or both', () => {
+    assert.deepEqual(parseJobSpec(base).priority, { class: 'normal', value: 0 });
+    assert.deepEqual(parseJobSpec({ ...base, priority: 'high' }).priority, { class: 'high', value: 0 });
+    assert.deepEqual(parseJobSpec({ ...base, priority: 5 }).priority, { class: 'normal', value: 5 });
+    assert.deepEqual(parseJobSpec({ ...base, priority: { class: 'low', value: -2 } }).priority, { class: 'low', value: -2 });
+  });
+
+  it('has watchdogs on by default, and lets them be turned off', () => {
+    assert.deepEqual(parseJobSpec(base).watchdog, { stuckSeconds: 3600, divergence: { metric: 'loss', factor: null, retryWithParams: null } });
+    assert.deepEqual(parseJobSpec({ ...base, watchdog: { stuckSeconds: null, divergence: null } }).watchdog, { stuckSeconds: null, divergence: null });
+  });
+
   it('coerces env numbers to strings', () => {
     assert.deepEqual(parseJobSpec({ ...base, env: { SEED: 1 } }).env, { SEED: '1' });
   });
@@ -40,6 +52,9 @@ describe('parseJobSpec', () => {
     ['reserved env', { ...base, env: { TRAINYARD_TOKEN: 'x' } }, 'env.TRAINYARD_TOKEN'],
     ['string command without shell', { ...base, command: 'ls', shell: false }, 'command'],
     ['empty argv', { ...base, command: [] }, 'command'],
+    ['unknown priority class', { ...base, priority: 'urgent' }, 'priority'],
+    ['a divergence factor of 1', { ...base, watchdog: { divergence: { factor: 1 } } }, 'watchdog.divergence.factor'],
+    ['a dependency on job 0', { ...base, after: [0] }, 'after.0'],
   ];
   for (const [name, input, field] of invalid) {
     it(`refuses ${name}, naming ${field}`, () => {

@@ -15,6 +15,29 @@ export const JOB_DEFAULTS = Object.freeze({
   keepCheckpoints: 3,
   /** 30 s is enough to write a checkpoint of a model that fits on one GPU. */
   stopGraceSeconds: 30,
+  /** An hour without a new step is stuck for any training loop we know; raise it for long evals. */
+  stuckSeconds: 3600,
+});
+
+const priorityClass = z.enum(['high', 'normal', 'low']);
+
+/** `high`, a number (class normal), or `{class, value}`. */
+export const priorityInput = z.union([
+  priorityClass.transform((c) => ({ class: c, value: 0 })),
+  z.number().int().min(-1_000_000).max(1_000_000).transform((value) => ({ class: 'normal' as const, value })),
+  z.strictObject({ class: priorityClass.default('normal'), value: z.number().int().min(-1_000_000).max(1_000_000).default(0) }),
+]);
+
+const watchdogInput = z.strictObject({
+  stuckSeconds: z.number().positive().nullable().default(JOB_DEFAULTS.stuckSeconds),
+  divergence: z
+    .strictObject({
+      metric: z.string().min(1).max(200).default('loss'),
+      factor: z.number().gt(1).nullable().default(null),
+      retryWithParams: z.record(z.string(), z.unknown()).nullable().default(null),
+    })
+    .nullable()
+    .default({ metric: 'loss', factor: null, retryWithParams: null }),
 });
 
 const envValue = z.union([z.string(), z.number(), z.boolean()]).transform(String);
@@ -37,6 +60,12 @@ export const jobSpecInput = z
     keepCheckpoints: z.number().int().min(0).max(100_000).default(JOB_DEFAULTS.keepCheckpoints),
     stopGraceSeconds: z.number().positive().max(86_400).default(JOB_DEFAULTS.stopGraceSeconds),
     tags: z.array(z.string().min(1).max(100)).max(50).default([]),
+    priority: priorityInput.default({ class: 'normal', value: 0 }),
+    preemptible: z.boolean().default(false),
+    after: z.array(z.number().int().positive()).max(100).default([]),
+    timeLimitSeconds: z.number().positive().nullable().default(null),
+    owner: z.string().min(1).max(200).nullable().default(null),
+    watchdog: watchdogInput.default({ stuckSeconds: JOB_DEFAULTS.stuckSeconds, divergence: { metric: 'loss', factor: null, retryWithParams: null } }),
   })
   .superRefine((spec, ctx) => {
     if (typeof spec.command === 'string' && spec.shell === false) {
@@ -74,6 +103,12 @@ export function parseJobSpec(input: unknown): JobSpec {
     keepCheckpoints: s.keepCheckpoints,
     stopGraceSeconds: s.stopGraceSeconds,
     tags: s.tags,
+    priority: s.priority,
+    preemptible: s.preemptible,
+    after: s.after,
+    timeLimitSeconds: s.timeLimitSeconds,
+    owner: s.owner,
+    watchdog: s.watchdog,
   };
 }
 

@@ -13,13 +13,30 @@
  * - classification: why a run ended (see `RunOutcomeKind`).
  */
 
+/**
+ * queued → running → succeeded | failed | stopped; running → stopping → stopped;
+ * running → pausing → paused → (resume) queued; a preempted job goes pausing → queued.
+ */
 export type JobState =
   | 'queued'
   | 'running'
   | 'stopping'
+  | 'pausing'
+  | 'paused'
   | 'succeeded'
   | 'failed'
   | 'stopped';
+
+/** Why a running job was asked to end before it finished. */
+export type StopReason = 'stop' | 'pause' | 'preempt' | 'stuck' | 'diverged' | 'time-limit';
+
+export type PriorityClass = 'high' | 'normal' | 'low';
+
+export interface Priority {
+  readonly class: PriorityClass;
+  /** Finer order within the class, higher first. Default: 0. */
+  readonly value: number;
+}
 
 export const TERMINAL_JOB_STATES: readonly JobState[] = ['succeeded', 'failed', 'stopped'];
 
@@ -35,7 +52,10 @@ export type RunState = 'running' | 'succeeded' | 'failed' | 'stopped' | 'lost';
  * - `stopped`: ended after a stop request (within or past the grace period).
  * - `lost`: the process vanished while no server watched it and left no exit status.
  * - `config-error`: the command could not be started (missing executable, bad cwd); not retried.
- * - `stuck`, `diverged`: set by watchdogs (scheduling issue).
+ * - `stuck`: alive but no new step for the job's stuck window; retried from its checkpoint.
+ * - `diverged`: the watched metric became NaN/inf or grew past its limit.
+ * - `paused`, `preempted`: ended on a pause request, or to make room for a higher-priority job.
+ * - `time-limit`: ran past the job's time limit; not retried.
  */
 export type RunOutcomeKind =
   | 'success'
@@ -47,7 +67,11 @@ export type RunOutcomeKind =
   | 'lost'
   | 'config-error'
   | 'stuck'
-  | 'diverged';
+  | 'diverged'
+  | 'paused'
+  | 'preempted'
+  | 'time-limit'
+  | 'dependency-failed';
 
 export interface RunOutcome {
   readonly kind: RunOutcomeKind;
@@ -55,6 +79,8 @@ export interface RunOutcome {
   readonly detail: string;
   /** False when retrying cannot help (config errors, scripts that exit with code 78). */
   readonly retryable: boolean;
+  /** The step it happened at, where that matters (divergence). */
+  readonly step?: number;
 }
 
 export interface Resources {
@@ -83,6 +109,38 @@ export interface JobSpec {
   /** Seconds between SIGTERM and SIGKILL on stop. Default: 30. */
   readonly stopGraceSeconds: number;
   readonly tags: readonly string[];
+  /** Initial priority; the job's current one is `Job.priority`. Default: normal, 0. */
+  readonly priority: Priority;
+  /** May be paused to make room for a higher-priority job. Default: false. */
+  readonly preemptible: boolean;
+  /** Jobs that must succeed before this one starts; it fails if one of them does not. */
+  readonly after: readonly number[];
+  /** A run past this many seconds is stopped and the job fails (`time-limit`). Default: none. */
+  readonly timeLimitSeconds: number | null;
+  /** Fair-share group (a user or project). Default: none. */
+  readonly owner: string | null;
+  readonly watchdog: WatchdogSpec;
+}
+
+export interface WatchdogSpec {
+  /**
+   * Seconds without a new step, while the process is alive, after which the run is `stuck`:
+   * stopped and retried from its checkpoint. The SDK heartbeat does not count as progress, so
+   * a silent process is caught; a slow evaluation needs a window longer than it. null: off.
+   * Default: 3600.
+   */
+  readonly stuckSeconds: number | null;
+  /** Divergence check on one metric; null: off. Default: `loss`, factor null (NaN/inf only). */
+  readonly divergence: DivergenceSpec | null;
+}
+
+export interface DivergenceSpec {
+  /** Default: `loss`. */
+  readonly metric: string;
+  /** Also diverged when the metric exceeds factor × its running minimum. Default: null (off). */
+  readonly factor: number | null;
+  /** Retry from the last checkpoint before the divergence, with these params merged in. */
+  readonly retryWithParams: Readonly<Record<string, unknown>> | null;
 }
 
 export interface Progress {
@@ -108,7 +166,14 @@ export interface Job {
   /** The last run's outcome, or a reason the job ended without one. */
   readonly outcome: RunOutcome | null;
   readonly stopRequested: boolean;
+  /** Why the current run was asked to end, while it is ending. */
+  readonly stopReason: StopReason | null;
   readonly progress: Progress;
+  readonly priority: Priority;
+  /** FIFO key within a priority (lower first): the submit time, or earlier after `move --front`. */
+  readonly queuedAt: number;
+  /** Params merged over `spec.params` for the next runs (set by a divergence retry). */
+  readonly paramsOverride: Readonly<Record<string, unknown>> | null;
 }
 
 export interface Run {
@@ -130,6 +195,9 @@ export interface Run {
   readonly resumeStep: number | null;
   readonly logPath: string;
   readonly lastHeartbeatAt: number | null;
+  /** GPU indices and CPU slots the run held. */
+  readonly gpus: readonly number[];
+  readonly cpus: number;
 }
 
 export interface Checkpoint {

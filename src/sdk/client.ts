@@ -196,6 +196,15 @@ export function createClient(options: ClientOptions) {
 
     /** Asks a job to stop: `stopping`, or `stopped` at once when it was queued. */
     stopJob: (id: number) => json<ApiJob>('POST', `/api/v1/jobs/${id}/stop`),
+    /** Asks a job to checkpoint and exit, freeing its slots (`pausing`, then `paused`); holds a queued one. */
+    pauseJob: (id: number) => json<ApiJob>('POST', `/api/v1/jobs/${id}/pause`),
+    /** Queues a paused job again; it resumes from its latest checkpoint. */
+    resumeJob: (id: number) => json<ApiJob>('POST', `/api/v1/jobs/${id}/resume`),
+    /** Sets a job's priority: `high`/`normal`/`low`, a number (within normal), or `{class, value}`. */
+    setPriority: (id: number, priority: string | number | { class: string; value: number }) =>
+      json<ApiJob>('POST', `/api/v1/jobs/${id}/priority`, { body: { priority } }),
+    /** Moves a queued job ahead of the others of its priority. */
+    moveToFront: (id: number) => json<ApiJob>('POST', `/api/v1/jobs/${id}/move`, { body: { to: 'front' } }),
 
     /** The job's checkpoints, oldest first (deleted ones included, flagged `deleted`). */
     listCheckpoints: async (id: number) => (await json<{ checkpoints: Checkpoint[] }>('GET', `/api/v1/jobs/${id}/checkpoints`)).checkpoints,

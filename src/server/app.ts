@@ -17,12 +17,17 @@ import type { DataDirLayout } from './data-dir.ts';
 import { errorHandler } from './errors.ts';
 import type { EventBus } from './events.ts';
 import type { BatchParserPool } from './ingest/batch-parser-pool.ts';
+import type { SlotInventory } from '../scheduler/scheduler.ts';
+import { registerControlRoutes } from './routes/control.ts';
 import type { ProgressBook } from './progress-book.ts';
+import { registerCompareRoutes } from './routes/compare.ts';
 import { registerEventRoutes } from './routes/events.ts';
 import { registerJobRoutes } from './routes/jobs.ts';
 import { registerMetricRoutes } from './routes/metrics.ts';
 import { registerRunRoutes } from './routes/runs.ts';
+import { registerTokenRoutes } from './routes/tokens.ts';
 import type { RunManager } from './run-manager.ts';
+import { registerWeb } from './web.ts';
 
 export const VERSION = '0.1.0';
 
@@ -33,6 +38,8 @@ export interface AppDeps {
   readonly progress: ProgressBook;
   readonly layout: DataDirLayout;
   readonly now: () => number;
+  /** The slots this server hands out (for the timeline). */
+  readonly slots: SlotInventory;
   /** Parses metric batches (off the main thread when large). */
   readonly batchParser: BatchParserPool;
   /** Default: false (quiet); the server logs its own lines. */
@@ -86,8 +93,12 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   registerJobRoutes(app, deps);
+  registerControlRoutes(app, deps);
   registerMetricRoutes(app, deps);
   registerRunRoutes(app, deps);
   registerEventRoutes(app, deps);
+  registerCompareRoutes(app, deps);
+  registerTokenRoutes(app, deps);
+  await registerWeb(app);
   return app;
 }

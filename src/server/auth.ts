@@ -15,10 +15,11 @@ export interface IssuedToken {
   readonly token: string;
 }
 
-export async function issueToken(store: TokenStore, scope: TokenScope, now: number): Promise<IssuedToken> {
+/** Makes a token for `scope`; `name` (default: none) is shown when tokens are listed. */
+export async function issueToken(store: TokenStore, scope: TokenScope, now: number, name: string | null = null): Promise<IssuedToken> {
   const id = randomBytes(8).toString('hex');
   const secret = randomBytes(32).toString('base64url');
-  await store.createToken(id, hashSecret(secret), scope, now);
+  await store.createToken(id, hashSecret(secret), scope, now, name);
   return { id, token: `ty_${id}_${secret}` };
 }
 

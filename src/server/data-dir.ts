@@ -8,6 +8,8 @@
  *   <dataDir>/jobs/<job>/checkpoints/       TRAINYARD_CHECKPOINT_DIR, shared by the job's runs
  *   <dataDir>/jobs/<job>/spool/             TRAINYARD_SPOOL_DIR
  *   <dataDir>/jobs/<job>/runs/<attempt>/    log, exit-status, allocation.json
+ *   <dataDir>/inbox.yaml                    the inbox's templates; absent: the inbox is off
+ *   <dataDir>/inbox/                        high|normal|low|processing|done|failed (docs/inbox.md)
  */
 import { join } from 'node:path';
 
@@ -18,6 +20,8 @@ export function createDataDirLayout(dataDir: string) {
     adminToken: join(dataDir, 'admin-token'),
     serverInfo: join(dataDir, 'server.json'),
     lock: join(dataDir, 'server.lock'),
+    inbox: join(dataDir, 'inbox'),
+    inboxConfig: join(dataDir, 'inbox.yaml'),
     checkpointDir: (jobId: number) => join(dataDir, 'jobs', String(jobId), 'checkpoints'),
     spoolDir: (jobId: number) => join(dataDir, 'jobs', String(jobId), 'spool'),
     runDir: (jobId: number, attempt: number) => join(dataDir, 'jobs', String(jobId), 'runs', String(attempt)),

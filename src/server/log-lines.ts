@@ -18,6 +18,8 @@ export interface LogLinesContext {
   readonly layout: DataDirLayout;
   readonly progress: ProgressBook;
   readonly now: () => number;
+  /** Progress, watchdogs and the live `metrics` event for recorded points. */
+  readonly onMetrics: (jobId: number, runId: number, series: ReadonlyMap<string, SeriesPoints>, maxStep: number | null, latest: Record<string, { step: number; value: number }>) => void;
 }
 
 export async function applyLogLines(
@@ -78,6 +80,5 @@ export async function applyLogLines(
   }
   const series = new Map<string, SeriesPoints>([...columns].map(([k, c]) => [k, c]));
   await store.recordMetrics({ runId: run.runId, batchId: null, series, logOffset: offsetAfter });
-  if (maxStep !== null) ctx.progress.observe(run.jobId, maxStep);
-  bus.publish({ type: 'metrics', jobId: run.jobId, data: { jobId: run.jobId, runId: run.runId, latest } });
+  ctx.onMetrics(run.jobId, run.runId, series, maxStep, latest);
 }

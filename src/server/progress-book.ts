@@ -15,6 +15,8 @@ export interface ProgressBook {
   setTotal(jobId: number, total: number): void;
   /** Writes pending progress now. */
   flush(jobId: number): Promise<void>;
+  /** When the job's step last increased (in this server's life), or null. */
+  lastProgressAt(jobId: number): number | null;
 }
 
 /** Default: 1,000 ms between writes of one job's progress. */
@@ -24,6 +26,7 @@ export function createProgressBook(store: Store, bus: EventBus, now: () => numbe
   const states = new Map<number, ProgressState>();
   const timers = new Map<number, NodeJS.Timeout>();
   const lastWrite = new Map<number, number>();
+  const progressedAt = new Map<number, number>();
 
   async function write(jobId: number): Promise<void> {
     timers.delete(jobId);
@@ -50,10 +53,16 @@ export function createProgressBook(store: Store, bus: EventBus, now: () => numbe
 
   return {
     begin(jobId, resumeStep) {
+      progressedAt.delete(jobId);
       const previous = states.get(jobId) ?? EMPTY_PROGRESS;
       states.set(jobId, { ...previous, step: resumeStep, samples: [] });
     },
-    observe: (jobId, step) => update(jobId, (s) => observeStep(s, step, now())),
+    observe(jobId, step) {
+      const before = states.get(jobId)?.step ?? null;
+      if (before === null || step > before) progressedAt.set(jobId, now());
+      update(jobId, (s) => observeStep(s, step, now()));
+    },
+    lastProgressAt: (jobId) => progressedAt.get(jobId) ?? null,
     setTotal: (jobId, total) => update(jobId, (s) => setTotal(s, total)),
     async flush(jobId) {
       const timer = timers.get(jobId);

@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import { readServerEnv } from '../config.ts';
 import { TrainyardError } from '../core/errors.ts';
 import { createLocalExecutor } from '../executors/local/local-executor.ts';
+import { createInbox } from '../inbox/inbox.ts';
 import { createSqliteStore } from '../store/sqlite/sqlite-store.ts';
 import type { Store } from '../store/store.ts';
 import { buildApp, VERSION } from './app.ts';
@@ -73,7 +74,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       baseEnv: Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined && !e[0].startsWith('TRAINYARD_'))),
     });
     const batchParser = createBatchParserPool();
-    const app = await buildApp({ store, bus, runs, progress, layout, now, batchParser });
+    const app = await buildApp({ store, bus, runs, progress, layout, now, batchParser, slots });
     const host = options.host ?? '127.0.0.1';
     try {
       await app.listen({ host, port: options.port ?? DEFAULT_PORT });
@@ -88,6 +89,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     writeFileSync(layout.serverInfo, JSON.stringify({ url, pid: process.pid, version: VERSION, startedAt: now() }, null, 2));
     await runs.recover();
     runs.start();
+    const inbox = createInbox({ store, bus, layout, now, log, poke: () => runs.poke() });
+    inbox.start();
     log(`trainyard ${VERSION} serving ${url} (data ${dataDir}; ${gpus.length} GPU${gpus.length === 1 ? '' : 's'}, ${slots.cpuSlots} CPU slots)`);
 
     const openStoreRef = store;
@@ -98,6 +101,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       adminTokenPath: layout.adminToken,
       close() {
         closing ??= (async () => {
+          await inbox.close();
           await runs.close();
           await app.close();
           await batchParser.close();

@@ -14,11 +14,15 @@ import type {
   Job,
   JobSpec,
   JobState,
+  Priority,
+  PriorityClass,
   Progress,
   Run,
   RunOutcome,
   SeriesInfo,
   SeriesPoints,
+  StopReason,
+  TokenRole,
   TokenScope,
 } from '../core/types.ts';
 
@@ -39,8 +43,17 @@ export interface JobStore {
    * (a stop request belongs to the run it was made for).
    */
   claimJob(jobId: number, run: NewRun, now: number): Promise<{ job: Job; run: Run } | null>;
-  /** Records that a stop was asked for; moves queued jobs straight to `stopped`. */
-  requestStop(jobId: number, now: number): Promise<Job | null>;
+  /**
+   * Asks a job to end for `reason` (default `stop`). A running job moves to `stopping`
+   * (`pausing` for pause and preempt) with `stopReason` set; a queued job moves straight to
+   * `stopped` (stop) or `paused` (pause); a job in any other state is returned unchanged.
+   */
+  requestStop(jobId: number, now: number, reason?: StopReason): Promise<Job | null>;
+  /** A paused job goes back to the queue (it resumes from its latest checkpoint). Else unchanged. */
+  resumeJob(jobId: number): Promise<Job | null>;
+  setPriority(jobId: number, priority: Priority): Promise<Job | null>;
+  /** Puts a queued job ahead of every other job of its priority. */
+  moveToFront(jobId: number): Promise<Job | null>;
   /** Sets the job's state and optional fields; throws if the job does not exist. */
   updateJob(jobId: number, change: JobChange): Promise<Job>;
   setProgress(jobId: number, progress: Partial<Progress>): Promise<void>;
@@ -52,12 +65,17 @@ export interface JobChange {
   readonly endedAt?: number | null;
   readonly notBefore?: number | null;
   readonly outcome?: RunOutcome | null;
+  readonly stopReason?: StopReason | null;
+  readonly paramsOverride?: Readonly<Record<string, unknown>> | null;
 }
 
 export interface NewRun {
   readonly logPath: string;
   readonly resumedFrom: number | null;
   readonly resumeStep: number | null;
+  /** Slots the run holds. Default: none. */
+  readonly gpus?: readonly number[];
+  readonly cpus?: number;
 }
 
 export interface RunStore {
@@ -65,6 +83,8 @@ export interface RunStore {
   listRuns(jobId: number): Promise<Run[]>;
   /** Runs in state `running`, across all jobs (recovery after a restart). */
   listLiveRuns(): Promise<Run[]>;
+  /** Runs that were alive at some time in [from, to), oldest first (the timeline). */
+  listRunsBetween(from: number, to: number): Promise<Run[]>;
   /** The process was started: record its pid and /proc start time. */
   markRunStarted(runId: number, pid: number, procStart: number | null): Promise<void>;
   /** The run ended; sets state, exit code, signal, outcome and endedAt. */
@@ -138,14 +158,106 @@ export interface CheckpointStore {
   markCheckpointDeleted(id: number): Promise<void>;
 }
 
+/** A person's token as listed: never its secret or hash. */
+export interface TokenInfo {
+  readonly id: string;
+  readonly role: TokenRole;
+  /** What the token is for ("ci", "dashboard wall"); null when none was given. */
+  readonly name: string | null;
+  readonly createdAt: number;
+}
+
 export interface TokenStore {
-  /** Stores a token by id with the sha256 of its secret. */
-  createToken(id: string, secretHash: Buffer, scope: TokenScope, now: number): Promise<void>;
+  /** Stores a token by id with the sha256 of its secret. `name` is optional (default: null). */
+  createToken(id: string, secretHash: Buffer, scope: TokenScope, now: number, name?: string | null): Promise<void>;
   /** The secret's hash and scope of a token id, or null. Callers compare in constant time. */
   findToken(id: string): Promise<{ secretHash: Buffer; scope: TokenScope } | null>;
   revokeRunTokens(runId: number): Promise<void>;
+  /** Admin and read tokens, oldest first. Run tokens are not listed (they end with their run). */
+  listTokens(): Promise<TokenInfo[]>;
+  /** Deletes a token; false when no token had that id. */
+  deleteToken(id: string): Promise<boolean>;
 }
 
-export interface Store extends JobStore, RunStore, MetricStore, CheckpointStore, TokenStore {
+/** Where a file dropped into the inbox is in its life (docs/inbox.md draws the machine). */
+export type InboxFileState = 'arriving' | 'processing' | 'queued' | 'leaving' | 'done' | 'failed';
+
+/** A file dropped into the inbox, as the inbox records it. Paths are relative to the inbox folder. */
+export interface InboxFile {
+  readonly id: number;
+  /** The name it was dropped with. */
+  readonly name: string;
+  /** sha256 of its content, hex. */
+  readonly sha256: string;
+  readonly priority: PriorityClass;
+  readonly state: InboxFileState;
+  /** Where the file is ("high/a.jsonl", "processing/a.jsonl"); null once it vanished. */
+  readonly path: string | null;
+  /** Where it is being moved while `arriving` or `leaving`; null otherwise (and for a vanished file). */
+  readonly nextPath: string | null;
+  readonly jobId: number | null;
+  /** The earlier file with the same content, which makes this one a duplicate. */
+  readonly duplicateOf: number | null;
+  /** The folder it ends in, decided when it starts `leaving`. */
+  readonly outcome: 'done' | 'failed' | null;
+  /** Why it failed, one readable line. */
+  readonly reason: string | null;
+  /** The validation report (JSON) written beside a failed file, when there was one. */
+  readonly report: string | null;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+export interface NewInboxFile {
+  readonly name: string;
+  readonly sha256: string;
+  readonly priority: PriorityClass;
+  readonly path: string;
+  readonly nextPath: string;
+}
+
+/** The way out of `processing/`. */
+export interface InboxExit {
+  readonly outcome: 'done' | 'failed';
+  /** Target path; null when the file vanished and there is nothing to move. */
+  readonly nextPath: string | null;
+  readonly reason: string | null;
+  readonly report: string | null;
+}
+
+/**
+ * The inbox's record of each dropped file. The inbox records where a file is going before it
+ * renames it, so after a crash every file is at `path` or at `nextPath` of its record.
+ */
+export interface InboxStore {
+  /**
+   * Records a file about to move from `path` to `nextPath` (state `arriving`). In the same
+   * step, the oldest earlier file with the same sha256 whose outcome is not `failed` becomes
+   * its `duplicateOf`.
+   */
+  recordInboxFile(file: NewInboxFile, now: number): Promise<InboxFile>;
+  getInboxFile(id: number): Promise<InboxFile | null>;
+  /** Files not yet `done` or `failed`, oldest first. */
+  listOpenInboxFiles(): Promise<InboxFile[]>;
+  /**
+   * Creates a queued job from `spec` (as `createJob` does) and links it to a `processing` file,
+   * which becomes `queued`, atomically. Null, and no job, when the file is not `processing`.
+   */
+  submitInboxJob(id: number, spec: JobSpec, now: number): Promise<{ file: InboxFile; job: Job } | null>;
+  /**
+   * Plans the move out of `processing/` (state `leaving`), or re-plans it to another target.
+   * Throws `ConflictError` unless the file is `processing`, `queued` or `leaving`.
+   */
+  planInboxExit(id: number, exit: InboxExit, now: number): Promise<InboxFile>;
+  /**
+   * The planned move happened: `path` becomes `nextPath`; `arriving` becomes `processing`,
+   * `leaving` becomes its outcome. Throws `ConflictError` in any other state.
+   */
+  completeInboxMove(id: number, now: number): Promise<InboxFile>;
+  /** Drops the record of an `arriving` file that was not moved (it is looked at afresh). */
+  forgetInboxFile(id: number): Promise<void>;
+}
+
+export interface Store extends JobStore, RunStore, MetricStore, CheckpointStore, TokenStore, InboxStore {
   close(): Promise<void>;
 }

@@ -42,10 +42,7 @@ export function registerMetricRoutes(app: App, deps: AppDeps): void {
       if (!run) throw new NotFoundError('run', request.params.runId);
       const batch = await deps.batchParser.parse(request.body as unknown as Buffer, deps.now());
       const result = await store.recordMetrics({ runId: run.id, batchId: batch.batchId, series: batch.series });
-      if (!result.duplicate && batch.maxStep !== null) {
-        deps.progress.observe(run.jobId, batch.maxStep);
-        deps.bus.publish({ type: 'metrics', jobId: run.jobId, data: { jobId: run.jobId, runId: run.id, latest: batch.latest } });
-      }
+      if (!result.duplicate) deps.runs.onMetrics(run.jobId, run.id, batch.series, batch.maxStep, batch.latest);
       return result;
     });
   });

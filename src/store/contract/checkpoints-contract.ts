@@ -74,6 +74,21 @@ export function checkpointContract(createStore: StoreFactory): void {
       assert.deepEqual((await store().findToken('adm'))?.scope, { role: 'admin', runId: null, jobId: null });
     });
 
+    it('lists admin and read tokens without secrets, and deletes one', async () => {
+      const { job, run } = await startRun(store());
+      await store().createToken('b-read', hash('r'), { role: 'read', runId: null, jobId: null }, T0 + 2, 'wall screen');
+      await store().createToken('a-adm', hash('a'), { role: 'admin', runId: null, jobId: null }, T0 + 1);
+      await store().createToken('run1', hash('s1'), { role: 'run', runId: run.id, jobId: job.id }, T0);
+      assert.deepEqual(await store().listTokens(), [
+        { id: 'a-adm', role: 'admin', name: null, createdAt: T0 + 1 },
+        { id: 'b-read', role: 'read', name: 'wall screen', createdAt: T0 + 2 },
+      ]);
+      assert.equal(await store().deleteToken('b-read'), true);
+      assert.equal(await store().deleteToken('b-read'), false);
+      assert.equal(await store().findToken('b-read'), null);
+      assert.deepEqual((await store().listTokens()).map((t) => t.id), ['a-adm']);
+    });
+
     it('refuses a token id twice', async () => {
       await store().createToken('t', hash('a'), { role: 'read', runId: null, jobId: null }, T0);
       await assert.rejects(store().createToken('t', hash('b'), { role: 'read', runId: null, jobId: null }, T0), ConflictError);

@@ -36,6 +36,12 @@ export function jobSpec(overrides: Partial<JobSpec> = {}): JobSpec {
     keepCheckpoints: 3,
     stopGraceSeconds: 30,
     tags: ['nightly'],
+    priority: { class: 'normal', value: 0 },
+    preemptible: false,
+    after: [],
+    timeLimitSeconds: null,
+    owner: null,
+    watchdog: { stuckSeconds: 3600, divergence: { metric: 'loss', factor: null, retryWithParams: null } },
     ...overrides,
   };
 }

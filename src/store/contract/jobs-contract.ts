@@ -22,7 +22,11 @@ export function jobContract(createStore: StoreFactory): void {
         notBefore: null,
         outcome: null,
         stopRequested: false,
+        stopReason: null,
         progress: { step: null, total: null, rate: null, etaSeconds: null },
+        priority: { class: 'normal', value: 0 },
+        queuedAt: T0,
+        paramsOverride: null,
       });
       assert.deepEqual(await store().getJob(job.id), job);
       assert.equal(await store().getJob(job.id + 1000), null);
@@ -138,6 +142,54 @@ export function jobContract(createStore: StoreFactory): void {
       await store().setProgress(job.id, { rate: null });
       assert.equal((await store().getJob(job.id))?.progress.rate, null);
       await assert.rejects(store().setProgress(job.id + 1000, { step: 1 }), NotFoundError);
+    });
+  });
+
+  describe('pause, resume, priority and order', () => {
+    const store = useStore(createStore);
+
+    it('pauses a queued job in place and a running one through pausing', async () => {
+      const queued = await store().createJob(jobSpec(), T0);
+      const paused = await store().requestStop(queued.id, T0 + 1, 'pause');
+      assert.equal(paused?.state, 'paused');
+      const resumed = await store().resumeJob(queued.id);
+      assert.equal(resumed?.state, 'queued');
+      assert.equal(resumed?.stopReason, null);
+      await store().claimJob(queued.id, NEW_RUN, T0 + 2);
+      const pausing = await store().requestStop(queued.id, T0 + 3, 'pause');
+      assert.deepEqual([pausing?.state, pausing?.stopReason, pausing?.stopRequested], ['pausing', 'pause', true]);
+      const stopping = await store().requestStop(queued.id, T0 + 4, 'stop');
+      assert.deepEqual([stopping?.state, stopping?.stopReason], ['stopping', 'stop'], 'a stop overrides a pause');
+      const still = await store().requestStop(queued.id, T0 + 5, 'pause');
+      assert.equal(still?.stopReason, 'stop', 'nothing overrides a stop');
+    });
+
+    it('stops a paused job, and resumes only paused ones', async () => {
+      const job = await store().createJob(jobSpec(), T0);
+      await store().requestStop(job.id, T0, 'pause');
+      assert.equal((await store().requestStop(job.id, T0 + 1))?.state, 'stopped');
+      assert.equal((await store().resumeJob(job.id))?.state, 'stopped');
+    });
+
+    it('changes priority and moves a queued job to the front', async () => {
+      const a = await store().createJob(jobSpec({ priority: { class: 'low', value: 0 } }), T0);
+      const b = await store().createJob(jobSpec(), T0 + 10);
+      assert.deepEqual(a.priority, { class: 'low', value: 0 });
+      assert.deepEqual((await store().setPriority(a.id, { class: 'high', value: 7 }))?.priority, { class: 'high', value: 7 });
+      const moved = await store().moveToFront(b.id);
+      assert.ok(moved!.queuedAt < a.queuedAt);
+      assert.equal(await store().setPriority(9999, { class: 'high', value: 0 }), null);
+    });
+
+    it('records the slots a run holds and finds runs by time window', async () => {
+      const job = await store().createJob(jobSpec(), T0);
+      const claimed = await store().claimJob(job.id, { ...NEW_RUN, gpus: [2, 3], cpus: 1 }, T0 + 100);
+      assert.deepEqual([claimed!.run.gpus, claimed!.run.cpus], [[2, 3], 1]);
+      assert.deepEqual((await store().listRunsBetween(T0, T0 + 200)).map((r) => r.id), [claimed!.run.id]);
+      assert.deepEqual(await store().listRunsBetween(T0, T0 + 50), []);
+      await store().finishRun(claimed!.run.id, { state: 'succeeded', exitCode: 0, signal: null, outcome: { kind: 'success', detail: '', retryable: false }, endedAt: T0 + 150 });
+      assert.deepEqual(await store().listRunsBetween(T0 + 160, T0 + 300), []);
+      assert.equal((await store().listRunsBetween(T0 + 120, T0 + 300)).length, 1);
     });
   });
 

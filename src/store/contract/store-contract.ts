@@ -12,6 +12,7 @@
 import { describe } from 'node:test';
 import type { Store } from '../store.ts';
 import { checkpointContract } from './checkpoints-contract.ts';
+import { inboxContract } from './inbox-contract.ts';
 import { jobContract } from './jobs-contract.ts';
 import { metricContract } from './metrics-contract.ts';
 
@@ -20,5 +21,6 @@ export function runStoreContract(name: string, createStore: () => Promise<Store>
     jobContract(createStore);
     metricContract(createStore);
     checkpointContract(createStore);
+    inboxContract(createStore);
   });
 }

@@ -1,7 +1,7 @@
 /** JobStore over Kysely; no dialect-specific SQL. */
 import type { Updateable } from 'kysely';
 import { NotFoundError } from '../../core/errors.ts';
-import type { Job, JobSpec, Progress, RunOutcome } from '../../core/types.ts';
+import type { Job, JobSpec, Priority, Progress, RunOutcome, StopReason } from '../../core/types.ts';
 import type { JobChange, JobFilter, JobStore, NewRun } from '../store.ts';
 import { jobFromRow, outcomeToColumn, runFromRow } from './rows.ts';
 import type { JobTable, StoreDb } from './schema.ts';
@@ -26,7 +26,17 @@ export function createJobStore(db: StoreDb): JobStore {
     async createJob(spec: JobSpec, now: number) {
       const row = await db
         .insertInto('jobs')
-        .values({ name: spec.name, spec: JSON.stringify(spec), state: 'queued', created_at: now, attempts: 0, stop_requested: 0 })
+        .values({
+          name: spec.name,
+          spec: JSON.stringify(spec),
+          state: 'queued',
+          created_at: now,
+          attempts: 0,
+          stop_requested: 0,
+          priority_class: spec.priority.class,
+          priority_value: spec.priority.value,
+          queued_at: now,
+        })
         .returningAll()
         .executeTakeFirstOrThrow();
       return jobFromRow(row);
@@ -53,6 +63,7 @@ export function createJobStore(db: StoreDb): JobStore {
             attempts: eb('attempts', '+', 1),
             started_at: eb.fn.coalesce('started_at', eb.val(now)),
             stop_requested: 0,
+            stop_reason: null,
           }))
           .where('id', '=', jobId)
           .where('state', '=', 'queued')
@@ -70,6 +81,8 @@ export function createJobStore(db: StoreDb): JobStore {
             resumed_from: run.resumedFrom,
             resume_step: run.resumeStep,
             log_offset: 0,
+            gpus: JSON.stringify(run.gpus ?? []),
+            cpus: run.cpus ?? 0,
           })
           .returningAll()
           .executeTakeFirstOrThrow();
@@ -77,26 +90,86 @@ export function createJobStore(db: StoreDb): JobStore {
       });
     },
 
-    async requestStop(jobId: number, now: number) {
+    async requestStop(jobId: number, now: number, reason: StopReason = 'stop') {
       return db.transaction().execute(async (trx) => {
-        const stopped = await trx
+        if (reason === 'stop' || reason === 'pause') {
+          const held = await trx
+            .updateTable('jobs')
+            .set(reason === 'stop'
+              ? { state: 'stopped', ended_at: now, stop_requested: 1, stop_reason: reason, outcome: outcomeToColumn(STOPPED_WHILE_QUEUED) }
+              : { state: 'paused', stop_reason: reason })
+            .where('id', '=', jobId)
+            .where('state', '=', 'queued')
+            .returningAll()
+            .executeTakeFirst();
+          if (held) return jobFromRow(held);
+        }
+        // A stop overrides a pause or preemption under way; nothing overrides a stop.
+        const ending = await trx
           .updateTable('jobs')
-          .set({ state: 'stopped', ended_at: now, stop_requested: 1, outcome: outcomeToColumn(STOPPED_WHILE_QUEUED) })
+          .set({ state: reason === 'pause' || reason === 'preempt' ? 'pausing' : 'stopping', stop_requested: 1, stop_reason: reason })
+          .where('id', '=', jobId)
+          .where((eb) => eb.or([
+            eb('state', '=', 'running'),
+            ...(reason === 'stop' ? [eb('state', '=', 'pausing')] : []),
+          ]))
+          .returningAll()
+          .executeTakeFirst();
+        if (ending) return jobFromRow(ending);
+        if (reason === 'stop') {
+          const paused = await trx
+            .updateTable('jobs')
+            .set({ state: 'stopped', ended_at: now, stop_requested: 1, stop_reason: reason })
+            .where('id', '=', jobId)
+            .where('state', '=', 'paused')
+            .returningAll()
+            .executeTakeFirst();
+          if (paused) return jobFromRow(paused);
+        }
+        const row = await trx.selectFrom('jobs').selectAll().where('id', '=', jobId).executeTakeFirst();
+        return row ? jobFromRow(row) : null;
+      });
+    },
+
+    async resumeJob(jobId: number) {
+      const row = await db
+        .updateTable('jobs')
+        .set({ state: 'queued', stop_requested: 0, stop_reason: null, not_before: null })
+        .where('id', '=', jobId)
+        .where('state', '=', 'paused')
+        .returningAll()
+        .executeTakeFirst();
+      return row ? jobFromRow(row) : getJob(jobId);
+    },
+
+    async setPriority(jobId: number, priority: Priority) {
+      const row = await db
+        .updateTable('jobs')
+        .set({ priority_class: priority.class, priority_value: priority.value })
+        .where('id', '=', jobId)
+        .returningAll()
+        .executeTakeFirst();
+      return row ? jobFromRow(row) : null;
+    },
+
+    async moveToFront(jobId: number) {
+      return db.transaction().execute(async (trx) => {
+        const first = await trx
+          .selectFrom('jobs')
+          .select((eb) => eb.fn.min('queued_at').as('first'))
+          .where('state', '=', 'queued')
+          .executeTakeFirst();
+        const front = first?.first === null || first?.first === undefined ? 0 : Number(first.first) - 1;
+        const row = await trx
+          .updateTable('jobs')
+          .set({ queued_at: front })
           .where('id', '=', jobId)
           .where('state', '=', 'queued')
           .returningAll()
           .executeTakeFirst();
-        if (stopped) return jobFromRow(stopped);
-        const stopping = await trx
-          .updateTable('jobs')
-          .set({ state: 'stopping', stop_requested: 1 })
-          .where('id', '=', jobId)
-          .where('state', '=', 'running')
-          .returningAll()
-          .executeTakeFirst();
-        if (stopping) return jobFromRow(stopping);
-        const row = await trx.selectFrom('jobs').selectAll().where('id', '=', jobId).executeTakeFirst();
-        return row ? jobFromRow(row) : null;
+        if (row) return jobFromRow(row);
+        const existing = await trx.selectFrom('jobs').selectAll().where('id', '=', jobId).executeTakeFirst();
+        return existing ? jobFromRow(existing) : null;
       });
     },
 
@@ -107,6 +180,13 @@ export function createJobStore(db: StoreDb): JobStore {
       if (change.endedAt !== undefined) set.ended_at = change.endedAt;
       if (change.notBefore !== undefined) set.not_before = change.notBefore;
       if (change.outcome !== undefined) set.outcome = outcomeToColumn(change.outcome);
+      if (change.stopReason !== undefined) {
+        set.stop_reason = change.stopReason;
+        set.stop_requested = change.stopReason === null ? 0 : 1;
+      }
+      if (change.paramsOverride !== undefined) {
+        set.params_override = change.paramsOverride === null ? null : JSON.stringify(change.paramsOverride);
+      }
       if (Object.keys(set).length === 0) {
         const job = await getJob(jobId);
         if (job === null) throw new NotFoundError('job', jobId);

@@ -150,9 +150,64 @@ const initial: Migration = {
   },
 };
 
+/** Tokens get an optional name, shown when listing them. */
+const tokenNames: Migration = {
+  async up(db: AnyDb) {
+    await db.schema.alterTable('tokens').addColumn('name', 'text').execute();
+  },
+};
+
+/** Priorities, pause/preempt reasons, divergence retries, and the slots each run held. */
+const scheduling: Migration = {
+  async up(db: AnyDb) {
+    const jobColumns: Array<[string, 'text' | 'integer', ((c: any) => any)?]> = [
+      ['priority_class', 'text', (c) => c.notNull().defaultTo('normal')],
+      ['priority_value', 'integer', (c) => c.notNull().defaultTo(0)],
+      ['queued_at', 'integer'],
+      ['stop_reason', 'text'],
+      ['params_override', 'text'],
+    ];
+    for (const [name, type, build] of jobColumns) {
+      await db.schema.alterTable('jobs').addColumn(name, type, build ?? ((c) => c)).execute();
+    }
+    await db.updateTable('jobs').set({ queued_at: sql`created_at` }).execute();
+    await db.schema.alterTable('runs').addColumn('gpus', 'text', (c) => c.notNull().defaultTo('[]')).execute();
+    await db.schema.alterTable('runs').addColumn('cpus', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+    await db.schema.createIndex('runs_started_at').on('runs').column('started_at').execute();
+  },
+};
+
+/** The inbox's record of dropped files (src/inbox). */
+const inbox: Migration = {
+  async up(db: AnyDb) {
+    await db.schema
+      .createTable('inbox_files')
+      .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('sha256', 'text', (c) => c.notNull())
+      .addColumn('priority', 'text', (c) => c.notNull())
+      .addColumn('state', 'text', (c) => c.notNull())
+      .addColumn('path', 'text')
+      .addColumn('next_path', 'text')
+      .addColumn('job_id', 'integer', (c) => c.references('jobs.id'))
+      .addColumn('duplicate_of', 'integer')
+      .addColumn('outcome', 'text')
+      .addColumn('reason', 'text')
+      .addColumn('report', 'text')
+      .addColumn('created_at', 'integer', (c) => c.notNull())
+      .addColumn('updated_at', 'integer', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('inbox_files_sha256').on('inbox_files').column('sha256').execute();
+    await db.schema.createIndex('inbox_files_state').on('inbox_files').column('state').execute();
+  },
+};
+
 /** All migrations by name. */
 export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_initial': initial,
+  '0003_scheduling': scheduling,
+  '0002_token_names': tokenNames,
+  '0004_inbox': inbox,
 });
 
 /** Brings the database to the latest schema; throws `MigrationError` on failure. */

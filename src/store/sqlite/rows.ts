@@ -1,6 +1,7 @@
 /** Row ↔ domain mapping shared by the store's tables. */
 import type { Selectable } from 'kysely';
-import type { Checkpoint, Job, JobSpec, JobState, Run, RunOutcome, RunState } from '../../core/types.ts';
+import { parseJobSpec } from '../../core/job-spec.ts';
+import type { Checkpoint, Job, JobSpec, JobState, PriorityClass, Run, RunOutcome, RunState, StopReason } from '../../core/types.ts';
 import type { CheckpointTable, JobTable, RunTable } from './schema.ts';
 
 export type JobRow = Selectable<JobTable>;
@@ -27,7 +28,7 @@ export function outcomeToColumn(outcome: RunOutcome | null): string | null {
 export function jobFromRow(row: JobRow): Job {
   return {
     id: row.id,
-    spec: JSON.parse(row.spec) as JobSpec,
+    spec: specFromColumn(row.spec),
     state: row.state as JobState,
     createdAt: row.created_at,
     startedAt: row.started_at,
@@ -36,13 +37,26 @@ export function jobFromRow(row: JobRow): Job {
     notBefore: row.not_before,
     outcome: outcomeFromColumn(row.outcome),
     stopRequested: row.stop_requested !== 0,
+    stopReason: row.stop_reason as StopReason | null,
     progress: {
       step: row.progress_step,
       total: row.progress_total,
       rate: row.progress_rate,
       etaSeconds: row.progress_eta,
     },
+    priority: { class: row.priority_class as PriorityClass, value: row.priority_value },
+    queuedAt: row.queued_at ?? row.created_at,
+    paramsOverride: row.params_override === null ? null : (JSON.parse(row.params_override) as Record<string, unknown>),
   };
+}
+
+/**
+ * Specs stored before a field existed get its default: stored specs are re-read through the
+ * spec schema (they passed it once, so this cannot fail for them).
+ */
+function specFromColumn(text: string): JobSpec {
+  const stored = JSON.parse(text) as JobSpec;
+  return 'watchdog' in stored ? stored : parseJobSpec(stored);
 }
 
 export function runFromRow(row: RunRow): Run {
@@ -62,6 +76,8 @@ export function runFromRow(row: RunRow): Run {
     resumeStep: row.resume_step,
     logPath: row.log_path,
     lastHeartbeatAt: row.last_heartbeat_at,
+    gpus: JSON.parse(row.gpus) as number[],
+    cpus: row.cpus,
   };
 }
 

@@ -28,6 +28,18 @@ export function createRunStore(db: StoreDb): RunStore {
       return rows.map(runFromRow);
     },
 
+    async listRunsBetween(from, to) {
+      const rows = await db
+        .selectFrom('runs')
+        .selectAll()
+        .where('started_at', '<', to)
+        .where((eb) => eb.or([eb('ended_at', 'is', null), eb('ended_at', '>', from)]))
+        .orderBy('started_at')
+        .orderBy('id')
+        .execute();
+      return rows.map(runFromRow);
+    },
+
     async markRunStarted(runId, pid, procStart) {
       await updateRun(runId, { pid, proc_start: procStart });
     },

@@ -23,6 +23,13 @@ export interface JobTable {
   progress_total: number | null;
   progress_rate: number | null;
   progress_eta: number | null;
+  priority_class: Generated<string>;
+  priority_value: Generated<number>;
+  /** FIFO key within a priority; NULL only for rows older than migration 0003. */
+  queued_at: number | null;
+  stop_reason: string | null;
+  /** Record<string, unknown> as JSON. */
+  params_override: string | null;
 }
 
 export interface RunTable {
@@ -42,6 +49,9 @@ export interface RunTable {
   log_path: string;
   last_heartbeat_at: number | null;
   log_offset: number;
+  /** number[] as JSON. */
+  gpus: Generated<string>;
+  cpus: Generated<number>;
 }
 
 export interface CheckpointTable {
@@ -64,6 +74,8 @@ export interface TokenTable {
   run_id: number | null;
   job_id: number | null;
   created_at: number;
+  /** Added by 0002_token_names; null for unnamed tokens. */
+  name: string | null;
 }
 
 /** One row per (job, key), with the summary of all its chunks. */
@@ -115,6 +127,24 @@ export interface MetricBatchTable {
   batch_id: string;
 }
 
+/** One row per file dropped into the inbox (migration 0004); see InboxFile in store.ts. */
+export interface InboxFileTable {
+  id: Generated<number>;
+  name: string;
+  sha256: string;
+  priority: string;
+  state: string;
+  path: string | null;
+  next_path: string | null;
+  job_id: number | null;
+  duplicate_of: number | null;
+  outcome: string | null;
+  reason: string | null;
+  report: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface StoreSchema {
   jobs: JobTable;
   runs: RunTable;
@@ -125,6 +155,7 @@ export interface StoreSchema {
   metric_chunk_data: MetricChunkDataTable;
   metric_chunk_groups: MetricChunkGroupTable;
   metric_batches: MetricBatchTable;
+  inbox_files: InboxFileTable;
 }
 
 export type StoreDb = Kysely<StoreSchema>;

@@ -6,6 +6,7 @@ import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { runStoreContract } from '../contract/store-contract.ts';
 import { createSqliteStore } from './sqlite-store.ts';
+import { parseJobSpec } from '../../core/job-spec.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'trainyard-sqlite-store-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -19,7 +20,7 @@ describe('sqlite store', () => {
     const path = join(dir, 'reopen.db');
     const first = await createSqliteStore(path);
     const job = await first.createJob(
-      { name: 'j', command: ['true'], shell: false, cwd: '/', env: {}, params: {}, resources: { gpus: 0, cpus: 1 }, maxRetries: 3, keepCheckpoints: 3, stopGraceSeconds: 30, tags: [] },
+      parseJobSpec({ name: 'j', command: ['true'], cwd: '/', maxRetries: 3, keepCheckpoints: 3, stopGraceSeconds: 30 }),
       1,
     );
     await first.close();
@@ -35,7 +36,7 @@ describe('sqlite store', () => {
     const path = join(dir, 'chunks.db');
     const store = await createSqliteStore(path);
     const job = await store.createJob(
-      { name: 'j', command: ['true'], shell: false, cwd: '/', env: {}, params: {}, resources: { gpus: 0, cpus: 1 }, maxRetries: 3, keepCheckpoints: 3, stopGraceSeconds: 30, tags: [] },
+      parseJobSpec({ name: 'j', command: ['true'], cwd: '/', maxRetries: 3, keepCheckpoints: 3, stopGraceSeconds: 30 }),
       1,
     );
     const claimed = await store.claimJob(job.id, { logPath: '/l', resumedFrom: null, resumeStep: null }, 2);

@@ -4,13 +4,14 @@
  * metrics (the hot path) use prepared statements (metric-sql.ts) over pure chunk logic.
  *
  * Pipeline of `createSqliteStore`: open the file → pragmas → migrations → per-concern stores
- * (jobs, runs, metrics, checkpoints, tokens) composed into one `Store`. Everything runs on one
+ * (jobs, runs, metrics, checkpoints, tokens, inbox) composed into one `Store`. Everything runs on one
  * connection, one query or transaction at a time.
  */
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import type { Store } from '../store.ts';
 import { createCheckpointStore } from './checkpoints.ts';
+import { createInboxStore } from './inbox.ts';
 import { createJobStore } from './jobs.ts';
 import { createMetricReader } from './metric-reads.ts';
 import { createMetricSql, type Exclusive } from './metric-sql.ts';
@@ -61,6 +62,7 @@ export async function createSqliteStore(path: string): Promise<Store> {
     ...createMetricReader(metricSql, exclusive),
     ...createCheckpointStore(db),
     ...createTokenStore(db),
+    ...createInboxStore(db),
     async close() {
       await db.destroy();
     },

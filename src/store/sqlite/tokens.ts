@@ -7,7 +7,7 @@ import type { StoreDb } from './schema.ts';
 export function createTokenStore(db: StoreDb): TokenStore {
   return {
     /** Throws `ConflictError` when the id is taken. */
-    async createToken(id, secretHash, scope, now) {
+    async createToken(id, secretHash, scope, now, name = null) {
       const result = await db
         .insertInto('tokens')
         .values({
@@ -17,6 +17,7 @@ export function createTokenStore(db: StoreDb): TokenStore {
           run_id: scope.runId,
           job_id: scope.jobId,
           created_at: now,
+          name,
         })
         .onConflict((oc) => oc.column('id').doNothing())
         .executeTakeFirst();
@@ -38,6 +39,22 @@ export function createTokenStore(db: StoreDb): TokenStore {
 
     async revokeRunTokens(runId) {
       await db.deleteFrom('tokens').where('run_id', '=', runId).execute();
+    },
+
+    async listTokens() {
+      const rows = await db
+        .selectFrom('tokens')
+        .select(['id', 'role', 'name', 'created_at'])
+        .where('role', '!=', 'run')
+        .orderBy('created_at')
+        .orderBy('id')
+        .execute();
+      return rows.map((row) => ({ id: row.id, role: row.role as TokenRole, name: row.name, createdAt: row.created_at }));
+    },
+
+    async deleteToken(id) {
+      const result = await db.deleteFrom('tokens').where('id', '=', id).executeTakeFirst();
+      return result.numDeletedRows > 0n;
     },
   };
 }

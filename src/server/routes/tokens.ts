@@ -1,0 +1,64 @@
+/**
+ * Tokens for people and tools: an admin makes read-only (or admin) tokens, lists them without
+ * their secrets, and revokes them. `whoami` tells any token holder its role (the dashboard hides
+ * actions a read token may not take).
+ */
+import { z } from 'zod';
+import { ConflictError, NotFoundError } from '../../core/errors.ts';
+import type { App, AppDeps } from '../app.ts';
+import { issueToken } from '../auth.ts';
+
+const tokenIdParams = z.object({ id: z.string().regex(/^[0-9a-f]{16}$/, 'a token id is 16 hex digits') });
+
+/** The id part of the bearer token of a request (already authenticated), or null. */
+function callerTokenId(authorization: string | undefined): string | null {
+  return /^Bearer\s+ty_([0-9a-f]{16})_/i.exec(authorization ?? '')?.[1] ?? null;
+}
+
+export function registerTokenRoutes(app: App, deps: AppDeps): void {
+  const { store } = deps;
+  const admin = () => ({ kind: 'admin' }) as const;
+
+  app.get('/api/v1/whoami', {
+    config: {
+      // Any valid token may ask who it is, run tokens included.
+      access: (r) => (r.scope?.role === 'run' && r.scope.runId !== null ? { kind: 'run', runId: r.scope.runId } : { kind: 'read' }),
+    },
+    schema: { summary: "The caller's role, and for a run token its job and run" },
+  }, async (request) => {
+    const scope = request.scope!;
+    return { role: scope.role, jobId: scope.jobId, runId: scope.runId };
+  });
+
+  app.post('/api/v1/tokens', {
+    config: { access: admin },
+    schema: {
+      summary: 'Make a read-only or admin token; the token is in this answer only',
+      body: z.strictObject({
+        role: z.enum(['read', 'admin']),
+        name: z.string().trim().min(1).max(200).optional().describe('what the token is for'),
+      }),
+    },
+  }, async (request, reply) => {
+    const { role, name } = request.body;
+    const issued = await issueToken(store, { role, runId: null, jobId: null }, deps.now(), name ?? null);
+    return reply.status(201).send({ id: issued.id, token: issued.token, role, name: name ?? null });
+  });
+
+  app.get('/api/v1/tokens', {
+    config: { access: admin },
+    schema: { summary: 'Admin and read tokens, oldest first, without secrets' },
+  }, async () => ({ tokens: await store.listTokens() }));
+
+  app.delete('/api/v1/tokens/:id', {
+    config: { access: admin },
+    schema: { summary: 'Revoke a token (not the one making this request)', params: tokenIdParams },
+  }, async (request, reply) => {
+    const { id } = request.params;
+    if (callerTokenId(request.headers.authorization) === id) {
+      throw new ConflictError('a token cannot revoke itself: use another admin token');
+    }
+    if (!(await store.deleteToken(id))) throw new NotFoundError('token', id);
+    return reply.status(204).send();
+  });
+}

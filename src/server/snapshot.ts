@@ -1,0 +1,35 @@
+/** Turns stored jobs and live runs into the scheduler's read-only snapshot entries. */
+import type { Checkpoint, Job } from '../core/types.ts';
+import type { QueuedJob, RunningAllocation } from '../scheduler/scheduler.ts';
+import type { LiveRun } from './run-manager.ts';
+
+export function queuedView(job: Job): QueuedJob {
+  return {
+    jobId: job.id,
+    priorityClass: job.priority.class,
+    priority: job.priority.value,
+    queuedAt: job.queuedAt,
+    gpus: job.spec.resources.gpus,
+    cpus: job.spec.resources.cpus,
+    notBefore: job.notBefore,
+    expectedSeconds: job.spec.timeLimitSeconds,
+    owner: job.spec.owner,
+    preemptible: job.spec.preemptible,
+  };
+}
+
+export function runningView(run: LiveRun, job: Job, checkpoint: Checkpoint | null): RunningAllocation {
+  return {
+    jobId: job.id,
+    gpus: run.gpus,
+    cpus: run.cpus,
+    priorityClass: job.priority.class,
+    priority: job.priority.value,
+    preemptible: job.spec.preemptible,
+    startedAt: run.startedAt,
+    lastCheckpointAt: checkpoint && checkpoint.createdAt >= run.startedAt ? checkpoint.createdAt : null,
+    expectedSeconds: job.spec.timeLimitSeconds,
+    owner: job.spec.owner,
+    stopping: job.stopReason !== null,
+  };
+}

@@ -1,0 +1,35 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { capabilitiesFrom, listRoutes } from './capabilities.ts';
+
+describe('capabilities', () => {
+  const doc = {
+    paths: {
+      '/api/v1/jobs/{id}/stop': { post: {} },
+      '/api/v1/jobs/{jobId}/pause': { post: {} },
+      '/api/v1/jobs/:id/resume': { post: {} },
+      '/api/v1/timeline': { get: {} },
+    },
+  };
+
+  it('lists routes with parameters in one form', () => {
+    assert.deepEqual([...listRoutes(doc)].sort(), [
+      'GET /api/v1/timeline', 'POST /api/v1/jobs/{id}/resume', 'POST /api/v1/jobs/{id}/stop', 'POST /api/v1/jobs/{jobId}/pause',
+    ]);
+  });
+
+  it('detects optional features whatever the parameter is called', () => {
+    const caps = capabilitiesFrom(doc);
+    assert.equal(caps.pause, true);
+    assert.equal(caps.resume, true);
+    assert.equal(caps.priority, false);
+    assert.equal(caps.timeline, true);
+    assert.equal(caps.datasets, false);
+    assert.equal(caps.has('post', '/api/v1/jobs/{x}/stop'), true);
+  });
+
+  it('copes with a missing or odd document', () => {
+    assert.equal(capabilitiesFrom(null).pause, false);
+    assert.equal(capabilitiesFrom({ paths: 3 }).timeline, false);
+  });
+});

@@ -1,0 +1,48 @@
+/**
+ * What this server can do, read from its OpenAPI document rather than assumed: pages and
+ * buttons for routes other work adds (pause, priority, timeline, datasets) appear when the
+ * server lists them. Pure, given the document.
+ */
+
+export interface Capabilities {
+  readonly pause: boolean;
+  readonly resume: boolean;
+  readonly priority: boolean;
+  readonly timeline: boolean;
+  readonly datasets: boolean;
+  readonly compare: boolean;
+  readonly tokens: boolean;
+  /** Whether `method path` is listed; path in OpenAPI form, e.g. `/api/v1/jobs/{id}/pause`. */
+  has(method: string, path: string): boolean;
+}
+
+/** Every route the document lists, as "METHOD /path" with parameters written `{name}`. */
+export function listRoutes(doc: unknown): Set<string> {
+  const routes = new Set<string>();
+  const paths = (doc as { paths?: Record<string, Record<string, unknown>> } | null)?.paths ?? {};
+  for (const [path, item] of Object.entries(paths)) {
+    const normal = path.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+    for (const method of Object.keys(item ?? {})) routes.add(`${method.toUpperCase()} ${normal}`);
+  }
+  return routes;
+}
+
+export function capabilitiesFrom(doc: unknown): Capabilities {
+  const routes = listRoutes(doc);
+  // Any name for the path parameter: match /jobs/{…}/pause.
+  const has = (method: string, path: string) => {
+    const want = `${method.toUpperCase()} ${path}`.replace(/\{[^}]+\}/g, '{}');
+    for (const r of routes) if (r.replace(/\{[^}]+\}/g, '{}') === want) return true;
+    return false;
+  };
+  return {
+    pause: has('POST', '/api/v1/jobs/{id}/pause'),
+    resume: has('POST', '/api/v1/jobs/{id}/resume'),
+    priority: has('POST', '/api/v1/jobs/{id}/priority'),
+    timeline: has('GET', '/api/v1/timeline'),
+    datasets: has('GET', '/api/v1/datasets'),
+    compare: has('GET', '/api/v1/compare'),
+    tokens: has('GET', '/api/v1/tokens'),
+    has,
+  };
+}

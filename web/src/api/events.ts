@@ -1,0 +1,121 @@
+/**
+ * One shared connection to `GET /api/v1/events` for the whole page, read with fetch streaming
+ * (EventSource cannot send an Authorization header) and parsed by the SDK's SSE parser.
+ * Reconnects with backoff; after a reconnect it emits `resync` so views refetch what they may
+ * have missed while disconnected.
+ */
+import { createSseParser } from '../../../src/sdk/client.ts';
+import type { Api, Checkpoint, Job } from './http.ts';
+
+export interface LogEventData {
+  readonly jobId: number;
+  readonly runId: number;
+  /** Byte offset just after `text` in the run's log. */
+  readonly offset: number;
+  readonly text: string;
+}
+
+export interface MetricsEventData {
+  readonly jobId: number;
+  readonly runId: number;
+  readonly latest: Readonly<Record<string, { step: number; value: number | null }>>;
+}
+
+export interface EventMap {
+  job: Job;
+  log: LogEventData;
+  metrics: MetricsEventData;
+  checkpoint: Checkpoint;
+  /** The stream (re)connected: anything may have been missed. */
+  resync: null;
+}
+
+export type ConnectionState = 'connecting' | 'open' | 'retrying';
+
+type Listener<K extends keyof EventMap> = (data: EventMap[K]) => void;
+
+export interface EventHub {
+  on<K extends keyof EventMap>(type: K, listener: Listener<K>): () => void;
+  onState(listener: (state: ConnectionState) => void): () => void;
+  readonly state: ConnectionState;
+  close(): void;
+}
+
+const BACKOFF_MS = [500, 1000, 2000, 5000, 10_000];
+
+export function createEventHub(api: Api): EventHub {
+  const listeners = new Map<string, Set<(data: unknown) => void>>();
+  const stateListeners = new Set<(state: ConnectionState) => void>();
+  const controller = new AbortController();
+  let state: ConnectionState = 'connecting';
+  let failures = 0;
+
+  const emit = (type: string, data: unknown) => {
+    for (const listener of listeners.get(type) ?? []) {
+      try {
+        listener(data);
+      } catch (error) {
+        console.error(`event listener for ${type} failed`, error);
+      }
+    }
+  };
+  const setState = (next: ConnectionState) => {
+    state = next;
+    for (const listener of stateListeners) listener(next);
+  };
+
+  async function connectOnce(): Promise<void> {
+    const response = await api.stream('/api/v1/events', controller.signal);
+    failures = 0;
+    setState('open');
+    emit('resync', null);
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    const parser = createSseParser();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      for (const message of parser.push(decoder.decode(value, { stream: true }))) {
+        if (!['job', 'log', 'metrics', 'checkpoint'].includes(message.event)) continue;
+        let data: unknown;
+        try {
+          data = JSON.parse(message.data);
+        } catch {
+          continue;
+        }
+        emit(message.event, data);
+      }
+    }
+  }
+
+  (async () => {
+    while (!controller.signal.aborted) {
+      try {
+        await connectOnce();
+      } catch {
+        // dropped or refused: retry below
+      }
+      if (controller.signal.aborted) return;
+      setState('retrying');
+      const wait = BACKOFF_MS[Math.min(failures++, BACKOFF_MS.length - 1)];
+      await new Promise((r) => setTimeout(r, wait));
+    }
+  })();
+
+  return {
+    on(type, listener) {
+      const set = listeners.get(type) ?? new Set();
+      listeners.set(type, set);
+      set.add(listener as (data: unknown) => void);
+      return () => set.delete(listener as (data: unknown) => void);
+    },
+    onState(listener) {
+      stateListeners.add(listener);
+      return () => stateListeners.delete(listener);
+    },
+    get state() {
+      return state;
+    },
+    close: () => controller.abort(),
+  };
+}

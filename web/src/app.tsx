@@ -1,0 +1,76 @@
+/** The shell: sign-in or a session; navigation; one page per route. */
+import { useCallback, useEffect, useState } from 'react';
+import { clearToken, takeToken } from './api/session.ts';
+import { ConnectionDot } from './components/connection-dot.tsx';
+import { ComparePage } from './pages/compare/compare-page.tsx';
+import { DatasetsPage } from './pages/datasets/datasets-page.tsx';
+import { JobPage } from './pages/job/job-page.tsx';
+import { JobsPage } from './pages/jobs/jobs-page.tsx';
+import { SettingsPage } from './pages/settings/settings-page.tsx';
+import { SignIn } from './pages/sign-in.tsx';
+import { TimelinePage } from './pages/timeline/timeline-page.tsx';
+import { Link, match, useLocation } from './router.tsx';
+import { SessionProvider, useSession } from './session.tsx';
+
+export function App() {
+  const [token, setToken] = useState<string | null>(() => takeToken());
+  const [reason, setReason] = useState<string | null>(null);
+  const signOut = useCallback((why?: string) => {
+    clearToken();
+    setReason(why ?? null);
+    setToken(null);
+  }, []);
+  if (!token) return <SignIn reason={reason} onSignedIn={setToken} />;
+  return (
+    <SessionProvider token={token} onSignOut={signOut}>
+      <Shell />
+    </SessionProvider>
+  );
+}
+
+function Shell() {
+  const { caps, who } = useSession();
+  const { path } = useLocation();
+  const nav: Array<[string, string, boolean]> = [
+    ['/', 'Jobs', path === '/' || path.startsWith('/jobs')],
+    ['/compare', 'Compare', path.startsWith('/compare')],
+    ['/timeline', 'Timeline', path.startsWith('/timeline')],
+    ...(caps.datasets ? ([['/datasets', 'Datasets', path.startsWith('/datasets')]] as Array<[string, string, boolean]>) : []),
+    ['/settings', 'Settings', path.startsWith('/settings')],
+  ];
+  useEffect(() => {
+    const id = match('/jobs/:id', path)?.id;
+    document.title = id ? `#${id} · Trainyard` : `${nav.find((n) => n[2])?.[1] ?? 'Trainyard'} · Trainyard`;
+  });
+  return (
+    <div className="shell">
+      <header className="topbar">
+        <Link to="/" className="brand">Trainyard</Link>
+        <nav aria-label="pages">
+          {nav.map(([to, label, active]) => (
+            <Link key={to} to={to} className={active ? 'active' : ''} aria-current={active ? 'page' : undefined}>{label}</Link>
+          ))}
+        </nav>
+        <div className="topbar-right">
+          {who.role !== 'admin' && <span className="badge" title="This token may look but not act">{who.role}-only</span>}
+          <ConnectionDot />
+        </div>
+      </header>
+      <main className="content">
+        <Page path={path} />
+      </main>
+    </div>
+  );
+}
+
+function Page({ path }: { path: string }) {
+  const { caps } = useSession();
+  const job = match('/jobs/:id', path);
+  if (job && /^\d+$/.test(job.id)) return <JobPage key={job.id} jobId={Number(job.id)} />;
+  if (path === '/' || path === '/jobs') return <JobsPage />;
+  if (path === '/compare') return <ComparePage />;
+  if (path === '/timeline') return <TimelinePage />;
+  if (path === '/datasets' && caps.datasets) return <DatasetsPage />;
+  if (path === '/settings') return <SettingsPage />;
+  return <div className="page-message">No page at {path}. <Link to="/">Back to the jobs</Link>.</div>;
+}

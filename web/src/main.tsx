@@ -1,0 +1,13 @@
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import 'uplot/dist/uPlot.min.css';
+import { App } from './app.tsx';
+import './styles.css';
+import { applyTheme, initialTheme } from './theme.ts';
+
+applyTheme(initialTheme());
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <App />
+  </StrictMode>,
+);

@@ -1,0 +1,50 @@
+/** The job's attempts: state, exit classification, resume point, and a timeline of when each ran. */
+import type { Job, Run } from '../../api/http.ts';
+import { RelTime, Section, StateBadge } from '../../components/bits.tsx';
+import { formatDuration, formatThousands, formatTimestamp } from '../../lib/format.ts';
+
+export function Attempts({ job, runs, now }: { job: Job; runs: readonly Run[]; now: number }) {
+  const start = job.createdAt;
+  const end = Math.max(job.endedAt ?? now, ...runs.map((r) => r.endedAt ?? now));
+  const span = Math.max(1, end - start);
+  const pct = (t: number) => `${(((t - start) / span) * 100).toFixed(3)}%`;
+  return (
+    <Section id="attempts" title={<>Attempts <span className="muted num">{runs.length}</span></>}>
+      {runs.length === 0 && <p className="empty">Not started yet{job.notBefore && job.notBefore > now ? <>: next try <RelTime time={job.notBefore} now={now} /></> : ''}.</p>}
+      {runs.length > 0 && (
+        <>
+          <div className="attempt-timeline" aria-label="When each attempt ran">
+            <div className="attempt-axis"><span>{formatTimestamp(start)} submitted</span><span>{job.endedAt ? `${formatTimestamp(job.endedAt)} ended` : 'now'}</span></div>
+            {runs.map((r) => (
+              <div key={r.id} className="attempt-lane">
+                <span className="attempt-label">#{r.attempt}</span>
+                <div className="attempt-track">
+                  <div className={`attempt-bar state-bg-${r.state}`} style={{ left: pct(r.startedAt), width: `max(2px, calc(${pct(r.endedAt ?? now)} - ${pct(r.startedAt)}))` }}
+                    title={`attempt ${r.attempt}: ${r.state}, ${formatDuration(((r.endedAt ?? now) - r.startedAt) / 1000)}`} />
+                </div>
+              </div>
+            ))}
+          </div>
+          <div className="table-wrap">
+            <table>
+              <thead><tr><th>#</th><th>State</th><th>Started</th><th className="num">Duration</th><th>Outcome</th><th>Exit</th><th className="num">Resumed at step</th></tr></thead>
+              <tbody>
+                {runs.map((r) => (
+                  <tr key={r.id}>
+                    <td className="num">{r.attempt}</td>
+                    <td><StateBadge state={r.state} /></td>
+                    <td><RelTime time={r.startedAt} now={now} /></td>
+                    <td className="num">{formatDuration(((r.endedAt ?? now) - r.startedAt) / 1000)}</td>
+                    <td>{r.outcome ? <><span className={`outcome outcome-${r.outcome.kind}`}>{r.outcome.kind}</span> <span className="muted">{r.outcome.detail}</span>{r.outcome.retryable ? '' : <span className="muted"> · not retried</span>}</> : <span className="muted">–</span>}</td>
+                    <td className="num">{r.signal ?? (r.exitCode === null ? '–' : r.exitCode)}</td>
+                    <td className="num">{r.resumeStep === null ? <span className="muted">fresh start</span> : formatThousands(r.resumeStep)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </>
+      )}
+    </Section>
+  );
+}

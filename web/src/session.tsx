@@ -1,0 +1,64 @@
+/**
+ * A signed-in session: the API client for the token, the shared event stream, what the
+ * server can do (OpenAPI) and who the token is (whoami). Pages read it with `useSession()`.
+ */
+import { createContext, useContext, useEffect, useState, type ReactNode } from 'react';
+import { capabilitiesFrom, type Capabilities } from './api/capabilities.ts';
+import { createEventHub, type EventHub, type EventMap } from './api/events.ts';
+import { ApiError, createApi, type Api, type WhoAmI } from './api/http.ts';
+
+export interface SessionValue {
+  readonly api: Api;
+  readonly hub: EventHub;
+  readonly caps: Capabilities;
+  readonly who: WhoAmI;
+  /** Admin tokens may act; read tokens see no action buttons. */
+  readonly canWrite: boolean;
+  signOut(): void;
+}
+
+const SessionContext = createContext<SessionValue | null>(null);
+
+export function useSession(): SessionValue {
+  const session = useContext(SessionContext);
+  if (!session) throw new Error('useSession outside <SessionProvider>');
+  return session;
+}
+
+/** Subscribes to one event type for the life of the component. */
+export function useEvent<K extends keyof EventMap>(type: K, listener: (data: EventMap[K]) => void, deps: unknown[]): void {
+  const { hub } = useSession();
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  useEffect(() => hub.on(type, listener), [hub, type, ...deps]);
+}
+
+export function SessionProvider({ token, onSignOut, children }: { token: string; onSignOut: (reason?: string) => void; children: ReactNode }) {
+  const [session, setSession] = useState<SessionValue | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    const api = createApi(token);
+    let hub: EventHub | null = null;
+    let cancelled = false;
+    Promise.all([api.get<WhoAmI>('/api/v1/whoami'), fetch('/openapi.json').then((r) => r.json()).catch(() => null)])
+      .then(([who, doc]) => {
+        if (cancelled) return;
+        hub = createEventHub(api);
+        const caps = capabilitiesFrom(doc);
+        setSession({ api, hub, caps, who, canWrite: who.role === 'admin', signOut: () => onSignOut() });
+      })
+      .catch((e: unknown) => {
+        if (cancelled) return;
+        if (e instanceof ApiError && e.status === 401) onSignOut('That token is unknown or was revoked.');
+        else setError(e instanceof Error ? e.message : String(e));
+      });
+    return () => {
+      cancelled = true;
+      hub?.close();
+    };
+  }, [token, onSignOut]);
+
+  if (error) return <div className="page-message">Cannot reach the Trainyard server: {error}</div>;
+  if (!session) return <div className="page-message muted">Connecting…</div>;
+  return <SessionContext.Provider value={session}>{children}</SessionContext.Provider>;
+}
