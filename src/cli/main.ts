@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import type { CliContext } from './command.ts';
 import { moveCommand, pauseCommand, priorityCommand, resumeCommand } from './control.ts';
+import { dataCommand } from './datasets.ts';
 import { demoCommand } from './demo.ts';
 import { createProcessIo, EXIT, type Io } from './io.ts';
 import { lsCommand, showCommand, stopCommand } from './jobs.ts';
@@ -13,6 +14,7 @@ import { logsCommand } from './logs.ts';
 import { checkpointsCommand, metricsCommand } from './metrics.ts';
 import { serverCommand } from './server.ts';
 import { submitCommand } from './submit.ts';
+import { tokenCommand } from './tokens.ts';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -34,7 +36,7 @@ export function createProgram(ctx: CliContext): Command {
       writeErr: (text) => ctx.io.stderr.write(text),
     })
     .exitOverride();
-  for (const build of [serverCommand, submitCommand, lsCommand, showCommand, logsCommand, stopCommand, pauseCommand, resumeCommand, priorityCommand, moveCommand, metricsCommand, checkpointsCommand, demoCommand]) {
+  for (const build of [serverCommand, submitCommand, lsCommand, showCommand, logsCommand, stopCommand, pauseCommand, resumeCommand, priorityCommand, moveCommand, metricsCommand, checkpointsCommand, tokenCommand, dataCommand, demoCommand]) {
     const command = build(ctx)
       .helpOption('-h, --help', 'show help')
       .showHelpAfterError('(run with --help for usage)')

@@ -165,6 +165,11 @@ export interface DatasetVersion {
   readonly rowsExact: boolean;
   /** The path it was registered from (informational: the data lives in the data directory). */
   readonly source: string;
+  /**
+   * Where the registered copy lies, relative to `<dataDir>/datasets/`: `<sha256>/<file name>`
+   * for a file, `<sha256>` for a folder.
+   */
+  readonly path: string;
   readonly createdAt: number;
   /** Oldest first. */
   readonly validations: readonly ValidationRecord[];

@@ -38,6 +38,15 @@ describe('parseJobSpec', () => {
     assert.deepEqual(parseJobSpec({ ...base, watchdog: { stuckSeconds: null, divergence: null } }).watchdog, { stuckSeconds: null, divergence: null });
   });
 
+  it('takes datasets by role, defaulting their depth to standard, and omits both when none', () => {
+    const spec = parseJobSpec({ ...base, datasets: { train: 'chat-v3@2', eval: 'suite' } });
+    assert.deepEqual(spec.datasets, { train: 'chat-v3@2', eval: 'suite' });
+    assert.equal(spec.datasetLevel, 'standard');
+    assert.equal(parseJobSpec({ ...base, datasets: { train: 'a' }, datasetLevel: 'deep' }).datasetLevel, 'deep');
+    assert.equal('datasets' in parseJobSpec(base), false);
+    assert.equal('datasetLevel' in parseJobSpec({ ...base, datasets: {} }), false);
+  });
+
   it('coerces env numbers to strings', () => {
     assert.deepEqual(parseJobSpec({ ...base, env: { SEED: 1 } }).env, { SEED: '1' });
   });
@@ -55,6 +64,11 @@ describe('parseJobSpec', () => {
     ['unknown priority class', { ...base, priority: 'urgent' }, 'priority'],
     ['a divergence factor of 1', { ...base, watchdog: { divergence: { factor: 1 } } }, 'watchdog.divergence.factor'],
     ['a dependency on job 0', { ...base, after: [0] }, 'after.0'],
+    ['a dataset reference with version 0', { ...base, datasets: { train: 'chat@0' } }, 'datasets.train'],
+    ['a dataset reference with two @', { ...base, datasets: { train: 'a@b@1' } }, 'datasets.train'],
+    ['an upper-case dataset role', { ...base, datasets: { Train: 'chat' } }, 'datasets.Train'],
+    ['an unknown dataset level', { ...base, datasets: { train: 'chat' }, datasetLevel: 'thorough' }, 'datasetLevel'],
+    ['a dataset level without datasets', { ...base, datasetLevel: 'deep' }, 'datasetLevel'],
   ];
   for (const [name, input, field] of invalid) {
     it(`refuses ${name}, naming ${field}`, () => {

@@ -4,6 +4,7 @@
  */
 import { isAbsolute, basename } from 'node:path';
 import { z } from 'zod';
+import { parseDatasetRef, VALIDATION_LEVELS } from './datasets.ts';
 import { ValidationError } from './errors.ts';
 import type { JobSpec } from './types.ts';
 
@@ -17,7 +18,12 @@ export const JOB_DEFAULTS = Object.freeze({
   stopGraceSeconds: 30,
   /** An hour without a new step is stuck for any training loop we know; raise it for long evals. */
   stuckSeconds: 3600,
+  /** Every row read and checked (schema, lengths, duplicates) before a GPU-hour is spent on it. */
+  datasetLevel: 'standard' as const,
 });
+
+/** Dataset roles in a job spec: `train`, `eval`, `eval-hard`. */
+const DATASET_ROLE = /^[a-z][a-z0-9_-]{0,39}$/;
 
 const priorityClass = z.enum(['high', 'normal', 'low']);
 
@@ -66,8 +72,19 @@ export const jobSpecInput = z
     timeLimitSeconds: z.number().positive().nullable().default(null),
     owner: z.string().min(1).max(200).nullable().default(null),
     watchdog: watchdogInput.default({ stuckSeconds: JOB_DEFAULTS.stuckSeconds, divergence: { metric: 'loss', factor: null, retryWithParams: null } }),
+    /** role → `name` or `name@version` of a registered dataset (docs/datasets.md). */
+    datasets: z
+      .record(
+        z.string().regex(DATASET_ROLE, 'a role: a lower-case letter, then letters, digits, "_" or "-"'),
+        z.string().refine((ref) => parseDatasetRef(ref) !== null, 'must be name or name@version (a version number from 1)'),
+      )
+      .optional(),
+    datasetLevel: z.enum(VALIDATION_LEVELS).optional(),
   })
   .superRefine((spec, ctx) => {
+    if (spec.datasetLevel !== undefined && spec.datasets === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['datasetLevel'], message: 'datasetLevel needs datasets' });
+    }
     if (typeof spec.command === 'string' && spec.shell === false) {
       ctx.addIssue({ code: 'custom', path: ['command'], message: 'a string command needs shell: true; give an argv array otherwise' });
     }
@@ -109,6 +126,8 @@ export function parseJobSpec(input: unknown): JobSpec {
     timeLimitSeconds: s.timeLimitSeconds,
     owner: s.owner,
     watchdog: s.watchdog,
+    // Only jobs that name datasets carry the fields (pinned to versions at submit).
+    ...(s.datasets && Object.keys(s.datasets).length > 0 ? { datasets: s.datasets, datasetLevel: s.datasetLevel ?? JOB_DEFAULTS.datasetLevel } : {}),
   };
 }
 

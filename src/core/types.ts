@@ -12,6 +12,7 @@
  * - slot: a unit of resource the scheduler hands out: one GPU, or one CPU slot.
  * - classification: why a run ended (see `RunOutcomeKind`).
  */
+import type { ValidationLevel } from './datasets.ts';
 
 /**
  * queued → running → succeeded | failed | stopped; running → stopping → stopped;
@@ -120,6 +121,13 @@ export interface JobSpec {
   /** Fair-share group (a user or project). Default: none. */
   readonly owner: string | null;
   readonly watchdog: WatchdogSpec;
+  /**
+   * Datasets by role (`train`, `eval`, …) as `name@version`: pinned to a version at submit
+   * (`name` alone means the latest then). Absent when the job names none.
+   */
+  readonly datasets?: Readonly<Record<string, string>>;
+  /** Depth each dataset must have passed for the job to be accepted. Default: standard. */
+  readonly datasetLevel?: ValidationLevel;
 }
 
 export interface WatchdogSpec {

@@ -27,6 +27,8 @@ export function interleaveOwners(sorted: readonly QueuedJob[], running: readonly
 
 interface OwnerLine {
   readonly owner: string | null;
+  /** GPUs held and placed ahead so far. */
+  share: number;
   /** Positions in `sorted`, ascending. */
   readonly positions: number[];
   next: number;
@@ -40,7 +42,7 @@ function interleaveClass(
   for (let i = from; i < to; i++) {
     const owner = sorted[i].owner;
     let line = lines.get(owner);
-    if (!line) lines.set(owner, (line = { owner, positions: [], next: 0 }));
+    if (!line) lines.set(owner, (line = { owner, share: share.get(owner) ?? 0, positions: [], next: 0 }));
     line.positions.push(i);
   }
   const active = [...lines.values()];
@@ -49,13 +51,15 @@ function interleaveClass(
     for (let k = 1; k < active.length; k++) {
       const a = active[k];
       const b = active[best];
-      const d = (share.get(a.owner) ?? 0) - (share.get(b.owner) ?? 0);
-      if (d < 0 || (d === 0 && a.positions[a.next] < b.positions[b.next])) best = k;
+      if (a.share < b.share || (a.share === b.share && a.positions[a.next] < b.positions[b.next])) best = k;
     }
     const line = active[best];
     const job = sorted[line.positions[line.next++]];
     out.push(job);
-    share.set(line.owner, (share.get(line.owner) ?? 0) + job.gpus);
-    if (line.next === line.positions.length) active.splice(best, 1);
+    line.share += job.gpus;
+    if (line.next === line.positions.length) {
+      active.splice(best, 1);
+      share.set(line.owner, line.share);
+    }
   }
 }

@@ -36,7 +36,42 @@ export function orderJobs(
   settings: PolicySettings,
   running: readonly RunningAllocation[],
 ): QueuedJob[] {
-  if (settings.ordering === 'arrival') return [...ready].sort(compareArrival);
-  const sorted = [...ready].sort(comparePriority);
+  if (settings.ordering === 'arrival') return sortWithin(ready, false);
+  const byClass: QueuedJob[][] = [[], [], []];
+  for (const job of ready) {
+    const c = job.priorityClass;
+    byClass[c === 'high' ? 0 : c === 'low' ? 2 : 1].push(job);
+  }
+  const sorted = sortWithin(byClass[0], true).concat(sortWithin(byClass[1], true), sortWithin(byClass[2], true));
   return settings.fairShare ? interleaveOwners(sorted, running) : sorted;
+}
+
+/**
+ * Sorts by (priority desc, when `byPriority`), `queuedAt`, `jobId`; a new array. Returns a copy
+ * at once when already in order (the usual input: a queue listed in submission order);
+ * otherwise sorts indices over typed copies of the keys, cheaper than comparing objects.
+ */
+function sortWithin(jobs: readonly QueuedJob[], byPriority: boolean): QueuedJob[] {
+  const n = jobs.length;
+  const priority = new Float64Array(n);
+  const queuedAt = new Float64Array(n);
+  const jobId = new Float64Array(n);
+  let inOrder = true;
+  for (let i = 0; i < n; i++) {
+    const job = jobs[i];
+    priority[i] = byPriority ? -job.priority : 0;
+    queuedAt[i] = job.queuedAt;
+    jobId[i] = job.jobId;
+    if (inOrder && i > 0) {
+      const d = priority[i - 1] - priority[i] || queuedAt[i - 1] - queuedAt[i] || jobId[i - 1] - jobId[i];
+      inOrder = d <= 0;
+    }
+  }
+  if (inOrder) return jobs.slice();
+  const index = new Uint32Array(n);
+  for (let i = 0; i < n; i++) index[i] = i;
+  index.sort((a, b) => priority[a] - priority[b] || queuedAt[a] - queuedAt[b] || jobId[a] - jobId[b]);
+  const out = new Array<QueuedJob>(n);
+  for (let i = 0; i < n; i++) out[i] = jobs[index[i]];
+  return out;
 }

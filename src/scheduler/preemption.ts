@@ -12,7 +12,7 @@
  */
 import { outranks } from './ordering.ts';
 import type { Preemption, QueuedJob, RunningAllocation } from './scheduler.ts';
-import type { SlotBook } from './slot-book.ts';
+import { freeFromNow, type SlotBook } from './slot-book.ts';
 
 interface Candidate {
   readonly allocation: RunningAllocation;
@@ -61,8 +61,8 @@ export function choosePreemption(book: SlotBook, head: QueuedJob, running: reado
   if (chosen === null) return [];
   for (const c of chosen) {
     const mine = book.held.get(c.allocation.jobId)!;
-    for (const s of mine.seats) book.seats.availableAt[s] = book.now;
-    for (const u of mine.cpuUnits) book.cpus.availableAt[u] = book.now;
+    for (const s of mine.seats) freeFromNow(book.seats, s, book.now);
+    for (const u of mine.cpuUnits) freeFromNow(book.cpus, u, book.now);
   }
   return chosen
     .map((c) => ({ jobId: c.allocation.jobId, forJobId: head.jobId, lostGpuSeconds: c.lostGpuSeconds }))

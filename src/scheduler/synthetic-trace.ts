@@ -1,7 +1,8 @@
 /**
  * Synthetic job traces for the simulator, reproducible from a seed: mixed 1/2/4/8-GPU needs,
  * lognormal (heavy-tailed) durations, three priority classes, arrivals in bursts (one owner's
- * sweep at a time), some jobs preemptible with periodic checkpoints, and declared time limits
+ * sweep of normal or low jobs at a time; high jobs come alone, about 8 % of jobs), some jobs
+ * preemptible with periodic checkpoints, and declared time limits
  * that overestimate the true duration by a noisy factor >= 1.
  */
 import type { PriorityClass } from './scheduler.ts';
@@ -39,7 +40,8 @@ export interface TraceOptions {
 
 /** Mixed GPU needs: half 1-GPU, then 2, 4 and 8. */
 const GPU_NEEDS: ReadonlyArray<readonly [number, number]> = [[1, 0.5], [2, 0.25], [4, 0.15], [8, 0.1]];
-const CLASSES: ReadonlyArray<readonly [PriorityClass, number]> = [['high', 0.1], ['normal', 0.6], ['low', 0.3]];
+/** Of arrival groups: high jobs come one at a time (urgent runs), sweeps are normal or low. */
+const GROUP_CLASSES: ReadonlyArray<readonly [PriorityClass, number]> = [['high', 0.4], ['normal', 0.4], ['low', 0.2]];
 const PREEMPTIBLE_SHARE: Readonly<Record<PriorityClass, number>> = { high: 0, normal: 0.3, low: 0.8 };
 const OWNERS = ['ana', 'ben', 'chen', 'dara', 'eli', 'fay'];
 /** Lognormal shape of durations: a long tail (p99 ≈ 20× the median). */
@@ -56,7 +58,9 @@ export function syntheticTrace(options: TraceOptions): TraceJob[] {
   const burstStarts: number[] = [];
   for (let i = 0; i < count; i++) {
     if (burst.left === 0) {
-      burst = { owner: OWNERS[Math.floor(rng.next() ** 1.5 * OWNERS.length)], priorityClass: pick(rng, CLASSES), left: geometric(rng, MEAN_BURST_SIZE) };
+      const priorityClass = pick(rng, GROUP_CLASSES);
+      const left = priorityClass === 'high' ? 1 : geometric(rng, MEAN_BURST_SIZE);
+      burst = { owner: OWNERS[Math.floor(rng.next() ** 1.5 * OWNERS.length)], priorityClass, left };
       burstStarts.push(i);
     }
     burst.left--;

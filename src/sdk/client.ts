@@ -70,6 +70,29 @@ export interface BucketedSeriesResponse {
 
 export type SeriesResponse = SeriesPointsResponse | BucketedSeriesResponse;
 
+/** `GET /api/v1/whoami`. */
+export interface WhoAmI {
+  readonly role: 'admin' | 'read' | 'run';
+  readonly jobId: number | null;
+  readonly runId: number | null;
+}
+
+/** A token as listed: never its secret. */
+export interface ApiTokenInfo {
+  readonly id: string;
+  readonly role: 'admin' | 'read';
+  readonly name: string | null;
+  readonly createdAt: number;
+}
+
+/** A token just made: `token` is the secret, shown this once. */
+export interface IssuedApiToken {
+  readonly id: string;
+  readonly token: string;
+  readonly role: 'admin' | 'read';
+  readonly name: string | null;
+}
+
 /** A slice of a run's log. */
 export interface LogChunk {
   /** The raw bytes; a multi-byte character may be split at either end. */
@@ -205,6 +228,18 @@ export function createClient(options: ClientOptions) {
       json<ApiJob>('POST', `/api/v1/jobs/${id}/priority`, { body: { priority } }),
     /** Moves a queued job ahead of the others of its priority. */
     moveToFront: (id: number) => json<ApiJob>('POST', `/api/v1/jobs/${id}/move`, { body: { to: 'front' } }),
+
+    /** Who this client's token is: its role, and for a run token its job and run. */
+    whoami: () => json<WhoAmI>('GET', '/api/v1/whoami'),
+    /** Makes a read-only or admin token (admin only); the token is in this answer only. */
+    createToken: (role: 'read' | 'admin', name?: string) =>
+      json<IssuedApiToken>('POST', '/api/v1/tokens', { body: name ? { role, name } : { role } }),
+    /** Admin and read tokens, oldest first, without their secrets (admin only). */
+    listTokens: async () => (await json<{ tokens: ApiTokenInfo[] }>('GET', '/api/v1/tokens')).tokens,
+    /** Revokes a token by its id (admin only; not the token making the call). */
+    revokeToken: async (id: string): Promise<void> => {
+      await send('DELETE', `/api/v1/tokens/${encodeURIComponent(id)}`);
+    },
 
     /** The job's checkpoints, oldest first (deleted ones included, flagged `deleted`). */
     listCheckpoints: async (id: number) => (await json<{ checkpoints: Checkpoint[] }>('GET', `/api/v1/jobs/${id}/checkpoints`)).checkpoints,

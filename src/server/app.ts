@@ -21,6 +21,7 @@ import type { SlotInventory } from '../scheduler/scheduler.ts';
 import { registerControlRoutes } from './routes/control.ts';
 import type { ProgressBook } from './progress-book.ts';
 import { registerCompareRoutes } from './routes/compare.ts';
+import { registerDatasetRoutes } from './routes/datasets.ts';
 import { registerEventRoutes } from './routes/events.ts';
 import { registerJobRoutes } from './routes/jobs.ts';
 import { registerMetricRoutes } from './routes/metrics.ts';
@@ -99,6 +100,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   registerEventRoutes(app, deps);
   registerCompareRoutes(app, deps);
   registerTokenRoutes(app, deps);
+  registerDatasetRoutes(app, deps);
   await registerWeb(app);
   return app;
 }

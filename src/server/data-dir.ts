@@ -10,6 +10,7 @@
  *   <dataDir>/jobs/<job>/runs/<attempt>/    log, exit-status, allocation.json
  *   <dataDir>/inbox.yaml                    the inbox's templates; absent: the inbox is off
  *   <dataDir>/inbox/                        high|normal|low|processing|done|failed (docs/inbox.md)
+ *   <dataDir>/datasets/<sha256>/            registered dataset content, read-only copies (docs/datasets.md)
  */
 import { join } from 'node:path';
 
@@ -22,6 +23,7 @@ export function createDataDirLayout(dataDir: string) {
     lock: join(dataDir, 'server.lock'),
     inbox: join(dataDir, 'inbox'),
     inboxConfig: join(dataDir, 'inbox.yaml'),
+    datasetDir: join(dataDir, 'datasets'),
     checkpointDir: (jobId: number) => join(dataDir, 'jobs', String(jobId), 'checkpoints'),
     spoolDir: (jobId: number) => join(dataDir, 'jobs', String(jobId), 'spool'),
     runDir: (jobId: number, attempt: number) => join(dataDir, 'jobs', String(jobId), 'runs', String(attempt)),

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { dependencyStatus } from '../core/dependencies.ts';
 import { checkDivergence, checkRunLimits, type DivergenceState } from '../core/watchdog.ts';
 import type { Checkpoint, Job, JobState, Priority, RunOutcome, SeriesPoints, StopReason } from '../core/types.ts';
+import { datasetsForRun } from '../datasets/job-datasets.ts';
 import type { Executor, ExitStatus } from '../executors/executor.ts';
 import { schedule, type Placement, type SlotInventory } from '../scheduler/scheduler.ts';
 import type { Store } from '../store/store.ts';
@@ -180,6 +181,7 @@ export function createRunManager(deps: RunManagerDeps): RunManager {
     mkdirSync(spoolDir, { recursive: true });
     const token = await issueToken(store, { role: 'run', runId: run.id, jobId: job.id }, now());
     const env = runEnv({ job, run, resume, checkpointDir, spoolDir, baseEnv: deps.baseEnv, serverUrl: deps.serverUrl(), token: token.token, gpus: placement.gpus });
+    env.TRAINYARD_DATASETS = await datasetsForRun(store, layout.datasetDir, job, run.id, now());
     const argv = job.spec.shell ? ['/bin/sh', '-c', job.spec.command[0]] : [...job.spec.command];
     const entry = newEntry(run.id, job.id, placement.gpus, placement.cpus, run.startedAt);
     live.set(run.id, entry);

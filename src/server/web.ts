@@ -36,22 +36,24 @@ function isApiPath(url: string): boolean {
 }
 
 export async function registerWeb(app: App, root: string = WEB_DIST): Promise<void> {
-  const built = existsSync(join(root, 'index.html'));
-  if (built) {
-    await app.register(fastifyStatic, {
-      root,
-      prefix: '/',
-      wildcard: false,
-      index: false,
-      setHeaders(res, path) {
-        if (path.includes(`${join(root, 'assets')}/`)) res.setHeader('cache-control', 'public, max-age=31536000, immutable');
-        else res.setHeader('cache-control', 'no-cache');
-      },
-    });
-  }
+  // Checked per request: a build made while the server runs is picked up without a restart.
+  const built = () => existsSync(join(root, 'index.html'));
+  await app.register(fastifyStatic, {
+    root,
+    prefix: '/',
+    // Looked up per request, so a rebuild while the server runs is served at once.
+    wildcard: true,
+    index: false,
+    // Our own Cache-Control below; @fastify/static's default would overwrite it.
+    cacheControl: false,
+    setHeaders(res, path) {
+      if (path.includes(`${join(root, 'assets')}/`)) res.setHeader('cache-control', 'public, max-age=31536000, immutable');
+      else res.setHeader('cache-control', 'no-cache');
+    },
+  });
 
   const sendApp = (reply: FastifyReply) =>
-    built ? reply.headers(HTML_HEADERS).sendFile('index.html', root) : reply.headers(HTML_HEADERS).type('text/html; charset=utf-8').send(NOT_BUILT);
+    built() ? reply.headers(HTML_HEADERS).sendFile('index.html', root) : reply.headers(HTML_HEADERS).type('text/html; charset=utf-8').send(NOT_BUILT);
 
   app.get('/', { schema: { hide: true } }, async (_request, reply) => sendApp(reply));
 

@@ -25,6 +25,15 @@ import type {
   TokenRole,
   TokenScope,
 } from '../core/types.ts';
+import type {
+  DatasetSummary,
+  DatasetUse,
+  DatasetVersion,
+  FormatDefinition,
+  StoredFormat,
+  ValidationRecord,
+  ValidationReport,
+} from '../core/datasets.ts';
 
 export interface JobFilter {
   readonly states?: readonly JobState[];
@@ -258,6 +267,57 @@ export interface InboxStore {
   forgetInboxFile(id: number): Promise<void>;
 }
 
-export interface Store extends JobStore, RunStore, MetricStore, CheckpointStore, TokenStore, InboxStore {
+/** A dataset version to register; version number, id and time are the store's. */
+export interface NewDatasetVersion {
+  readonly name: string;
+  /** Hex sha256 of the content (a folder: of its sorted per-file hashes). */
+  readonly sha256: string;
+  readonly format: string;
+  readonly bytes: number;
+  readonly files: number;
+  /** The path it was registered from. */
+  readonly source: string;
+  /** Where the content is stored, relative to the data directory's `datasets/`. */
+  readonly path: string;
+}
+
+/** User-defined dataset formats: immutable once registered under a name. */
+export interface DatasetFormatStore {
+  /**
+   * Registers a format. The same definition (same sha256) again returns the stored one; another
+   * definition under a taken name throws ConflictError.
+   */
+  registerFormat(definition: FormatDefinition, sha256: string, now: number): Promise<StoredFormat>;
+  getFormat(name: string): Promise<StoredFormat | null>;
+  /** By name. */
+  listFormats(): Promise<StoredFormat[]>;
+}
+
+/** Dataset versions, their validations and their lineage (src/datasets). */
+export interface DatasetStore extends DatasetFormatStore {
+  /**
+   * Registers content under a name as its next version (1, 2, …) with its first validation,
+   * atomically. Content this name already holds (same sha256) is not registered again: that
+   * version is returned with `created: false`, and the validation is added to it. Throws
+   * ConflictError when that content was registered with another format.
+   */
+  registerDatasetVersion(version: NewDatasetVersion, report: ValidationReport, now: number): Promise<{ version: DatasetVersion; created: boolean }>;
+  /** Version `version` of `name`, or its latest when omitted; null when there is none. */
+  getDataset(name: string, version?: number): Promise<DatasetVersion | null>;
+  /** Versions of a name, oldest first; empty when the name is unknown. */
+  listDatasetVersions(name: string): Promise<DatasetVersion[]>;
+  /** Every name with its latest version, by name. */
+  listDatasets(): Promise<DatasetSummary[]>;
+  /** Adds a validation to a version (its rows become exact with a full count). Throws NotFoundError. */
+  recordValidation(versionId: number, report: ValidationReport, now: number): Promise<ValidationRecord>;
+  /** The full report of a recorded validation, or null. */
+  getValidationReport(validationId: number): Promise<ValidationReport | null>;
+  /** Records that a run read these versions; recording the same (version, run, role) again is a no-op. */
+  recordDatasetUses(uses: readonly Omit<DatasetUse, 'createdAt'>[], now: number): Promise<void>;
+  /** The runs that read a version, oldest first. */
+  listDatasetUses(versionId: number): Promise<DatasetUse[]>;
+}
+
+export interface Store extends JobStore, RunStore, MetricStore, CheckpointStore, TokenStore, InboxStore, DatasetStore {
   close(): Promise<void>;
 }

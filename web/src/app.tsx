@@ -70,7 +70,8 @@ function Page({ path }: { path: string }) {
   if (path === '/' || path === '/jobs') return <JobsPage />;
   if (path === '/compare') return <ComparePage />;
   if (path === '/timeline') return <TimelinePage />;
-  if (path === '/datasets' && caps.datasets) return <DatasetsPage />;
+  const dataset = match('/datasets/:name/:version', path) ?? match('/datasets/:name', path);
+  if (caps.datasets && (path === '/datasets' || dataset)) return <DatasetsPage key={path} name={dataset?.name} version={dataset?.version} />;
   if (path === '/settings') return <SettingsPage />;
   return <div className="page-message">No page at {path}. <Link to="/">Back to the jobs</Link>.</div>;
 }

@@ -3,9 +3,10 @@ import { createRoot } from 'react-dom/client';
 import 'uplot/dist/uPlot.min.css';
 import { App } from './app.tsx';
 import './styles.css';
-import { applyTheme, initialTheme } from './theme.ts';
+import { applyTheme, followSystemTheme, initialTheme } from './theme.ts';
 
 applyTheme(initialTheme());
+followSystemTheme();
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <App />

@@ -17,6 +17,9 @@ export interface SessionValue {
   signOut(): void;
 }
 
+/** How long a hidden tab keeps its event stream. Default: 10 s. */
+const HIDDEN_RELEASE_MS = 10_000;
+
 const SessionContext = createContext<SessionValue | null>(null);
 
 export function useSession(): SessionValue {
@@ -57,6 +60,23 @@ export function SessionProvider({ token, onSignOut, children }: { token: string;
       hub?.close();
     };
   }, [token, onSignOut]);
+
+  // A tab in the background lets its event stream go after a while (browsers allow ~6
+  // connections per server); coming back reconnects, and views resync.
+  useEffect(() => {
+    if (!session) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const onVisibility = () => {
+      clearTimeout(timer);
+      if (document.visibilityState === 'hidden') timer = setTimeout(() => session.hub.setActive(false), HIDDEN_RELEASE_MS);
+      else session.hub.setActive(true);
+    };
+    document.addEventListener('visibilitychange', onVisibility);
+    return () => {
+      clearTimeout(timer);
+      document.removeEventListener('visibilitychange', onVisibility);
+    };
+  }, [session]);
 
   if (error) return <div className="page-message">Cannot reach the Trainyard server: {error}</div>;
   if (!session) return <div className="page-message muted">Connecting…</div>;

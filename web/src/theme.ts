@@ -15,6 +15,17 @@ export function applyTheme(theme: Theme): void {
   document.documentElement.dataset.theme = theme;
 }
 
+/** Follows the system's light/dark setting live, until the user picks a theme. */
+export function followSystemTheme(): void {
+  const query = window.matchMedia?.('(prefers-color-scheme: light)');
+  query?.addEventListener('change', () => {
+    if (window.localStorage.getItem(KEY)) return;
+    const theme: Theme = query.matches ? 'light' : 'dark';
+    applyTheme(theme);
+    listeners.forEach((l) => l(theme));
+  });
+}
+
 export function setTheme(theme: Theme): void {
   window.localStorage.setItem(KEY, theme);
   applyTheme(theme);

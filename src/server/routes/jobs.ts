@@ -3,6 +3,7 @@ import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { z } from 'zod';
 import { NotFoundError } from '../../core/errors.ts';
 import { jobSpecInput, parseJobSpec } from '../../core/job-spec.ts';
+import { resolveJobDatasets } from '../../datasets/job-datasets.ts';
 import type { Job, JobState } from '../../core/types.ts';
 import type { App, AppDeps } from '../app.ts';
 import { jobView } from '../views.ts';
@@ -30,7 +31,7 @@ export function registerJobRoutes(app: App, deps: AppDeps): void {
     schema: { summary: 'Submit a job', body: jobSpecInput },
     validatorCompiler: bodyCheckedByHandler,
   }, async (request, reply) => {
-    const job = await store.createJob(parseJobSpec(request.body), deps.now());
+    const job = await store.createJob(await resolveJobDatasets(store, parseJobSpec(request.body)), deps.now());
     deps.bus.publish({ type: 'job', jobId: job.id, data: jobView(job) });
     deps.runs.poke();
     return reply.status(201).send(jobView(job));

@@ -12,6 +12,7 @@
 import { describe } from 'node:test';
 import type { Store } from '../store.ts';
 import { checkpointContract } from './checkpoints-contract.ts';
+import { datasetContract } from './datasets-contract.ts';
 import { inboxContract } from './inbox-contract.ts';
 import { jobContract } from './jobs-contract.ts';
 import { metricContract } from './metrics-contract.ts';
@@ -22,5 +23,6 @@ export function runStoreContract(name: string, createStore: () => Promise<Store>
     metricContract(createStore);
     checkpointContract(createStore);
     inboxContract(createStore);
+    datasetContract(createStore);
   });
 }

@@ -4,6 +4,7 @@
  */
 import { type Kysely, type Migration, Migrator, sql } from 'kysely';
 import { TrainyardError } from '../../core/errors.ts';
+import { datasetsMigration } from './dataset-migration.ts';
 
 /** A migration failed; the database is left at the last one that succeeded. */
 export class MigrationError extends TrainyardError {
@@ -208,6 +209,7 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0003_scheduling': scheduling,
   '0002_token_names': tokenNames,
   '0004_inbox': inbox,
+  '0005_datasets': datasetsMigration,
 });
 
 /** Brings the database to the latest schema; throws `MigrationError` on failure. */

@@ -11,6 +11,7 @@ import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import type { Store } from '../store.ts';
 import { createCheckpointStore } from './checkpoints.ts';
+import { createDatasetStore } from './datasets.ts';
 import { createInboxStore } from './inbox.ts';
 import { createJobStore } from './jobs.ts';
 import { createMetricReader } from './metric-reads.ts';
@@ -63,6 +64,7 @@ export async function createSqliteStore(path: string): Promise<Store> {
     ...createCheckpointStore(db),
     ...createTokenStore(db),
     ...createInboxStore(db),
+    ...createDatasetStore(db),
     async close() {
       await db.destroy();
     },

@@ -38,6 +38,12 @@ export interface EventHub {
   on<K extends keyof EventMap>(type: K, listener: Listener<K>): () => void;
   onState(listener: (state: ConnectionState) => void): () => void;
   readonly state: ConnectionState;
+  /**
+   * Holds the connection only while active. A browser allows about six connections per server
+   * over HTTP/1.1, so tabs in the background let theirs go (see session.tsx); reactivating
+   * reconnects and emits `resync`.
+   */
+  setActive(active: boolean): void;
   close(): void;
 }
 
@@ -46,7 +52,10 @@ const BACKOFF_MS = [500, 1000, 2000, 5000, 10_000];
 export function createEventHub(api: Api): EventHub {
   const listeners = new Map<string, Set<(data: unknown) => void>>();
   const stateListeners = new Set<(state: ConnectionState) => void>();
-  const controller = new AbortController();
+  const closed = new AbortController();
+  let connection: AbortController | null = null;
+  let active = true;
+  let wake: (() => void) | null = null;
   let state: ConnectionState = 'connecting';
   let failures = 0;
 
@@ -64,8 +73,8 @@ export function createEventHub(api: Api): EventHub {
     for (const listener of stateListeners) listener(next);
   };
 
-  async function connectOnce(): Promise<void> {
-    const response = await api.stream('/api/v1/events', controller.signal);
+  async function connectOnce(signal: AbortSignal): Promise<void> {
+    const response = await api.stream('/api/v1/events', signal);
     failures = 0;
     setState('open');
     emit('resync', null);
@@ -88,17 +97,33 @@ export function createEventHub(api: Api): EventHub {
     }
   }
 
+  /** Resolves after `ms`, or at once when the hub is woken (reactivated) or closed. */
+  const sleep = (ms: number) => new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    wake = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+  });
+
   (async () => {
-    while (!controller.signal.aborted) {
-      try {
-        await connectOnce();
-      } catch {
-        // dropped or refused: retry below
+    while (!closed.signal.aborted) {
+      if (!active) {
+        setState('retrying');
+        await sleep(1 << 30);
+        continue;
       }
-      if (controller.signal.aborted) return;
+      connection = new AbortController();
+      try {
+        await connectOnce(connection.signal);
+      } catch {
+        // dropped, refused or let go: retry below
+      }
+      connection = null;
+      if (closed.signal.aborted) return;
+      if (!active) continue;
       setState('retrying');
-      const wait = BACKOFF_MS[Math.min(failures++, BACKOFF_MS.length - 1)];
-      await new Promise((r) => setTimeout(r, wait));
+      await sleep(BACKOFF_MS[Math.min(failures++, BACKOFF_MS.length - 1)]);
     }
   })();
 
@@ -116,6 +141,16 @@ export function createEventHub(api: Api): EventHub {
     get state() {
       return state;
     },
-    close: () => controller.abort(),
+    setActive(next) {
+      if (next === active) return;
+      active = next;
+      if (!active) connection?.abort();
+      else wake?.();
+    },
+    close() {
+      closed.abort();
+      connection?.abort();
+      wake?.();
+    },
   };
 }

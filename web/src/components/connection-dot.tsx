@@ -7,7 +7,11 @@ const LABEL = { open: 'live', connecting: 'connecting…', retrying: 'reconnecti
 export function ConnectionDot() {
   const { hub } = useSession();
   const [state, setState] = useState(hub.state);
-  useEffect(() => hub.onState(setState), [hub]);
+  useEffect(() => {
+    const off = hub.onState(setState);
+    setState(hub.state); // it may have changed between the render and this subscription
+    return off;
+  }, [hub]);
   return (
     <span className={`live live-${state}`} title={`Live updates: ${LABEL[state]}`} data-testid="live-state">
       <span className="dot" /> {LABEL[state]}

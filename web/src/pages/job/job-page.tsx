@@ -4,7 +4,7 @@
  * re-reads the job (its runs).
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { ApiError, type JobDetail } from '../../api/http.ts';
+import { ApiError, type Job, type JobDetail } from '../../api/http.ts';
 import { ErrorNote, ProgressBar, RelTime, StateBadge, useNow } from '../../components/bits.tsx';
 import { JobActions, priorityClassOf, useJobCommands } from '../../components/job-actions.tsx';
 import { formatDuration, formatRate, formatSlots, formatValue } from '../../lib/format.ts';
@@ -44,7 +44,7 @@ export function JobPage({ jobId }: { jobId: number }) {
     if (event.jobId === jobId) setJob((j) => (j ? { ...j, latest: { ...j.latest, ...event.latest } as JobDetail['latest'] } : j));
   }, [jobId]);
 
-  const commands = useJobCommands(useCallback((changed) => setJob((j) => (j ? { ...j, ...changed } : j)), []));
+  const commands = useJobCommands(useCallback((changed: Job) => setJob((j) => (j ? { ...j, ...changed } : j)), []));
 
   if (error instanceof ApiError && error.status === 404) return <div className="page-message">Job {jobId} does not exist. <Link to="/">All jobs</Link></div>;
   if (!job) return error ? <ErrorNote error={error} /> : <p className="muted page">Loading job {jobId}…</p>;

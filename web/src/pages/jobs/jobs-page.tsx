@@ -55,7 +55,6 @@ export function JobsPage() {
     const onKey = (e: KeyboardEvent) => {
       const target = e.target as HTMLElement;
       if (e.ctrlKey || e.metaKey || e.altKey || target.closest('input, textarea, select, dialog')) {
-        if (e.key === 'Escape' && target === filterRef.current) filterRef.current?.blur();
         return;
       }
       const index = shown.findIndex((j) => j.id === selected);
@@ -117,6 +116,13 @@ export function JobsPage() {
           })}
         </div>
         <input ref={filterRef} className="filter" type="search" value={query} onChange={(e) => setQuery(e.target.value)}
+          onKeyDown={(e) => {
+            // Esc leaves the box and keeps the filter (a search box would clear itself).
+            if (e.key === 'Escape') {
+              e.preventDefault();
+              e.currentTarget.blur();
+            }
+          }}
           placeholder="Filter: name, state:running, tag:nightly   ( / )" aria-label="Filter jobs" />
         <button type="button" disabled={picked.size === 0} onClick={compare} title="Compare the picked jobs (c)">
           Compare {picked.size > 0 ? picked.size : ''}

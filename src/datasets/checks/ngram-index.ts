@@ -1,0 +1,118 @@
+/**
+ * Train/eval contamination: every word n-gram (n = 13 by default) of the eval rows goes into a
+ * 64-bit hash set; a training row is contaminated when one of its n-grams is in the set. An
+ * n-gram found in more than `TEMPLATE_NGRAM_ROWS` eval rows is instruction boilerplate shared by
+ * the eval set and ignored. Rolling polynomial hashes (two 32-bit halves) make each n-gram cost
+ * O(1) whatever n.
+ */
+import { TEMPLATE_NGRAM_ROWS } from '../settings.ts';
+import { U64Table } from './u64-table.ts';
+import { fmix32, type WordBuffer } from './words.ts';
+
+const B1 = 0x01000193;
+const B2 = 0x5bd1e995;
+const SALT = 0x27d4eb2f;
+
+/** Calls `fn(a, b, i)` for each n-gram of words [from, to), `i` its first word. */
+export function forEachNgram(hashes: Int32Array, from: number, to: number, n: number, fn: (a: number, b: number, i: number) => void): void {
+  if (to - from < n) return;
+  let p1 = 1;
+  let p2 = 1;
+  for (let k = 1; k < n; k++) {
+    p1 = Math.imul(p1, B1);
+    p2 = Math.imul(p2, B2);
+  }
+  let h1 = 0;
+  let h2 = 0;
+  for (let i = from; i < from + n; i++) {
+    h1 = (Math.imul(h1, B1) + hashes[i]) | 0;
+    h2 = (Math.imul(h2, B2) + fmix32(hashes[i] ^ SALT)) | 0;
+  }
+  fn(h1, h2, from);
+  for (let i = from + n; i < to; i++) {
+    const out = hashes[i - n];
+    h1 = (Math.imul((h1 - Math.imul(out, p1)) | 0, B1) + hashes[i]) | 0;
+    h2 = (Math.imul((h2 - Math.imul(fmix32(out ^ SALT), p2)) | 0, B2) + fmix32(hashes[i] ^ SALT)) | 0;
+    fn(h1, h2, i - n + 1);
+  }
+}
+
+export interface NgramHit {
+  /** n-grams of the row found in the eval set. */
+  readonly matches: number;
+  /** The eval row of the first match, and the row's word where that match starts. */
+  readonly evalRow: number;
+  readonly word: number;
+  /** Eval sets (indices) the row matched. */
+  readonly sets: readonly number[];
+}
+
+export class NgramIndex {
+  private readonly table = new U64Table(1 << 16);
+  private readonly rowSet: number[] = [];
+  private readonly rowLine: number[] = [];
+
+  constructor(readonly n: number) {}
+
+  /** Eval rows indexed so far. */
+  get rows(): number {
+    return this.rowSet.length;
+  }
+
+  get ngrams(): number {
+    return this.table.size;
+  }
+
+  /** Adds the n-grams of eval words [from, to) as a row of eval set `set` at `line`. */
+  addEvalRow(w: WordBuffer, from: number, to: number, set: number, line: number): void {
+    const row = this.rowSet.length;
+    this.rowSet.push(set);
+    this.rowLine.push(line);
+    const table = this.table;
+    forEachNgram(w.hashes, from, to, this.n, (a, b) => {
+      const slot = table.insert(a, b, row);
+      if (!table.inserted && table.value(slot) !== row) table.bump(slot);
+    });
+  }
+
+  /** Which eval set and line an eval row came from. */
+  evalRow(row: number): { set: number; line: number } {
+    return { set: this.rowSet[row], line: this.rowLine[row] };
+  }
+
+  /** The training words [from, to) against the index; null when no n-gram matches. */
+  lookup(w: WordBuffer, from: number, to: number): NgramHit | null {
+    let matches = 0;
+    let evalRow = -1;
+    let word = -1;
+    let sets: number[] | null = null;
+    const table = this.table;
+    forEachNgram(w.hashes, from, to, this.n, (a, b, i) => {
+      const slot = table.find(a, b);
+      if (slot === -1 || table.count(slot) >= TEMPLATE_NGRAM_ROWS) return;
+      const row = table.value(slot);
+      matches++;
+      if (evalRow === -1) {
+        evalRow = row;
+        word = i;
+      }
+      const set = this.rowSet[row];
+      sets ??= [];
+      if (!sets.includes(set)) sets.push(set);
+    });
+    return matches === 0 ? null : { matches, evalRow, word, sets: sets ?? [] };
+  }
+}
+
+/** The eval sets a validation checks against, indexed. */
+export interface EvalIndex {
+  readonly index: NgramIndex;
+  readonly sets: ReadonlyArray<{
+    /** `name@version`, or the path. */
+    readonly ref: string;
+    readonly sha256: string | null;
+    /** The file examples point at. */
+    readonly file: string;
+    readonly rows: number;
+  }>;
+}
