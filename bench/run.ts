@@ -9,6 +9,9 @@ const groups: Array<[string, () => Promise<BenchResult[]>]> = [
   ['metrics-store', async () => (await import('./metrics-store.ts')).benchMetricsStore()],
   ['server', async () => (await import('./server.ts')).benchServer()],
   ['sdk-overhead', async () => (await import('./sdk-overhead.ts')).benchSdkOverhead()],
+  ['scheduler', async () => (await import('./scheduler.ts')).benchScheduler()],
+  ['dashboard', async () => (await import('./dashboard.ts')).benchDashboard()],
+  ['datasets', async () => (await import('./datasets.ts')).benchDatasets()],
 ];
 
 const filter = process.argv.slice(2);

@@ -15,9 +15,18 @@
  * first start per class; GPU-hours lost to preemption. Goals: utilisation within 5 % of the
  * bound on the saturated trace; high-priority p95 wait under one median job duration.
  * Then one pass over 10,000 queued jobs on 64 GPUs: median of several, target < 10 ms.
+ *
+ * Reading the figures (seed 42):
+ * - 64 GPUs, saturated: while jobs wait the machine is as busy as under fifo (~99 %); the run
+ *   ends later because strict class order leaves the low class for the drain, and long low
+ *   jobs submitted late start last (2,000 jobs on 64 GPUs last only ~4× the longest job).
+ *   fifo's shorter makespan comes from first fit, which starves large jobs (see its high p95).
+ * - 8 GPUs: high-priority waits come from non-preemptible jobs (up to 24 h) already running
+ *   when a high job arrives; most high jobs that waited longer than the median found such jobs
+ *   holding too many GPUs for longer than that. Only preemptible jobs are ever preempted.
  */
 import { performance } from 'node:perf_hooks';
-import { schedule, type PolicyName, type QueuedJob, type RunningAllocation, type Snapshot } from '../src/scheduler/scheduler.ts';
+import { schedule, type QueuedJob, type RunningAllocation, type Snapshot } from '../src/scheduler/scheduler.ts';
 import { simulate, type SimulationResult } from '../src/scheduler/simulator.ts';
 import { createRng, syntheticTrace, type TraceJob } from '../src/scheduler/synthetic-trace.ts';
 import type { BenchResult } from './bench-result.ts';
@@ -31,7 +40,7 @@ const UTILISATION_SLACK = 0.05;
 const PASS_QUEUE = 10_000;
 const PASS_GPUS = 64;
 const PASS_FREE_GPUS = 16;
-const PASS_RUNS = 15;
+const PASS_RUNS = 31;
 const PASS_TARGET_MS = 10;
 
 export async function benchScheduler(): Promise<BenchResult[]> {
@@ -91,42 +100,52 @@ function table(rows: readonly string[]): string {
 }
 
 /**
- * One pass over a deep queue: 10,000 jobs from a trace, listed in shuffled order (so the sort
- * does real work), 48 of 64 GPUs busy with jobs that end at different times (so the head
- * reserves, and later jobs are checked against the holes).
+ * One pass over a deep queue: 10,000 jobs from a trace with 48 of 64 GPUs busy with jobs that
+ * end at different times (so the head reserves and later jobs are checked against the holes),
+ * listed as the store lists them (submission order) and shuffled (so the sort does real work).
  */
 function passFigures(): BenchResult[] {
-  const snapshot = deepQueueSnapshot();
-  const median = (name: PolicyName, fairShare = false): number => {
-    const policy = { ...snapshot, policy: { name, fairShare } };
-    for (let i = 0; i < 3; i++) schedule(policy);
-    const times: number[] = [];
-    for (let i = 0; i < PASS_RUNS; i++) {
-      const t0 = performance.now();
-      schedule(policy);
-      times.push(performance.now() - t0);
-    }
-    return times.sort((a, b) => a - b)[PASS_RUNS >> 1];
-  };
-  const fifo = median('fifo');
-  const ours = median('priority-backfill');
-  const fair = median('priority-backfill', true);
+  const listed = deepQueueSnapshot();
+  const rng = createRng(SEED);
+  const queue = [...listed.queue];
+  for (let i = queue.length - 1; i > 0; i--) {
+    const j = Math.floor(rng.next() * (i + 1));
+    [queue[i], queue[j]] = [queue[j], queue[i]];
+  }
+  const shuffled = { ...listed, queue };
   const label = `one pass, ${PASS_QUEUE.toLocaleString('en-US')} queued jobs, ${PASS_GPUS} GPUs (median of ${PASS_RUNS})`;
+  const figure = (name: string, snapshot: Snapshot, fairShare: boolean): BenchResult => {
+    const [ours, fifo] = medianPassMs([
+      { ...snapshot, policy: { name: 'priority-backfill', fairShare } },
+      { ...snapshot, policy: { name: 'fifo' } },
+    ]);
+    return { name: `${label}, ${name}`, value: round(ours, 2), unit: 'ms', baseline: { name: 'fifo', value: round(fifo, 2) }, target: `< ${PASS_TARGET_MS} ms`, ok: ours < PASS_TARGET_MS };
+  };
   return [
-    { name: label, value: round(ours, 2), unit: 'ms', baseline: { name: 'fifo', value: round(fifo, 2) }, target: `< ${PASS_TARGET_MS} ms`, ok: ours < PASS_TARGET_MS },
-    { name: `${label}, fair share on`, value: round(fair, 2), unit: 'ms', baseline: { name: 'fifo', value: round(fifo, 2) }, target: `< ${PASS_TARGET_MS} ms`, ok: fair < PASS_TARGET_MS },
+    figure('queue in submission order', listed, false),
+    figure('queue in submission order, fair share on', listed, true),
+    figure('queue shuffled', shuffled, false),
   ];
+}
+
+/** Median pass time of each snapshot, timed in turns so that both see the same machine. */
+function medianPassMs(snapshots: readonly Snapshot[]): number[] {
+  for (let i = 0; i < 3; i++) for (const s of snapshots) schedule(s);
+  const times = snapshots.map(() => [] as number[]);
+  for (let i = 0; i < PASS_RUNS; i++) {
+    snapshots.forEach((s, k) => {
+      const t0 = performance.now();
+      schedule(s);
+      times[k].push(performance.now() - t0);
+    });
+  }
+  return times.map((t) => t.sort((a, b) => a - b)[PASS_RUNS >> 1]);
 }
 
 function deepQueueSnapshot(): Snapshot {
   const now = Date.UTC(2025, 0, 1);
   const trace = syntheticTrace({ seed: SEED + 1, jobs: PASS_QUEUE + 200, gpus: PASS_GPUS });
-  const rng = createRng(SEED);
   const queue: QueuedJob[] = trace.slice(0, PASS_QUEUE).map((t) => queuedFrom(t, now));
-  for (let i = queue.length - 1; i > 0; i--) {
-    const j = Math.floor(rng.next() * (i + 1));
-    [queue[i], queue[j]] = [queue[j], queue[i]];
-  }
   const running: RunningAllocation[] = [];
   let next = 0;
   for (const t of trace.slice(PASS_QUEUE)) {
@@ -146,7 +165,7 @@ function deepQueueSnapshot(): Snapshot {
 
 function queuedFrom(t: TraceJob, now: number): QueuedJob {
   return {
-    jobId: t.id, priorityClass: t.priorityClass, priority: 0, queuedAt: now - 86_400_000 + t.submitAt / 100, gpus: t.gpus, cpus: 0,
+    jobId: t.id, priorityClass: t.priorityClass, priority: 0, queuedAt: now - 86_400_000 + Math.round(t.submitAt / 100), gpus: t.gpus, cpus: 0,
     notBefore: null, expectedSeconds: t.expectedSeconds, owner: t.owner, preemptible: t.preemptible,
   };
 }

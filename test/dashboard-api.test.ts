@@ -107,7 +107,7 @@ describe('dashboard API', () => {
     assert.equal(js.headers.get('cache-control'), 'public, max-age=31536000, immutable');
     const missing = await fetch(`${server.url}/api/v1/nope`);
     assert.equal(missing.status, 404);
-    assert.equal((await missing.json()).error.code, 'not_found');
+    assert.equal(((await missing.json()) as { error: { code: string } }).error.code, 'not_found');
     assert.equal((await fetch(`${server.url}/assets/nope.js`)).status, 404);
   });
 });

@@ -24,7 +24,7 @@ async function submit(server: TestServer, name: string, args: string[], params: 
 
 /** Reads a number the page shows, e.g. a progress bar's width or a chart's point count. */
 const widthOf = (page: Page, id: number) =>
-  page.locator(`tr[data-job-id="${id}"] [data-testid="progress-fill"]`).evaluate((el) => parseFloat((el as HTMLElement).style.width));
+  page.locator(`tr[data-job-id="${id}"] [data-testid="progress-fill"]`).evaluate((el) => parseFloat((el as unknown as { style: { width: string } }).style.width));
 const pointsOf = (page: Page, key: string) =>
   page.locator(`[data-testid="chart-${key}"] .chart`).evaluate((el) => Number(el.getAttribute('data-points')));
 

@@ -253,8 +253,13 @@ function checkSub(ctx: CliContext): Command {
 }
 
 function formatsSub(ctx: CliContext): Command {
-  const formats = createCommand('formats')
+  // The options live on the subcommands (`ls` is the default): `formats add F --json` and
+  // `formats --json` both reach the subcommand that uses them.
+  const formats = new Command('formats')
     .summary('list formats (built-in and registered); `formats add FILE` registers one')
+    .addHelpCommand(false);
+  const ls = createCommand('ls')
+    .summary('list built-in and registered formats (built-in only when no server runs)')
     .action(action(ctx, async (options: CommonOptions) => {
       let list: Array<{ name: string; description: string; builtin: boolean }> = builtinFormats().map((f) => ({ ...f, builtin: true }));
       let note = '';
@@ -268,7 +273,7 @@ function formatsSub(ctx: CliContext): Command {
       else ctx.io.stdout.write(note + renderTable([{ header: 'FORMAT' }, { header: 'KIND' }, { header: 'DESCRIPTION', max: 100 }], list.map((f) => [f.name, f.builtin ? 'built-in' : 'user', f.description])));
       return EXIT.ok;
     }));
-  formats.addCommand(configure(ctx, createCommand('add')
+  const add = createCommand('add')
     .summary('register a user format from a JSON definition file')
     .description('FILE: {"name", "description"?, "schema": JSON Schema of a row, "unique"?: [fields], "textFields"?, "promptField"?, "answerField"?}. Formats are immutable once registered.')
     .argument('<file>', 'format definition (.json)')
@@ -284,6 +289,8 @@ function formatsSub(ctx: CliContext): Command {
       if (options.json) printJson(ctx.io, stored);
       else ctx.io.stdout.write(`format ${stored.name} registered\n`);
       return EXIT.ok;
-    }))));
+    }));
+  formats.addCommand(configure(ctx, ls), { isDefault: true });
+  formats.addCommand(configure(ctx, add));
   return formats;
 }

@@ -45,7 +45,7 @@ export const RULES = Object.freeze({
   'duplicate-key': { severity: 'error', level: 'standard', description: 'a value of a unique field seen in an earlier row' },
   // Deep.
   'near-duplicate': { severity: 'warning', level: 'deep', description: 'a row whose word shingles overlap an earlier row above the threshold (MinHash)' },
-  'contamination': { severity: 'error', level: 'deep', description: 'a training row shares a word n-gram with a row of an eval set' },
+  'contamination': { severity: 'error', level: 'deep', description: 'a training row shares a word n-gram with a row of an eval set (or holds a short eval row whole)' },
   'answer-leakage': { severity: 'error', level: 'deep', description: "the answer already appears in the row's prompt" },
 } satisfies Record<string, RuleInfo>);
 

@@ -47,31 +47,49 @@ export function orderJobs(
 }
 
 /**
- * Sorts by (priority desc, when `byPriority`), `queuedAt`, `jobId`; a new array. Returns a copy
- * at once when already in order (the usual input: a queue listed in submission order);
- * otherwise sorts indices over typed copies of the keys, cheaper than comparing objects.
+ * Sorts by `priority` (higher first; only when `byPriority`), then `queuedAt`, then `jobId`;
+ * a new array. The usual input (a queue listed in submission order) is in order already and
+ * costs one look; an out-of-order one with a single priority and whole-millisecond
+ * `queuedAt`s is sorted by numeric keys, several times faster than comparing objects.
  */
 function sortWithin(jobs: readonly QueuedJob[], byPriority: boolean): QueuedJob[] {
-  const n = jobs.length;
-  const priority = new Float64Array(n);
-  const queuedAt = new Float64Array(n);
-  const jobId = new Float64Array(n);
-  let inOrder = true;
-  for (let i = 0; i < n; i++) {
-    const job = jobs[i];
-    priority[i] = byPriority ? -job.priority : 0;
-    queuedAt[i] = job.queuedAt;
-    jobId[i] = job.jobId;
-    if (inOrder && i > 0) {
-      const d = priority[i - 1] - priority[i] || queuedAt[i - 1] - queuedAt[i] || jobId[i - 1] - jobId[i];
-      inOrder = d <= 0;
-    }
+  const compare = byPriority ? compareWithinClass : compareArrival;
+  for (let i = 1; i < jobs.length; i++) {
+    if (compare(jobs[i - 1], jobs[i]) > 0) return sortByKeys(jobs, byPriority) ?? [...jobs].sort(compare);
   }
-  if (inOrder) return jobs.slice();
-  const index = new Uint32Array(n);
-  for (let i = 0; i < n; i++) index[i] = i;
-  index.sort((a, b) => priority[a] - priority[b] || queuedAt[a] - queuedAt[b] || jobId[a] - jobId[b]);
+  return jobs.slice();
+}
+
+/**
+ * Sorts by `queuedAt`, then `jobId`, through one Float64Array of keys (queuedAt offset × n +
+ * input position), when that is exact: integer `queuedAt`s, keys below 2^53, and (when the
+ * order is `byPriority`) all priorities equal. Null otherwise.
+ */
+function sortByKeys(jobs: readonly QueuedJob[], byPriority: boolean): QueuedJob[] | null {
+  const n = jobs.length;
+  let min = Infinity;
+  let max = -Infinity;
+  for (const job of jobs) {
+    if ((byPriority && job.priority !== jobs[0].priority) || !Number.isInteger(job.queuedAt)) return null;
+    if (job.queuedAt < min) min = job.queuedAt;
+    if (job.queuedAt > max) max = job.queuedAt;
+  }
+  if ((max - min + 1) * n >= Number.MAX_SAFE_INTEGER) return null;
+  const keys = new Float64Array(n);
+  for (let i = 0; i < n; i++) keys[i] = (jobs[i].queuedAt - min) * n + i;
+  keys.sort();
   const out = new Array<QueuedJob>(n);
-  for (let i = 0; i < n; i++) out[i] = jobs[index[i]];
+  for (let i = 0; i < n; i++) out[i] = jobs[keys[i] % n];
+  // Equal queuedAt: by jobId, not by input position.
+  for (let from = 0; from < n;) {
+    let to = from + 1;
+    while (to < n && out[to].queuedAt === out[from].queuedAt) to++;
+    if (to - from > 1) out.splice(from, to - from, ...out.slice(from, to).sort(compareArrival));
+    from = to;
+  }
   return out;
+}
+
+function compareWithinClass(a: QueuedJob, b: QueuedJob): number {
+  return b.priority - a.priority || a.queuedAt - b.queuedAt || a.jobId - b.jobId;
 }

@@ -24,7 +24,11 @@ export interface PolicySettings {
 }
 
 export const policies: Readonly<Record<PolicyName, PolicySettings>> = Object.freeze({
-  /** The first policy: queue order, first fit, nothing held, nothing preempted. */
+  /**
+   * The first policy: arrival order, first fit, nothing held, nothing preempted. Without
+   * reservations there is no head, so the backfill, preemption and fair-share switches do not
+   * change it.
+   */
   fifo: Object.freeze({
     name: 'fifo', ordering: 'arrival', reservations: false, backfill: true, preemption: false, fairShare: false,
   }),

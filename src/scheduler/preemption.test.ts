@@ -143,6 +143,30 @@ describe('preemption', () => planCases([
   },
 ]));
 
+describe('preemption: reservations count what the job may preempt', () => planCases([
+  {
+    // 6 GPUs: a non-preemptible job on 0-1 ends in 20 min, a preemptible low one on 2-3 in
+    // 5 h. The high job cannot preempt its way in now (4 short), but at +20 min it can: its
+    // reservation is then, not in 5 h, so a 60-min job must not take GPU 4 or 5.
+    name: 'a later job may not run past the time the head can preempt its way in',
+    snapshot: snapshot(6, {
+      running: [running(8, [0, 1], 20), victim(9, [2, 3], 5)],
+      queue: [high(1, 6), queued(2, { expectedSeconds: 60 * MINUTE }), queued(3, { expectedSeconds: 10 * MINUTE })],
+    }),
+    start: [[3, [4]]],
+    preempt: [],
+  },
+  {
+    name: 'without preemption the reservation waits for the preemptible job to end',
+    snapshot: snapshot(6, {
+      policy: { preemption: false },
+      running: [running(8, [0, 1], 20), victim(9, [2, 3], 5)],
+      queue: [high(1, 6), queued(2, { expectedSeconds: 60 * MINUTE }), queued(3, { expectedSeconds: 10 * MINUTE })],
+    }),
+    start: [[2, [4]], [3, [5]]],
+  },
+]));
+
 describe('preemption: lost work', () => {
   it('reports GPU-seconds since the last checkpoint', () => {
     const plan = schedule(snapshot(2, { running: [victim(11, [0, 1], 10)], queue: [high(1, 2)] }));

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { UnknownPolicyError } from './policies.ts';
+import { compareArrival, comparePriority, orderJobs } from './ordering.ts';
+import { resolvePolicy, UnknownPolicyError } from './policies.ts';
 import { schedule } from './scheduler.ts';
 import { MINUTE, NOW, planCases, queued, running, snapshot } from './test-fixtures.ts';
 
@@ -162,5 +163,21 @@ describe('schedule: policies', () => {
     const used = plan.start.flatMap((p) => p.gpus);
     assert.equal(new Set(used).size, used.length);
     assert.ok(used.length <= 60 && used.length >= 50, `used ${used.length}`);
+  });
+});
+
+describe('schedule: order does not depend on how the queue is listed', () => {
+  it('sorts a shuffled queue, ties in queuedAt by job id, priorities mixed or not', () => {
+    for (const priorities of [[0], [0, 1, -1]]) {
+      const jobs = [...Array(500).keys()].map((i) => queued(500 - i, {
+        queuedAt: NOW + (i * 7919) % 97, priority: priorities[i % priorities.length], priorityClass: (['high', 'normal', 'low'] as const)[i % 3],
+      }));
+      const expected = [...jobs].sort(comparePriority).map((j) => j.jobId);
+      const settings = resolvePolicy(undefined);
+      assert.deepEqual(orderJobs(jobs, settings, []).map((j) => j.jobId), expected);
+      assert.deepEqual(orderJobs([...jobs].reverse(), settings, []).map((j) => j.jobId), expected);
+      const byArrival = [...jobs].sort(compareArrival).map((j) => j.jobId);
+      assert.deepEqual(orderJobs(jobs, resolvePolicy({ name: 'fifo' }), []).map((j) => j.jobId), byArrival);
+    }
   });
 });

@@ -108,11 +108,14 @@ export interface Preemption {
 }
 
 export interface Plan {
-  /** In decision order; the GPU indices of different placements never collide (per seat). */
+  /**
+   * In decision order (jobs that need no slot first). Placements never share a seat with each
+   * other or with a running job.
+   */
   readonly start: readonly Placement[];
   /** Running jobs to checkpoint and exit; nothing in `start` uses their slots. */
   readonly preempt: readonly Preemption[];
-  /** Queued jobs that can never fit on this server's slots, with the reason. */
+  /** Queued jobs that can never fit on this server's slots, with the reason; by job id. */
   readonly unschedulable: ReadonlyArray<{ readonly jobId: number; readonly reason: string }>;
 }
 

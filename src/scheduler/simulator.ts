@@ -10,6 +10,7 @@
  * rest (it does not checkpoint on SIGTERM: the worst case), and is queued again with its
  * original `queuedAt`.
  */
+import { TrainyardError } from '../core/errors.ts';
 import { EventQueue } from './event-queue.ts';
 import { resolvePolicy, type PolicyName } from './policies.ts';
 import { schedule, type PriorityClass, type QueuedJob, type RunningAllocation, type SchedulerPolicy } from './scheduler.ts';
@@ -61,11 +62,8 @@ export interface SimulationResult {
 }
 
 /** The simulation met a plan the run manager could not carry out, or jobs that never ran. */
-export class SimulationError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'SimulationError';
-  }
+export class SimulationError extends TrainyardError {
+  override readonly code = 'simulation_failed';
 }
 
 interface SimJob {

@@ -93,7 +93,7 @@ export function createRunManager(deps: RunManagerDeps): RunManager {
     const plan = schedule({
       now: now(),
       slots: deps.slots,
-      running: [...live.values()].flatMap((r) => (jobs.has(r.jobId) ? [runningView(r, jobs.get(r.jobId)!, checkpoints.get(r.jobId) ?? null)] : [])),
+      running: [...live.values()].flatMap((r) => (jobs.has(r.jobId) ? [runningView(r, jobs.get(r.jobId)!, checkpoints.get(r.jobId) ?? null, now())] : [])),
       queue: ready.map(queuedView),
     });
     for (const { jobId, forJobId } of plan.preempt) {

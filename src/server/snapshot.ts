@@ -18,7 +18,17 @@ export function queuedView(job: Job): QueuedJob {
   };
 }
 
-export function runningView(run: LiveRun, job: Job, checkpoint: Checkpoint | null): RunningAllocation {
+/**
+ * A running job's expected length: its time limit, else what its step rate says (elapsed plus
+ * the ETA), else unknown — which keeps backfill from starting anything that could delay it.
+ */
+function expectedSeconds(run: LiveRun, job: Job, now: number): number | null {
+  if (job.spec.timeLimitSeconds !== null) return job.spec.timeLimitSeconds;
+  if (job.progress.etaSeconds === null) return null;
+  return (now - run.startedAt) / 1000 + job.progress.etaSeconds;
+}
+
+export function runningView(run: LiveRun, job: Job, checkpoint: Checkpoint | null, now: number): RunningAllocation {
   return {
     jobId: job.id,
     gpus: run.gpus,
@@ -28,7 +38,7 @@ export function runningView(run: LiveRun, job: Job, checkpoint: Checkpoint | nul
     preemptible: job.spec.preemptible,
     startedAt: run.startedAt,
     lastCheckpointAt: checkpoint && checkpoint.createdAt >= run.startedAt ? checkpoint.createdAt : null,
-    expectedSeconds: job.spec.timeLimitSeconds,
+    expectedSeconds: expectedSeconds(run, job, now),
     owner: job.spec.owner,
     stopping: job.stopReason !== null,
   };

@@ -1,14 +1,8 @@
-import { StrictMode } from 'react';
-import { createRoot } from 'react-dom/client';
-import 'uplot/dist/uPlot.min.css';
-import { App } from './app.tsx';
-import './styles.css';
-import { applyTheme, followSystemTheme, initialTheme } from './theme.ts';
+/**
+ * The entry: starts the page's first requests (prefetch.ts), then loads the app itself, so the
+ * network and the parsing of the app's code overlap.
+ */
+import { startPrefetch } from './api/prefetch.ts';
 
-applyTheme(initialTheme());
-followSystemTheme();
-createRoot(document.getElementById('root')!).render(
-  <StrictMode>
-    <App />
-  </StrictMode>,
-);
+startPrefetch();
+void import('./mount.tsx');

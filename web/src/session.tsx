@@ -6,6 +6,7 @@ import { createContext, useContext, useEffect, useState, type ReactNode } from '
 import { capabilitiesFrom, type Capabilities } from './api/capabilities.ts';
 import { createEventHub, type EventHub, type EventMap } from './api/events.ts';
 import { ApiError, createApi, type Api, type WhoAmI } from './api/http.ts';
+import { takePrefetched } from './api/prefetch.ts';
 
 export interface SessionValue {
   readonly api: Api;
@@ -17,6 +18,8 @@ export interface SessionValue {
   signOut(): void;
 }
 
+/** How long views wait for the event stream before loading without it. Default: 1.5 s. */
+const STREAM_WAIT_MS = 1500;
 /** How long a hidden tab keeps its event stream. Default: 10 s. */
 const HIDDEN_RELEASE_MS = 10_000;
 
@@ -41,12 +44,13 @@ export function SessionProvider({ token, onSignOut, children }: { token: string;
 
   useEffect(() => {
     const api = createApi(token);
-    let hub: EventHub | null = null;
+    // The stream opens first, so views load after it and miss no event in between
+    // (a reconnect later emits `resync`).
+    const hub = createEventHub(api);
     let cancelled = false;
-    Promise.all([api.get<WhoAmI>('/api/v1/whoami'), fetch('/openapi.json').then((r) => r.json()).catch(() => null)])
+    Promise.all([api.get<WhoAmI>('/api/v1/whoami'), (takePrefetched(token, '/openapi.json') ?? fetch('/openapi.json')).then((r) => r.json()).catch(() => null), hub.ready(STREAM_WAIT_MS)])
       .then(([who, doc]) => {
         if (cancelled) return;
-        hub = createEventHub(api);
         const caps = capabilitiesFrom(doc);
         setSession({ api, hub, caps, who, canWrite: who.role === 'admin', signOut: () => onSignOut() });
       })
@@ -57,7 +61,7 @@ export function SessionProvider({ token, onSignOut, children }: { token: string;
       });
     return () => {
       cancelled = true;
-      hub?.close();
+      hub.close();
     };
   }, [token, onSignOut]);
 

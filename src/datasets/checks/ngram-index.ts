@@ -1,13 +1,18 @@
 /**
  * Train/eval contamination: every word n-gram (n = 13 by default) of the eval rows goes into a
- * 64-bit hash set; a training row is contaminated when one of its n-grams is in the set. An
- * n-gram found in more than `TEMPLATE_NGRAM_ROWS` eval rows is instruction boilerplate shared by
- * the eval set and ignored. Rolling polynomial hashes (two 32-bit halves) make each n-gram cost
+ * 64-bit hash set; a training row is contaminated when one of its n-grams is in the set. An eval
+ * row shorter than n words but of at least `MIN_SHORT_WORDS` goes in whole (a training row
+ * holding all its words in order is contaminated), as GPT-3's decontamination did. An n-gram
+ * found in more than `TEMPLATE_NGRAM_ROWS` eval rows is instruction boilerplate shared by the
+ * eval set and ignored. Rolling polynomial hashes (two 32-bit halves) make each n-gram cost
  * O(1) whatever n.
  */
 import { TEMPLATE_NGRAM_ROWS } from '../settings.ts';
 import { U64Table } from './u64-table.ts';
 import { fmix32, type WordBuffer } from './words.ts';
+
+/** Eval rows shorter than this are not evidence of anything: skipped. */
+export const MIN_SHORT_WORDS = 8;
 
 const B1 = 0x01000193;
 const B2 = 0x5bd1e995;
@@ -40,9 +45,10 @@ export function forEachNgram(hashes: Int32Array, from: number, to: number, n: nu
 export interface NgramHit {
   /** n-grams of the row found in the eval set. */
   readonly matches: number;
-  /** The eval row of the first match, and the row's word where that match starts. */
+  /** The eval row of the first match, the row's word where that match starts, and its length in words. */
   readonly evalRow: number;
   readonly word: number;
+  readonly length: number;
   /** Eval sets (indices) the row matched. */
   readonly sets: readonly number[];
 }
@@ -51,6 +57,8 @@ export class NgramIndex {
   private readonly table = new U64Table(1 << 16);
   private readonly rowSet: number[] = [];
   private readonly rowLine: number[] = [];
+  /** Lengths of the eval rows shorter than n that went in whole. */
+  private shortLengths: number[] = [];
 
   constructor(readonly n: number) {}
 
@@ -69,7 +77,10 @@ export class NgramIndex {
     this.rowSet.push(set);
     this.rowLine.push(line);
     const table = this.table;
-    forEachNgram(w.hashes, from, to, this.n, (a, b) => {
+    const length = to - from >= this.n ? this.n : to - from;
+    if (length < MIN_SHORT_WORDS) return;
+    if (length < this.n && !this.shortLengths.includes(length)) this.shortLengths = [...this.shortLengths, length].sort((a, b) => b - a);
+    forEachNgram(w.hashes, from, to, length, (a, b) => {
       const slot = table.insert(a, b, row);
       if (!table.inserted && table.value(slot) !== row) table.bump(slot);
     });
@@ -85,22 +96,26 @@ export class NgramIndex {
     let matches = 0;
     let evalRow = -1;
     let word = -1;
+    let length = 0;
     let sets: number[] | null = null;
     const table = this.table;
-    forEachNgram(w.hashes, from, to, this.n, (a, b, i) => {
-      const slot = table.find(a, b);
-      if (slot === -1 || table.count(slot) >= TEMPLATE_NGRAM_ROWS) return;
-      const row = table.value(slot);
-      matches++;
-      if (evalRow === -1) {
-        evalRow = row;
-        word = i;
-      }
-      const set = this.rowSet[row];
-      sets ??= [];
-      if (!sets.includes(set)) sets.push(set);
-    });
-    return matches === 0 ? null : { matches, evalRow, word, sets: sets ?? [] };
+    for (const n of [this.n, ...this.shortLengths]) {
+      forEachNgram(w.hashes, from, to, n, (a, b, i) => {
+        const slot = table.find(a, b);
+        if (slot === -1 || table.count(slot) >= TEMPLATE_NGRAM_ROWS) return;
+        const row = table.value(slot);
+        matches++;
+        if (evalRow === -1) {
+          evalRow = row;
+          word = i;
+          length = n;
+        }
+        const set = this.rowSet[row];
+        sets ??= [];
+        if (!sets.includes(set)) sets.push(set);
+      });
+    }
+    return matches === 0 ? null : { matches, evalRow, word, length, sets: sets ?? [] };
   }
 }
 

@@ -96,10 +96,11 @@ export function createRowAnalyzer(options: RowAnalyzerOptions, report: Reporter)
         for (const set of hit.sets) contaminated[set]++;
         const { set, line } = evalIndex.index.evalRow(hit.evalRow);
         const evalSet = evalIndex.sets[set];
-        const snippet = snippetAt(row, hit.word, settings.ngramWords);
-        report('contamination', example(at, parts[words.parts[hit.word]]?.field ?? null,
-          `shares ${hit.matches} ${settings.ngramWords}-word n-gram${hit.matches === 1 ? '' : 's'} with ${evalSet.ref} line ${line}: "${snippet}"`,
-          { file: evalSet.file, line, dataset: evalSet.ref }));
+        const snippet = snippetAt(row, hit.word, hit.length);
+        const what = hit.length === settings.ngramWords
+          ? `shares ${hit.matches} ${settings.ngramWords}-word n-gram${hit.matches === 1 ? '' : 's'} with ${evalSet.ref} line ${line}`
+          : `holds all ${hit.length} words of ${evalSet.ref} line ${line}`;
+        report('contamination', example(at, parts[words.parts[hit.word]]?.field ?? null, `${what}: "${snippet}"`, { file: evalSet.file, line, dataset: evalSet.ref }));
       }
     }
 

@@ -57,6 +57,7 @@ export function checkSharegptRow(row: unknown, sink: IssueSink): RowContent | nu
     if (!SPEAKERS.has(from)) {
       sink.issue('role', `${at}.from`, `speaker ${preview(from, 30)} is not one of system, human, gpt`);
       ok = false;
+      orderReported = true;
       continue;
     }
     roles.push(from);

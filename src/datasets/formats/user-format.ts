@@ -1,7 +1,7 @@
 /**
  * User-defined formats: a JSON Schema for each JSONL row (validated with ajv, draft 2020-12, or
- * draft-07 when the schema's `$schema` says so, in strict mode so a misspelt keyword is an error
- * rather than a silently ignored rule), plus extra rules a row schema cannot state:
+ * draft-07 when the schema's `$schema` says so; an unknown keyword is an error, so a misspelt one
+ * is not a silently ignored rule), plus extra rules a row schema cannot state:
  * - `unique`: fields (or `a+b` combinations) whose values must not repeat across rows;
  * - `textFields`: which fields count as text (default: every top-level string field);
  * - `promptField` / `answerField`: what the leakage check compares.
@@ -47,7 +47,8 @@ export function parseFormatDefinition(input: unknown): FormatDefinition {
 
 function compileSchema(schema: Record<string, unknown>): ValidateFunction {
   const draft07 = typeof schema.$schema === 'string' && schema.$schema.includes('draft-07');
-  const options = { allErrors: true, strict: true, allowUnionTypes: true };
+  // strictSchema: an unknown keyword ("propertise") is an error, not a rule silently ignored.
+  const options = { allErrors: true, strictSchema: true, strictNumbers: true, strictTypes: false, strictTuples: false, strictRequired: false, allowUnionTypes: true };
   try {
     return (draft07 ? new Ajv(options) : new Ajv2020(options)).compile(schema);
   } catch (error) {

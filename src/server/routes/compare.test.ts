@@ -32,3 +32,16 @@ describe('compare', () => {
     assert.equal(bestCheckpoint(list, 'acc', 'max'), null);
   });
 });
+
+describe('compare: rounding', () => {
+  it('keeps significant digits and prints short', async () => {
+    const { roundTo } = await import('./compare.ts');
+    assert.equal(roundTo(0.43847293847, 6), 0.438473);
+    assert.equal(JSON.stringify(roundTo(0.43847293847, 6)), '0.438473');
+    assert.equal(roundTo(1234567.89, 3), 1230000);
+    assert.equal(roundTo(-0.000012345678, 4), -0.00001235);
+    assert.equal(roundTo(0, 6), 0);
+    assert.equal(roundTo(NaN, 6), null);
+    assert.equal(roundTo(Infinity, 6), null);
+  });
+});

@@ -23,12 +23,19 @@ const query = z.object({
   from: z.coerce.number().optional(),
   to: z.coerce.number().optional(),
   goal: z.enum(['min', 'max']).default('min').describe('whether a lower or a higher value of `key` is better'),
+  bands: z.enum(['true', 'false']).default('true').transform((v) => v === 'true')
+    .describe('false: only the last value per column (no min/max band), a third of the answer'),
+  digits: z.coerce.number().int().min(0).max(17).default(6)
+    .describe('significant digits of the values (a chart needs few; halves the answer); 0: full precision'),
 });
 
-/** A job's series laid on the shared columns: null where it has no point (or a NaN/infinite one). */
+/**
+ * A job's series laid on the shared columns: null where it has no point (or a NaN/infinite
+ * one). `min`/`max` are null when the band was not asked for.
+ */
 interface AlignedColumns {
-  readonly min: (number | null)[];
-  readonly max: (number | null)[];
+  readonly min: (number | null)[] | null;
+  readonly max: (number | null)[] | null;
   readonly last: (number | null)[];
 }
 
@@ -39,7 +46,7 @@ export function registerCompareRoutes(app: App, deps: AppDeps): void {
     config: { access: () => ({ kind: 'read' }) },
     schema: { summary: 'One metric of several jobs, bucketed on shared step columns, with params and best checkpoints', querystring: query },
   }, async (request) => {
-    const { jobs: ids, key, buckets, goal } = request.query;
+    const { jobs: ids, key, buckets, goal, digits, bands } = request.query;
     const unique = [...new Set(ids)];
     const jobs = await Promise.all(unique.map(async (id) => {
       const job = await store.getJob(id);
@@ -58,7 +65,7 @@ export function registerCompareRoutes(app: App, deps: AppDeps): void {
       const overlaps = ranged && info !== undefined && info.lastStep >= from && info.firstStep <= to;
       read.push(overlaps ? await store.readBuckets(job.id, key, buckets, { from, to }) : null);
     }
-    const { steps, columns } = alignBuckets(read, ranged ? { from, to, buckets } : null);
+    const { steps, columns } = alignBuckets(read, ranged ? { from, to, buckets } : null, digits, bands);
 
     const out = [];
     for (let i = 0; i < jobs.length; i++) {
@@ -88,8 +95,11 @@ export function registerCompareRoutes(app: App, deps: AppDeps): void {
 export function alignBuckets(
   series: readonly (BucketedSeries | null)[],
   range: { from: number; to: number; buckets: number } | null,
+  digits = 0,
+  bands = true,
 ): { steps: number[]; columns: AlignedColumns[] } {
-  if (range === null) return { steps: [], columns: series.map(() => ({ min: [], max: [], last: [] })) };
+  const finite = digits > 0 ? (x: number) => roundTo(x, digits) : finiteOrNull;
+  if (range === null) return { steps: [], columns: series.map(() => ({ min: bands ? [] : null, max: bands ? [] : null, last: [] })) };
   const { from, to, buckets } = range;
   const width = (to - from) / buckets;
   const bucketOf = (step: number) => (width === 0 ? 0 : Math.max(0, Math.min(buckets - 1, Math.floor((step - from) / width))));
@@ -109,13 +119,16 @@ export function alignBuckets(
     steps.push(stepAt[b]);
   }
   const columns = series.map((s) => {
-    const out: AlignedColumns = { min: new Array(steps.length).fill(null), max: new Array(steps.length).fill(null), last: new Array(steps.length).fill(null) };
+    const empty = () => new Array<number | null>(steps.length).fill(null);
+    const out: AlignedColumns = { min: bands ? empty() : null, max: bands ? empty() : null, last: empty() };
     if (!s) return out;
     for (let i = 0; i < s.steps.length; i++) {
       const c = column[bucketOf(s.steps[i])];
-      out.min[c] = finite(s.min[i]);
-      out.max[c] = finite(s.max[i]);
       out.last[c] = finite(s.last[i]);
+      if (out.min && out.max) {
+        out.min[c] = finite(s.min[i]);
+        out.max[c] = finite(s.max[i]);
+      }
     }
     return out;
   });
@@ -135,6 +148,20 @@ export function bestCheckpoint(checkpoints: readonly Checkpoint[], key: string, 
   return best;
 }
 
-function finite(x: number): number | null {
+function finiteOrNull(x: number): number | null {
   return Number.isFinite(x) ? x : null;
 }
+
+/**
+ * `x` to `digits` significant digits, null when not finite. Integer ÷ power of ten is the
+ * double nearest the decimal, so JSON prints it short ("0.438473", not 17 digits).
+ */
+export function roundTo(x: number, digits: number): number | null {
+  if (!Number.isFinite(x)) return null;
+  if (x === 0) return 0;
+  const shift = digits - Math.ceil(Math.log10(x < 0 ? -x : x));
+  if (shift > 22 || shift < -22) return x;
+  return shift >= 0 ? Math.round(x * POW10[shift]) / POW10[shift] : Math.round(x / POW10[-shift]) * POW10[-shift];
+}
+
+const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);

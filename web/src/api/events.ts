@@ -44,6 +44,8 @@ export interface EventHub {
    * reconnects and emits `resync`.
    */
   setActive(active: boolean): void;
+  /** Resolves when the stream first opens, or after `timeoutMs` (views then load regardless). */
+  ready(timeoutMs: number): Promise<void>;
   close(): void;
 }
 
@@ -58,6 +60,8 @@ export function createEventHub(api: Api): EventHub {
   let wake: (() => void) | null = null;
   let state: ConnectionState = 'connecting';
   let failures = 0;
+  let opened: () => void = () => {};
+  const firstOpen = new Promise<void>((resolve) => (opened = resolve));
 
   const emit = (type: string, data: unknown) => {
     for (const listener of listeners.get(type) ?? []) {
@@ -77,6 +81,7 @@ export function createEventHub(api: Api): EventHub {
     const response = await api.stream('/api/v1/events', signal);
     failures = 0;
     setState('open');
+    opened();
     emit('resync', null);
     const reader = response.body!.getReader();
     const decoder = new TextDecoder();
@@ -147,6 +152,7 @@ export function createEventHub(api: Api): EventHub {
       if (!active) connection?.abort();
       else wake?.();
     },
+    ready: (timeoutMs) => Promise.race([firstOpen, new Promise<void>((resolve) => setTimeout(resolve, timeoutMs))]),
     close() {
       closed.abort();
       connection?.abort();

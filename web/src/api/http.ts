@@ -3,6 +3,10 @@
  * routes a script would call (docs/http-api.md). Errors reject with `ApiError`.
  */
 import type { ApiJob, ApiRun, Checkpoint, JobDetail, SeriesInfo } from '../../../src/sdk/client.ts';
+import { takePrefetched } from './prefetch.ts';
+import { queryString, type Query } from './query.ts';
+
+export { queryString, type Query };
 
 export type { ApiJob, ApiRun, Checkpoint, JobDetail, SeriesInfo };
 
@@ -13,30 +17,14 @@ export class ApiError extends Error {
   }
 }
 
-export type Query = Record<string, string | number | undefined | null>;
-
-export interface Api {
-  get<T>(path: string, query?: Query, signal?: AbortSignal): Promise<T>;
-  post<T>(path: string, body?: unknown): Promise<T>;
-  del(path: string): Promise<void>;
-  /** A text body with its response headers (the log route). */
-  text(path: string, query?: Query, signal?: AbortSignal): Promise<{ text: string; bytes: number; headers: Headers }>;
-  /** An open streaming response (the event stream). */
-  stream(path: string, signal: AbortSignal): Promise<Response>;
-}
-
-export function queryString(query: Query | undefined): string {
-  const params = new URLSearchParams();
-  for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined && v !== null && v !== '') params.set(k, String(v));
-  const s = params.toString();
-  return s ? `?${s}` : '';
-}
-
 export function createApi(token: string, base = ''): Api {
   const headers = (extra: Record<string, string> = {}) => ({ authorization: `Bearer ${token}`, ...extra });
 
   async function send(method: string, path: string, init: { query?: Query; body?: unknown; signal?: AbortSignal; accept?: string } = {}): Promise<Response> {
-    const response = await fetch(base + path + queryString(init.query), {
+    const url = base + path + queryString(init.query);
+    // A response the boot prefetch already started for this exact GET (see prefetch.ts).
+    const prefetched = method === 'GET' && !init.accept ? await takePrefetched(token, url)?.catch(() => undefined) : undefined;
+    const response = prefetched ?? await fetch(url, {
       method,
       headers: headers({
         accept: init.accept ?? 'application/json',

@@ -25,7 +25,7 @@ export function CompareChart({ data, colorOf, bands, smoothing, logY, zoom, onZo
     const fills: Array<[number, number, string]> = [];
     for (const job of data.jobs) {
       const color = colorOf(job.id);
-      if (bands) {
+      if (bands && job.min && job.max) {
         columns.push(fit(job.max), fit(job.min));
         lines.push({ label: `#${job.id} max`, stroke: '', bandEdge: true }, { label: `#${job.id} min`, stroke: '', bandEdge: true });
         fills.push([columns.length - 2, columns.length - 1, withAlpha(color, 0.15)]);

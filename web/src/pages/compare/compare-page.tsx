@@ -4,6 +4,7 @@
  * side by side. The URL holds the state: /compare?jobs=3,4,7&key=loss.
  */
 import { useCallback, useMemo, useState } from 'react';
+import { BANDS_UP_TO, compareParams } from '../../api/requests.ts';
 import { ErrorNote, Section, StateBadge } from '../../components/bits.tsx';
 import { formatThousands, formatValue } from '../../lib/format.ts';
 import { Link, navigate, useLocation } from '../../router.tsx';
@@ -14,15 +15,15 @@ import { useCompare } from './use-compare.ts';
 
 export function ComparePage() {
   const { query } = useLocation();
-  const ids = useMemo(() => (query.get('jobs') ?? '').split(',').map(Number).filter((n) => Number.isInteger(n) && n > 0), [query]);
-  const key = query.get('key') ?? 'loss';
+  const { ids, key } = useMemo(() => compareParams(query), [query]);
   const [zoom, setZoom] = useState<[number, number] | null>(null);
-  const [picking, setPicking] = useState(ids.length < 2);
-  const [bands, setBands] = useState(true);
+  const [picking, setPicking] = useState(ids.length === 0);
+  const [bandsChoice, setBands] = useState<boolean | null>(null);
+  const bands = bandsChoice ?? ids.length <= BANDS_UP_TO;
   const [smoothing, setSmoothing] = useState(0);
   const [logY, setLogY] = useState(false);
   const [hover, setHover] = useState<number | null>(null);
-  const { data, error, loading } = useCompare(ids, key, zoom);
+  const { data, error, loading } = useCompare(ids, key, zoom, bands);
 
   const go = useCallback((nextIds: readonly number[], nextKey: string) => {
     setZoom(null);

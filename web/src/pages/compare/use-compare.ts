@@ -5,7 +5,7 @@
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { Checkpoint } from '../../api/http.ts';
-import { goalFor } from '../../lib/params-diff.ts';
+import { compareUrl } from '../../api/requests.ts';
 import { useEvent, useSession } from '../../session.tsx';
 
 export interface CompareJob {
@@ -16,8 +16,9 @@ export interface CompareJob {
   readonly tags: readonly string[];
   readonly keys: readonly string[];
   readonly found: boolean;
-  readonly min: (number | null)[];
-  readonly max: (number | null)[];
+  /** null when the request asked for no bands. */
+  readonly min: (number | null)[] | null;
+  readonly max: (number | null)[] | null;
   readonly last: (number | null)[];
   readonly best: Checkpoint | null;
 }
@@ -31,11 +32,9 @@ export interface CompareResponse {
   readonly jobs: CompareJob[];
 }
 
-/** Shared columns per request: about one per pixel of a wide chart. */
-export const COMPARE_BUCKETS = 1000;
 const LIVE_REFRESH_MS = 2000;
 
-export function useCompare(ids: readonly number[], key: string, zoom: readonly [number, number] | null) {
+export function useCompare(ids: readonly number[], key: string, zoom: readonly [number, number] | null, bands: boolean) {
   const { api } = useSession();
   const [data, setData] = useState<CompareResponse | null>(null);
   const [error, setError] = useState<unknown>(null);
@@ -50,15 +49,14 @@ export function useCompare(ids: readonly number[], key: string, zoom: readonly [
     }
     setLoading(true);
     try {
-      const query = { jobs: idList, key, buckets: COMPARE_BUCKETS, goal: goalFor(key), from: zoom ? Math.floor(zoom[0]) : undefined, to: zoom ? Math.ceil(zoom[1]) : undefined };
-      setData(await api.get<CompareResponse>('/api/v1/compare', query));
+      setData(await api.get<CompareResponse>(compareUrl(ids, key, zoom, bands)));
       setError(null);
     } catch (e) {
       setError(e);
     } finally {
       setLoading(false);
     }
-  }, [api, idList, key, zoom]);
+  }, [api, idList, key, zoom, bands]); // eslint-disable-line react-hooks/exhaustive-deps
 
   useEffect(() => void load(), [load]);
   useEvent('metrics', (event) => {

@@ -5,14 +5,13 @@
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { Job, JobDetail } from '../../api/http.ts';
+import { jobListUrl } from '../../api/requests.ts';
 import { useEvent, useSession } from '../../session.tsx';
 
 export type Latest = Readonly<Record<string, { step: number; value: number | null }>>;
 
-/** Jobs the page lists. Default: the newest 2,000. */
-const LIST_LIMIT = 2000;
 /** Jobs whose latest values are read at load besides the running ones. */
-const DETAIL_RECENT = 20;
+const DETAIL_RECENT = 10;
 const LIVE = new Set(['running', 'stopping', 'pausing']);
 
 export interface JobsState {
@@ -43,7 +42,7 @@ export function useJobs(): JobsState {
 
   const load = useCallback(async () => {
     try {
-      const { jobs: list } = await api.get<{ jobs: Job[] }>('/api/v1/jobs', { limit: LIST_LIMIT });
+      const { jobs: list } = await api.get<{ jobs: Job[] }>(jobListUrl());
       setJobs(list);
       setLoaded(true);
       setError(null);

@@ -1,0 +1,40 @@
+/**
+ * The first request each view makes, in one place: the view uses it, and the boot prefetch
+ * (prefetch.ts) starts the same request before the app's code has loaded.
+ */
+import { goalFor } from '../lib/params-diff.ts';
+import { queryString } from './query.ts';
+
+/** Jobs the jobs page lists. Default: the newest 2,000. */
+export const JOB_LIST_LIMIT = 2000;
+/** Shared columns per compare request: about one per pixel of a wide chart. */
+export const COMPARE_BUCKETS = 1000;
+/** Bands on by default up to this many runs: past it they blur together and triple the answer. */
+export const BANDS_UP_TO = 10;
+
+export const jobListUrl = () => `/api/v1/jobs${queryString({ limit: JOB_LIST_LIMIT })}`;
+
+export function compareUrl(ids: readonly number[], key: string, zoom: readonly [number, number] | null, bands: boolean): string {
+  return `/api/v1/compare${queryString({
+    jobs: ids.join(','), key, buckets: COMPARE_BUCKETS, goal: goalFor(key), bands: String(bands),
+    from: zoom ? Math.floor(zoom[0]) : undefined, to: zoom ? Math.ceil(zoom[1]) : undefined,
+  })}`;
+}
+
+/** `/compare?jobs=3,4&key=acc` → the ids and key. */
+export function compareParams(query: URLSearchParams): { ids: number[]; key: string } {
+  const ids = (query.get('jobs') ?? '').split(',').map(Number).filter((n) => Number.isInteger(n) && n > 0);
+  return { ids, key: query.get('key') ?? 'loss' };
+}
+
+/** What a first load of `path?search` will ask for, besides whoami and the OpenAPI document. */
+export function firstRequests(path: string, search: string): string[] {
+  if (path === '/' || path === '/jobs') return [jobListUrl()];
+  const job = /^\/jobs\/(\d+)$/.exec(path);
+  if (job) return [`/api/v1/jobs/${job[1]}`, `/api/v1/jobs/${job[1]}/metrics`];
+  if (path === '/compare') {
+    const { ids, key } = compareParams(new URLSearchParams(search));
+    return ids.length > 0 ? [compareUrl(ids, key, null, ids.length <= BANDS_UP_TO)] : [];
+  }
+  return [];
+}
