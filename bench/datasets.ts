@@ -129,15 +129,15 @@ async function deepContamination(): Promise<BenchResult[]> {
 
     started = performance.now();
     await buildEvalIndex(sets, settings);
-    let sink = 0;
+    // The n-gram hashes are folded into the result, so the work cannot be optimised away.
     await trainPass(trainPath, (words) => {
+      let sink = 0;
       forEachNgram(words.hashes, 0, words.length, settings.ngramWords, (a, b) => {
         sink ^= a ^ b;
       });
-      return 0;
+      return sink === 0x7fffffff ? 1 : 0;
     });
     const baselineSeconds = (performance.now() - started) / 1000;
-    if (sink === 0.5) console.log('');
 
     started = performance.now();
     const report = await validateFile(trainPath, { format: 'chat', level: 'deep', evalSets: sets });

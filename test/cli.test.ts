@@ -95,8 +95,8 @@ describe('trainyard CLI against a server', { timeout: 240_000 }, () => {
     const { jobs } = json(await run(['ls', '--json', '--state', 'succeeded', '--limit', '50']));
     assert.ok(jobs.some((j: { id: number }) => j.id === id));
     const table = await run(['ls']);
-    assert.match(table.stdout, /^ID\s+NAME\s+STATE\s+PROGRESS/);
-    assert.match(table.stdout, new RegExp(`\\n\\s*${id}\\s+inline\\s+succeeded\\s+8/8 100%`));
+    assert.match(table.stdout, /^ID\s+NAME\s+STATE\s+PRIORITY\s+PROGRESS\s+ETA/);
+    assert.match(table.stdout, new RegExp(`\\n\\s*${id}\\s+inline\\s+succeeded\\s+normal\\s+8/8 100%`));
 
     const shown = json(await run(['show', String(id), '--json']));
     assert.equal(shown.runs.length, 1);

@@ -37,7 +37,9 @@ export function renderJobTable(jobs: readonly ApiJob[], now: number): string {
       { header: 'ID', align: 'right' },
       { header: 'NAME', max: 28 },
       { header: 'STATE' },
+      { header: 'PRIORITY' },
       { header: 'PROGRESS', align: 'right' },
+      { header: 'ETA', align: 'right' },
       { header: 'ATTEMPTS', align: 'right' },
       { header: 'CREATED' },
       { header: 'DURATION', align: 'right' },
@@ -47,13 +49,22 @@ export function renderJobTable(jobs: readonly ApiJob[], now: number): string {
       String(job.id),
       job.name ?? job.spec.name,
       job.state,
+      priorityText(job),
       progressText(job),
+      job.state === 'running' && job.progress.etaSeconds !== null ? formatDuration(job.progress.etaSeconds * 1000) : '-',
       String(job.attempts),
       formatRelative(job.createdAt, now),
       jobDuration(job, now),
       outcomeText(job, now),
     ]),
   );
+}
+
+/** "high", "normal:5". */
+export function priorityText(job: ApiJob): string {
+  const p = job.priority;
+  if (!p) return 'normal';
+  return p.value ? `${p.class}:${p.value}` : p.class;
 }
 
 /** "1,200/5,000 24%", "step 1,200", or "-". */
@@ -100,7 +111,8 @@ export function renderJobDetail(job: JobDetail, now: number): string {
     .filter(Boolean)
     .join(' · ');
   const fields: [string, string][] = [
-    ['state', job.state + (job.stopRequested && !TERMINAL.has(job.state) ? ' (stop requested)' : '')],
+    ['state', job.state + (job.stopReason && !TERMINAL.has(job.state) ? ` (${job.stopReason} requested)` : '')],
+    ['priority', `${priorityText(job)}${spec.preemptible ? ', preemptible' : ''}${spec.after?.length ? `, after job ${spec.after.join(', ')}` : ''}`],
     ['command', command],
     ['cwd', spec.cwd],
     ['resources', `${spec.resources.gpus} GPU${spec.resources.gpus === 1 ? '' : 's'}, ${spec.resources.cpus} CPU slot${spec.resources.cpus === 1 ? '' : 's'}`],

@@ -37,7 +37,11 @@ export interface SimulationResult {
   readonly jobs: number;
   /** From the first submission (time 0) to the last end. */
   readonly makespanSeconds: number;
-  /** max(total GPU-time ÷ GPUs, the longest job): no schedule can end sooner. */
+  /**
+   * No schedule can end sooner: the largest of total GPU-time ÷ GPUs, the longest job, and, for
+   * every arrival time t, t + (GPU-time of the jobs submitted at t or later) ÷ GPUs (which
+   * covers the last arrival plus its duration).
+   */
   readonly lowerBoundSeconds: number;
   /** GPU-seconds of work the jobs needed (lost work not counted). */
   readonly usefulGpuSeconds: number;
@@ -184,7 +188,7 @@ function summarise(
 ): SimulationResult {
   const useful = trace.reduce((n, t) => n + t.gpus * t.durationSeconds, 0);
   const makespan = Math.max(...jobs.map((j) => j.endAt ?? 0)) / 1000;
-  const lowerBound = Math.max(useful / gpus, ...trace.map((t) => t.durationSeconds));
+  const lowerBound = lowerBoundSeconds(trace, gpus);
   const waitsOf = (c: PriorityClass): WaitFigures => {
     const w = jobs.filter((j) => j.trace.priorityClass === c).map((j) => (j.firstStartAt! - j.trace.submitAt) / 1000);
     return { jobs: w.length, p50Seconds: percentile(w, 0.5), p95Seconds: percentile(w, 0.95) };
@@ -198,6 +202,24 @@ function summarise(
     preemptions: run.preemptions, lostGpuHours: run.lostGpuSeconds / 3600, passes: run.passes,
     outcomes: jobs.map((j) => ({ jobId: j.trace.id, firstStartAt: j.firstStartAt!, endAt: j.endAt! })),
   };
+}
+
+/**
+ * The makespan no schedule on `gpus` GPUs can beat (seconds from time 0): work cannot run before
+ * it arrives, so for every arrival time t the work submitted at t or later needs t + its
+ * GPU-time ÷ GPUs (t = 0 gives total GPU-time ÷ GPUs); and no job ends before its submission
+ * plus its duration.
+ */
+export function lowerBoundSeconds(trace: readonly TraceJob[], gpus: number): number {
+  const byArrival = [...trace].sort((a, b) => a.submitAt - b.submitAt);
+  let bound = 0;
+  let later = 0;
+  for (let i = byArrival.length - 1; i >= 0; i--) {
+    const t = byArrival[i];
+    later += t.gpus * t.durationSeconds;
+    bound = Math.max(bound, t.submitAt / 1000 + later / gpus, t.submitAt / 1000 + t.durationSeconds);
+  }
+  return bound;
 }
 
 /** Nearest-rank percentile; 0 for no values. */

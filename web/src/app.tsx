@@ -1,16 +1,18 @@
 /** The shell: sign-in or a session; navigation; one page per route. */
-import { useCallback, useEffect, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
 import { clearToken, takeToken } from './api/session.ts';
 import { ConnectionDot } from './components/connection-dot.tsx';
-import { ComparePage } from './pages/compare/compare-page.tsx';
-import { DatasetsPage } from './pages/datasets/datasets-page.tsx';
-import { JobPage } from './pages/job/job-page.tsx';
 import { JobsPage } from './pages/jobs/jobs-page.tsx';
-import { SettingsPage } from './pages/settings/settings-page.tsx';
 import { SignIn } from './pages/sign-in.tsx';
-import { TimelinePage } from './pages/timeline/timeline-page.tsx';
 import { Link, match, useLocation } from './router.tsx';
+import { loadComparePage, loadDatasetsPage, loadJobPage, loadSettingsPage, loadTimelinePage } from './routes.ts';
 import { SessionProvider, useSession } from './session.tsx';
+
+const JobPage = lazy(() => loadJobPage().then((m) => ({ default: m.JobPage })));
+const ComparePage = lazy(() => loadComparePage().then((m) => ({ default: m.ComparePage })));
+const TimelinePage = lazy(() => loadTimelinePage().then((m) => ({ default: m.TimelinePage })));
+const DatasetsPage = lazy(() => loadDatasetsPage().then((m) => ({ default: m.DatasetsPage })));
+const SettingsPage = lazy(() => loadSettingsPage().then((m) => ({ default: m.SettingsPage })));
 
 export function App() {
   const [token, setToken] = useState<string | null>(() => takeToken());
@@ -57,7 +59,9 @@ function Shell() {
         </div>
       </header>
       <main className="content">
-        <Page path={path} />
+        <Suspense fallback={<p className="muted">Loading…</p>}>
+          <Page path={path} />
+        </Suspense>
       </main>
     </div>
   );

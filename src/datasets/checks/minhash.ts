@@ -75,7 +75,8 @@ export function createNearDuplicateIndex(threshold: number): NearDuplicateIndex 
   let wheres = new Float64Array(1024);
   let rows = 0;
   const bands = Array.from({ length: BANDS }, () => new U32Map(1024));
-  const checked = new Set<number>();
+  /** Earlier rows already compared with the current one (at most one per band). */
+  const checked = new Int32Array(BANDS);
 
   return {
     add(sig, where) {
@@ -91,14 +92,14 @@ export function createNearDuplicateIndex(threshold: number): NearDuplicateIndex 
       for (let i = 0; i < BINS; i++) sigs[at + i] = sig[i] >>> 16;
       wheres[rows] = where;
       let best: { where: number; similarity: number } | null = null;
-      checked.clear();
+      let nChecked = 0;
       for (let band = 0; band < BANDS; band++) {
         let key = band;
         for (let r = 0; r < ROWS_PER_BAND; r++) key = fmix32(Math.imul(key ^ sig[band * ROWS_PER_BAND + r], 0x01000193));
         // A 32-bit bucket key: a collision only makes a candidate, which the signature rejects.
         const other = bands[band].getOrSet(key, rows);
-        if (other === -1 || checked.has(other)) continue;
-        checked.add(other);
+        if (other === -1 || checked.subarray(0, nChecked).includes(other)) continue;
+        checked[nChecked++] = other;
         const s = similarity(sigs, at, sigs, other * BINS);
         if (s >= threshold && (best === null || s > best.similarity)) best = { where: wheres[other], similarity: s };
       }

@@ -5,7 +5,8 @@
  * holding all its words in order is contaminated), as GPT-3's decontamination did. An n-gram
  * found in more than `TEMPLATE_NGRAM_ROWS` eval rows is instruction boilerplate shared by the
  * eval set and ignored. Rolling polynomial hashes (two 32-bit halves) make each n-gram cost
- * O(1) whatever n.
+ * O(1) whatever n; a bit filter of ~16 bits per eval n-gram, small enough to stay in cache,
+ * answers most lookups of training n-grams (nearly all absent) before the table is touched.
  */
 import { TEMPLATE_NGRAM_ROWS } from '../settings.ts';
 import { U64Table } from './u64-table.ts';
@@ -59,6 +60,9 @@ export class NgramIndex {
   private readonly rowLine: number[] = [];
   /** Lengths of the eval rows shorter than n that went in whole. */
   private shortLengths: number[] = [];
+  /** Bit filter over the table's keys; built at the first lookup after the last insert. */
+  private bits: Int32Array | null = null;
+  private bitMask = 0;
 
   constructor(readonly n: number) {}
 
@@ -77,6 +81,7 @@ export class NgramIndex {
     this.rowSet.push(set);
     this.rowLine.push(line);
     const table = this.table;
+    this.bits = null;
     const length = to - from >= this.n ? this.n : to - from;
     if (length < MIN_SHORT_WORDS) return;
     if (length < this.n && !this.shortLengths.includes(length)) this.shortLengths = [...this.shortLengths, length].sort((a, b) => b - a);
@@ -99,8 +104,12 @@ export class NgramIndex {
     let length = 0;
     let sets: number[] | null = null;
     const table = this.table;
+    const bits = this.bits ?? this.buildBits();
+    const bitMask = this.bitMask;
     for (const n of [this.n, ...this.shortLengths]) {
       forEachNgram(w.hashes, from, to, n, (a, b, i) => {
+        const bit = (Math.imul(a, 0x9e3779b1) ^ b) & bitMask;
+        if ((bits[bit >>> 5] & (1 << (bit & 31))) === 0) return;
         const slot = table.find(a, b);
         if (slot === -1 || table.count(slot) >= TEMPLATE_NGRAM_ROWS) return;
         const row = table.value(slot);
@@ -116,6 +125,20 @@ export class NgramIndex {
       });
     }
     return matches === 0 ? null : { matches, evalRow, word, length, sets: sets ?? [] };
+  }
+
+  private buildBits(): Int32Array {
+    let size = 1 << 16;
+    while (size < this.table.size * 16 && size < 1 << 27) size *= 2;
+    const bits = new Int32Array(size >>> 5);
+    const mask = size - 1;
+    this.table.forEachKey((a, b) => {
+      const bit = (Math.imul(a, 0x9e3779b1) ^ b) & mask;
+      bits[bit >>> 5] |= 1 << (bit & 31);
+    });
+    this.bits = bits;
+    this.bitMask = mask;
+    return bits;
   }
 }
 

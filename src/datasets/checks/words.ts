@@ -45,25 +45,33 @@ export function isWordChar(c: number): boolean {
   );
 }
 
+/** Per UTF-16 unit: 1 for a word character (tables: one load instead of a chain of tests). */
+const WORD = new Uint8Array(65536);
+/** Per UTF-16 unit: its case-folded form. */
+const FOLD = new Uint16Array(65536);
+for (let c = 0; c < 65536; c++) {
+  WORD[c] = isWordChar(c) ? 1 : 0;
+  FOLD[c] = c >= 65 && c <= 90 ? c + 32 : c >= 128 ? foldCase(c) : c;
+}
+
 /** Appends the words of `text` (tagged with `part`) to `w`. */
 export function scanWords(text: string, part: number, w: WordBuffer): void {
   const n = text.length;
   let i = 0;
   while (i < n) {
     let c = text.charCodeAt(i);
-    if (!isWordChar(c)) {
+    if (WORD[c] === 0) {
       i++;
       continue;
     }
     const start = i;
     let h = 0x811c9dc5 | 0;
-    do {
-      if (c >= 65 && c <= 90) c += 32;
-      else if (c >= 128) c = foldCase(c);
-      h = Math.imul(h ^ c, 0x01000193);
-      i++;
-      c = i < n ? text.charCodeAt(i) : 32;
-    } while (isWordChar(c));
+    for (;;) {
+      h = Math.imul(h ^ FOLD[c], 0x01000193);
+      if (++i >= n) break;
+      c = text.charCodeAt(i);
+      if (WORD[c] === 0) break;
+    }
     if (w.length === w.hashes.length) grow(w);
     const k = w.length++;
     w.hashes[k] = fmix32(h);

@@ -17,6 +17,16 @@ export class ApiError extends Error {
   }
 }
 
+export interface Api {
+  get<T>(path: string, query?: Query, signal?: AbortSignal): Promise<T>;
+  post<T>(path: string, body?: unknown): Promise<T>;
+  del(path: string): Promise<void>;
+  /** A text body with its response headers (the log route). */
+  text(path: string, query?: Query, signal?: AbortSignal): Promise<{ text: string; bytes: number; headers: Headers }>;
+  /** An open streaming response (the event stream). */
+  stream(path: string, signal: AbortSignal): Promise<Response>;
+}
+
 export function createApi(token: string, base = ''): Api {
   const headers = (extra: Record<string, string> = {}) => ({ authorization: `Bearer ${token}`, ...extra });
 

@@ -14,7 +14,7 @@ import { JobsTable } from './jobs-table.tsx';
 import { lossOf, useJobs } from './use-jobs.ts';
 
 /** Rows drawn at first; more on request, so a 10,000-job list stays quick. */
-const PAGE_ROWS = 200;
+const PAGE_ROWS = 100;
 const STATE_CHIPS = ['running', 'queued', 'paused', 'succeeded', 'failed', 'stopped'] as const;
 
 export function JobsPage() {
