@@ -82,6 +82,9 @@ describe('dashboard API', () => {
     assert.deepEqual(bucketed.body.jobs[1].last.map((v: number | null) => v !== null), [true, true, false, false]);
     assert.ok(bucketed.body.jobs[0].min[0] < bucketed.body.jobs[0].max[0]);
 
+    const lines = await server.api(`/api/v1/compare?jobs=${ids.join(',')}&key=loss&buckets=4&bands=false`);
+    assert.deepEqual([lines.body.jobs[0].min, lines.body.jobs[0].max, lines.body.jobs[0].last.length], [null, null, 4]);
+
     const zoomed = await server.api(`/api/v1/compare?jobs=${ids.join(',')}&key=loss&from=30&to=40`);
     assert.deepEqual(zoomed.body.steps, Array.from({ length: 11 }, (_, i) => i + 30));
     assert.deepEqual(zoomed.body.jobs[1].last, new Array(11).fill(null));

@@ -133,6 +133,38 @@ describe('dashboard in a browser', { skip }, () => {
     await page.close();
   });
 
+  it('signs in with a pasted token and makes a read-only token in Settings', async () => {
+    const page = await browser.open(server.url, server.adminToken, '/settings');
+    await page.evaluate(() => localStorage.clear());
+    await page.goto(`${server.url}/settings`);
+    await page.getByLabel('Token').fill('ty_nope');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').waitFor();
+    await browser.screenshot(page, 'sign-in');
+    await page.getByLabel('Token').fill(server.adminToken);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByLabel('Token name').fill('wall screen');
+    await page.getByRole('button', { name: 'Make token' }).click();
+    const token = await page.getByTestId('new-token').textContent();
+    assert.match(token ?? '', /^ty_[0-9a-f]{16}_/);
+    assert.equal((await server.api('/api/v1/whoami', { token: token! })).body.role, 'read');
+    await page.getByRole('cell', { name: 'wall screen' }).waitFor();
+    await browser.screenshot(page, 'settings');
+    await page.close();
+  });
+
+  it('fits a laptop screen and a wide monitor', async () => {
+    for (const [name, width, height] of [['laptop', 1280, 800], ['wide', 2560, 1440]] as const) {
+      const page = await browser.open(server.url, server.adminToken, `/jobs/${short}`, { width, height });
+      await page.emulateMedia({ colorScheme: 'dark' });
+      await page.locator('[data-testid="chart-loss"] canvas').first().waitFor();
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      assert.ok(overflow <= 0, `${name}: the page scrolls sideways by ${overflow} px`);
+      await browser.screenshot(page, `job-${name}`);
+      await page.close();
+    }
+  });
+
   it('stops a job from the keyboard and the confirm dialog, and shows it stopped', async () => {
     const page = await browser.open(server.url, server.adminToken, '/');
     await page.locator(`tr[data-job-id="${long}"]`).waitFor();

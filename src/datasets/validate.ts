@@ -36,7 +36,7 @@ export interface ValidateOptions {
   readonly userFormats?: readonly FormatDefinition[];
   /** How a single file is named in the report. Default: the path as given. */
   readonly displayName?: string;
-  /** Exact-duplicate keys kept in memory before spilling to disk. Default: 4,000,000. */
+  /** Exact-duplicate keys kept in memory before spilling to disk. Default: DEDUPE_MEMORY_ROWS (1,000,000). */
   readonly dedupeMemoryRows?: number;
 }
 

@@ -4,7 +4,7 @@
  */
 import { orderJobs } from './ordering.ts';
 import type { PolicySettings } from './policies.ts';
-import { choosePreemption, holdForPreemptor } from './preemption.ts';
+import { choosePreemption } from './preemption.ts';
 import { placeNow } from './backfill.ts';
 import { expectedMs, reservationMatters, reserve } from './reservations.ts';
 import type { Placement, Plan, Preemption, QueuedJob, Snapshot } from './scheduler.ts';
@@ -28,39 +28,23 @@ export function runPass(snapshot: Snapshot, settings: PolicySettings): Plan {
   const book = createSlotBook(snapshot);
   const preempt: Preemption[] = [];
   let headSeen = false;
-  let blocked = 0;
-  // While open, every waiting job reserves (later preemptors must see what it needs).
-  let preemptionOpen = settings.preemption && settings.preemptionDepth > 0 && snapshot.running.some((r) => r.preemptible && !r.stopping);
   const ordered = orderJobs(ready, settings, snapshot.running);
   const rest = remainingNeeds(ordered);
   for (let i = 0; i < ordered.length; i++) {
     const job = ordered[i];
-    if ((headSeen || !settings.reservations) && !preemptionOpen && !anyMayStart(book, rest, i)) break;
+    if ((headSeen || !settings.reservations) && !anyMayStart(book, rest, i)) break;
     const placement = placeNow(book, job);
     if (placement) {
       start.push(placement);
       continue;
     }
     if (!settings.reservations) continue;
-    blocked++;
     if (!headSeen) {
       headSeen = true;
       if (settings.preemption) preempt.push(...choosePreemption(book, job, snapshot.running));
-    } else if (preemptionOpen) {
-      const victims = choosePreemption(book, job, snapshot.running);
-      if (victims.length > 0) {
-        preempt.push(...victims);
-        holdForPreemptor(book, job, snapshot.running);
-        if (blocked >= settings.preemptionDepth) preemptionOpen = false;
-        continue;
-      }
     }
-    if (blocked >= settings.preemptionDepth) preemptionOpen = false;
     if (!settings.backfill) break;
-    if (preemptionOpen || reservationMatters(book, job, settings.preemption)) {
-      // Behind a reservation that waits on an unknown end, nobody may take slots from it.
-      if (reserve(book, job, settings.preemption) === Infinity) preemptionOpen = false;
-    }
+    if (reservationMatters(book, job, settings.preemption)) reserve(book, job, settings.preemption);
   }
   return { start, preempt, unschedulable };
 }

@@ -20,12 +20,6 @@ export interface PolicySettings {
   /** With reservations: later jobs may start in holes that delay no reservation. */
   readonly backfill: boolean;
   readonly preemption: boolean;
-  /**
-   * With preemption and backfill: how many waiting jobs, in order, may each preempt for
-   * themselves (the head, then jobs behind it, on slots no job ahead needs before their end).
-   * A bound like Slurm's `bf_max_job_test`, so a pass over a deep queue stays cheap.
-   */
-  readonly preemptionDepth: number;
   readonly fairShare: boolean;
 }
 
@@ -36,11 +30,11 @@ export const policies: Readonly<Record<PolicyName, PolicySettings>> = Object.fre
    * change it.
    */
   fifo: Object.freeze({
-    name: 'fifo', ordering: 'arrival', reservations: false, backfill: true, preemption: false, preemptionDepth: 0, fairShare: false,
+    name: 'fifo', ordering: 'arrival', reservations: false, backfill: true, preemption: false, fairShare: false,
   }),
   /** Issue 3: priority order, conservative backfill, opt-in preemption, optional fair share. */
   'priority-backfill': Object.freeze({
-    name: 'priority-backfill', ordering: 'priority', reservations: true, backfill: true, preemption: true, preemptionDepth: Number(process.env.PDEPTH ?? 16), fairShare: false,
+    name: 'priority-backfill', ordering: 'priority', reservations: true, backfill: true, preemption: true, fairShare: false,
   }),
 });
 

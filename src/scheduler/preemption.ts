@@ -1,27 +1,22 @@
 /**
- * Preemption choice: when a waiting job would fit if some running jobs were gone, pick the
- * cheapest set of victims among running jobs that are preemptible, not already stopping or
- * chosen in this pass, and of a strictly lower class (or lower priority within the class).
- * Cheapest: fewest GPU-seconds lost since their last checkpoint, then fewest jobs, then the most
- * recently started (largest sum of start times). Units of jobs already leaving count as free:
- * no job is preempted when those suffice.
- *
- * The job may use only units that no reservation of a job ahead of it needs before its own
- * known end (`reservedFrom >= now + expected`), the rule backfill follows: so it never takes
- * slots from a higher or earlier job that waits for them. For the head nothing is reserved yet.
+ * Preemption choice: when the head (the first ready job in order that cannot start now) would
+ * fit if some running jobs were gone, pick the cheapest set of victims among running jobs that
+ * are preemptible, not already stopping, and of a strictly lower class (or lower priority
+ * within the class). Cheapest: fewest GPU-seconds lost since their last checkpoint, then fewest
+ * jobs, then the most recently started (largest sum of start times). Units of jobs already
+ * stopping count as free: no job is preempted when those suffice.
  *
  * Exact when GPUs are not shared (a covering knapsack over GPUs and CPU slots still needed);
  * with `jobsPerGpu > 1` a victim frees a GPU only together with its seat-mates, so the choice is
  * greedy by cost, then pruned of victims it can do without.
  */
 import { outranks } from './ordering.ts';
-import { expectedMs } from './reservations.ts';
 import type { Preemption, QueuedJob, RunningAllocation } from './scheduler.ts';
-import { freeFromNow, holdNow, type SlotBook, type UnitPool } from './slot-book.ts';
+import { freeFromNow, type SlotBook } from './slot-book.ts';
 
 interface Candidate {
   readonly allocation: RunningAllocation;
-  /** Positions of GPUs that would become usable for the job (beyond those already usable). */
+  /** Positions of GPUs that would become usable for the head (beyond those already usable). */
   readonly positions: readonly number[];
   readonly cpus: number;
   readonly lostGpuSeconds: number;
@@ -32,40 +27,33 @@ export function lostGpuSeconds(r: RunningAllocation, now: number): number {
   return r.gpus.length * Math.max(0, now - (r.lastCheckpointAt ?? r.startedAt)) / 1000;
 }
 
-/** Units the job may use: free, or of a job already leaving, and reserved by nobody before its end. */
-function unitsFreeSoon(book: SlotBook, pool: UnitPool, end: number, running: readonly RunningAllocation[], cpu: boolean): number[] {
-  const out: number[] = [];
-  for (let u = 0; u < pool.free.length; u++) if (pool.free[u] && pool.reservedFrom[u] >= end) out.push(u);
-  for (const r of running) {
-    if (!r.stopping && !book.preempted.has(r.jobId)) continue;
-    const mine = book.held.get(r.jobId);
-    for (const u of (cpu ? mine?.cpuUnits : mine?.seats) ?? []) if (pool.reservedFrom[u] >= end) out.push(u);
-  }
-  return out;
-}
-
 /**
- * The victims that make room for `job`, cheapest first; empty when none are needed (jobs
- * already leaving suffice) or no set of them suffices. Marks their units free from now on.
+ * The victims that make room for `head`, cheapest first; empty when none are needed (jobs
+ * already stopping suffice) or no set of them suffices. Marks their units free from now on.
  */
-export function choosePreemption(book: SlotBook, job: QueuedJob, running: readonly RunningAllocation[]): Preemption[] {
+export function choosePreemption(book: SlotBook, head: QueuedJob, running: readonly RunningAllocation[]): Preemption[] {
   const k = book.seatsPerGpu;
-  const end = book.now + expectedMs(job);
-  const fits = (pool: UnitPool, u: number): boolean => pool.reservedFrom[u] >= end;
-  const usableGpus = new Set(unitsFreeSoon(book, book.seats, end, running, false).map((s) => Math.floor(s / k)));
-  const needGpus = Math.max(0, job.gpus - usableGpus.size);
-  const needCpus = Math.max(0, job.cpus - unitsFreeSoon(book, book.cpus, end, running, true).length);
+  const seatsFreeSoon = new Set<number>();
+  let cpusFreeSoon = book.cpus.usable;
+  for (let s = 0; s < book.seats.free.length; s++) if (book.seats.free[s]) seatsFreeSoon.add(s);
+  for (const r of running) {
+    if (!r.stopping) continue;
+    const mine = book.held.get(r.jobId);
+    for (const s of mine?.seats ?? []) seatsFreeSoon.add(s);
+    cpusFreeSoon += mine?.cpuUnits.length ?? 0;
+  }
+  const usableGpus = new Set([...seatsFreeSoon].map((s) => Math.floor(s / k)));
+  const needGpus = Math.max(0, head.gpus - usableGpus.size);
+  const needCpus = Math.max(0, head.cpus - cpusFreeSoon);
   if (needGpus === 0 && needCpus === 0) return [];
 
   const candidates: Candidate[] = [];
   for (const r of running) {
-    if (r.stopping || book.preempted.has(r.jobId) || !r.preemptible || !outranks(job, r)) continue;
+    if (r.stopping || !r.preemptible || !outranks(head, r)) continue;
     const mine = book.held.get(r.jobId);
     if (!mine) continue;
-    const seats = mine.seats.filter((s) => fits(book.seats, s));
-    const positions = [...new Set(seats.map((s) => Math.floor(s / k)))].filter((p) => !usableGpus.has(p));
-    const cpus = mine.cpuUnits.filter((u) => fits(book.cpus, u)).length;
-    candidates.push({ allocation: r, positions, cpus, lostGpuSeconds: lostGpuSeconds(r, book.now) });
+    const positions = [...new Set(mine.seats.map((s) => Math.floor(s / k)))].filter((p) => !usableGpus.has(p));
+    candidates.push({ allocation: r, positions, cpus: mine.cpuUnits.length, lostGpuSeconds: lostGpuSeconds(r, book.now) });
   }
   const chosen = k === 1
     ? cheapestCover(candidates, needGpus, needCpus)
@@ -73,37 +61,12 @@ export function choosePreemption(book: SlotBook, job: QueuedJob, running: readon
   if (chosen === null) return [];
   for (const c of chosen) {
     const mine = book.held.get(c.allocation.jobId)!;
-    book.preempted.add(c.allocation.jobId);
     for (const s of mine.seats) freeFromNow(book.seats, s, book.now);
     for (const u of mine.cpuUnits) freeFromNow(book.cpus, u, book.now);
   }
   return chosen
-    .map((c) => ({ jobId: c.allocation.jobId, forJobId: job.jobId, lostGpuSeconds: c.lostGpuSeconds }))
+    .map((c) => ({ jobId: c.allocation.jobId, forJobId: head.jobId, lostGpuSeconds: c.lostGpuSeconds }))
     .sort((a, b) => a.lostGpuSeconds - b.lostGpuSeconds || a.jobId - b.jobId);
-}
-
-/**
- * After a preemption for a job behind the head: holds the units it will start on from now to
- * its end (units of leaving jobs first, then holes, then open units; one seat per GPU), so no
- * later job takes them and no later reservation counts on them before then.
- */
-export function holdForPreemptor(book: SlotBook, job: QueuedJob, running: readonly RunningAllocation[]): void {
-  const end = book.now + expectedMs(job);
-  const rank = (pool: UnitPool, u: number): number => (!pool.free[u] ? 0 : pool.reservedFrom[u] < Infinity ? 1 : 2);
-  const pick = (pool: UnitPool, units: number[], count: number, group: number): number[] => {
-    const chosen: number[] = [];
-    const groups = new Set<number>();
-    units.sort((a, b) => rank(pool, a) - rank(pool, b) || a - b);
-    for (const u of units) {
-      if (chosen.length === count) break;
-      if (groups.has(Math.floor(u / group))) continue;
-      groups.add(Math.floor(u / group));
-      chosen.push(u);
-    }
-    return chosen;
-  };
-  for (const s of pick(book.seats, unitsFreeSoon(book, book.seats, end, running, false), job.gpus, book.seatsPerGpu)) holdNow(book.seats, s, book.now, end);
-  for (const u of pick(book.cpus, unitsFreeSoon(book, book.cpus, end, running, true), job.cpus, 1)) holdNow(book.cpus, u, book.now, end);
 }
 
 /** Exact covering knapsack: dp over (GPUs still needed, CPU slots still needed). */

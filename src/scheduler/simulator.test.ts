@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { percentile, simulate } from './simulator.ts';
+import { lowerBoundSeconds, percentile, simulate } from './simulator.ts';
 import { syntheticTrace, type TraceJob } from './synthetic-trace.ts';
 
 const job = (id: number, fields: Partial<TraceJob>): TraceJob => ({
@@ -68,5 +68,18 @@ describe('simulate', () => {
     ];
     const r = simulate(trace, { gpus: 2 });
     assert.deepEqual(r.outcomes.map((o) => o.firstStartAt), [0, 1_000_000, 2]);
+  });
+});
+
+describe('lower bound', () => {
+  it('is the largest of GPU-time ÷ GPUs, the longest job, and late work after its arrival', () => {
+    // 2 GPUs. Total 4,000 GPU-s ÷ 2 = 2,000 s; longest 1,500 s.
+    const early = [job(1, { durationSeconds: 1500 }), job(2, { durationSeconds: 1000 }), job(3, { durationSeconds: 1500 })];
+    assert.equal(lowerBoundSeconds(early, 2), 2000);
+    // The same work, but 3 arrives at 1,800 s: it cannot end before 3,300 s.
+    assert.equal(lowerBoundSeconds([...early.slice(0, 2), job(3, { submitAt: 1_800_000, durationSeconds: 1500 })], 2), 3300);
+    // Two 2-GPU jobs of 1,000 s arriving at 1,000 s need 2,000 s more on 2 GPUs: 3,000 s.
+    const late = [job(1, { durationSeconds: 100 }), job(2, { submitAt: 1_000_000, gpus: 2, durationSeconds: 1000 }), job(3, { submitAt: 1_000_000, gpus: 2, durationSeconds: 1000 })];
+    assert.equal(lowerBoundSeconds(late, 2), 3000);
   });
 });

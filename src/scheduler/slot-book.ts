@@ -57,8 +57,6 @@ export interface SlotBook {
   readonly cpus: UnitPool;
   /** The seats and CPU slots each running job holds, by job id. */
   readonly held: ReadonlyMap<number, { readonly seats: readonly number[]; readonly cpuUnits: readonly number[] }>;
-  /** Running jobs this pass has chosen to preempt: leaving, like stopping ones; never chosen twice. */
-  readonly preempted: Set<number>;
 }
 
 export function createSlotBook(snapshot: Snapshot): SlotBook {
@@ -95,7 +93,7 @@ export function createSlotBook(snapshot: Snapshot): SlotBook {
     }
     held.set(r.jobId, mine);
   }
-  return { now, gpuIds, seatsPerGpu, seats, cpus, held, preempted: new Set() };
+  return { now, gpuIds, seatsPerGpu, seats, cpus, held };
 }
 
 /** When a running job's slots free up as far as the scheduler may assume. */
@@ -140,23 +138,10 @@ export function setYield(pool: UnitPool, unit: number, rank: number, priority: n
   pool.yieldPriority[unit] = priority;
 }
 
-/**
- * A preempted job's unit: busy until it exits, then free (it is never preempted twice). A unit
- * a reservation already holds from later keeps that reservation's end.
- */
+/** A preempted job's unit: busy until it exits, then free (it is never preempted twice). */
 export function freeFromNow(pool: UnitPool, unit: number, now: number): void {
   setYield(pool, unit, -1, 0);
-  if (pool.reservedFrom[unit] === OPEN) pool.availableAt[unit] = now;
-}
-
-/**
- * Holds `unit` for a job that starts as soon as the unit is free (now, or when a preempted or
- * stopping job on it exits) and runs until `until`, before any reservation already on it
- * (which must begin no earlier than `until`); that reservation's end is kept.
- */
-export function holdNow(pool: UnitPool, unit: number, now: number, until: number): void {
-  const reserved = pool.reservedFrom[unit] !== OPEN;
-  hold(pool, unit, now, reserved ? Math.max(pool.availableAt[unit], until) : until);
+  pool.availableAt[unit] = now;
 }
 
 /** The pool's summary, computed once per change. */

@@ -63,6 +63,15 @@ describe('text hash', () => {
     assert.notDeepEqual(h.hashParts(parts('a', 'b')), h.hashParts(parts('b', 'a')));
     assert.notDeepEqual(h.hashParts(parts('a', 'b')), h.hashParts([{ field: 'system', kind: 'system', text: 'a' }, { field: 'assistant', kind: 'answer', text: 'b' }]));
   });
+
+  it('does the same for long rows (hashed natively)', () => {
+    const h = createTextHasher();
+    const long = 'Lorem ipsum dolor sit amet '.repeat(40);
+    assert.deepEqual(h.hashParts(parts(long, 'x')), h.hashParts(parts(`  ${long.toUpperCase()}`, 'X')));
+    assert.notDeepEqual(h.hashParts(parts(long, 'x')), h.hashParts(parts(long, 'y')));
+    assert.equal(h.hashParts(parts(long, 'x'))[1] % 2, 0);
+    assert.equal(h.hashParts(parts('short', 'x'))[1] % 2, 1);
+  });
 });
 
 describe('words', () => {

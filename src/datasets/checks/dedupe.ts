@@ -125,7 +125,7 @@ export function sortByKey(a: Uint32Array, b: Uint32Array): Uint32Array {
   return order;
 }
 
-/** Reads a run file in blocks. */
+/** Reads a run file in blocks; `advance` is synchronous while the block lasts. */
 class RunReader {
   private buf = Buffer.alloc(0);
   private pos = 0;
@@ -135,25 +135,30 @@ class RunReader {
   b = 0;
   where = 0;
 
-  constructor(private readonly handle: FileHandle, readonly run: number) {}
+  constructor(private readonly handle: FileHandle) {}
 
-  async next(): Promise<boolean> {
-    if (this.pos + RECORD > this.buf.length) {
-      const block = Buffer.allocUnsafe(RECORD * 65536);
-      const { bytesRead } = await this.handle.read(block, 0, block.length, this.fileOffset);
-      this.fileOffset += bytesRead;
-      this.buf = block.subarray(0, bytesRead - (bytesRead % RECORD));
-      this.pos = 0;
-      if (this.buf.length === 0) {
-        this.done = true;
-        return false;
-      }
-    }
+  /** Moves to the next record; false when the block is used up (call `fill`, then again). */
+  advance(): boolean {
+    if (this.pos + RECORD > this.buf.length) return false;
     this.a = this.buf.readUInt32BE(this.pos);
     this.b = this.buf.readUInt32BE(this.pos + 4);
     this.where = this.buf.readDoubleBE(this.pos + 8);
     this.pos += RECORD;
     return true;
+  }
+
+  /** Reads the next block; sets `done` at the end of the file. */
+  async fill(): Promise<void> {
+    const block = Buffer.allocUnsafe(RECORD * 65536);
+    const { bytesRead } = await this.handle.read(block, 0, block.length, this.fileOffset);
+    this.fileOffset += bytesRead;
+    this.buf = block.subarray(0, bytesRead - (bytesRead % RECORD));
+    this.pos = 0;
+    if (this.buf.length === 0) this.done = true;
+  }
+
+  async next(): Promise<void> {
+    while (!this.done && !this.advance()) await this.fill();
   }
 }
 
@@ -161,7 +166,7 @@ class RunReader {
 async function mergeRuns(paths: readonly string[]): Promise<DuplicatePair[]> {
   const handles = await Promise.all(paths.map((p) => open(p, 'r')));
   try {
-    const readers = handles.map((h, i) => new RunReader(h, i));
+    const readers = handles.map((h) => new RunReader(h));
     for (const r of readers) await r.next();
     const pairs: DuplicatePair[] = [];
     let steps = 0;
@@ -179,7 +184,7 @@ async function mergeRuns(paths: readonly string[]): Promise<DuplicatePair[]> {
         while (!r.done && r.a === a && r.b === b) {
           if (first === null) first = r.where;
           else pairs.push({ where: r.where, firstWhere: first });
-          await r.next();
+          if (!r.advance()) await r.next();
         }
       }
       if (++steps % 65536 === 0) await new Promise((resolve) => setImmediate(resolve));

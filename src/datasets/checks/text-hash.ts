@@ -1,9 +1,10 @@
 /**
- * The exact-duplicate key of a row: sha1 (64 bits kept) of its text parts, each normalised by
- * lower-casing and trimming, with its field label, in row order. Lower-casing and trimming run
- * natively, as does the hash, so this costs about as much as JSON.parse of the row; collapsing
- * inner whitespace would need a per-character loop at a third of the speed, and near-duplicate
- * detection (depth deep) catches whitespace variants anyway.
+ * The exact-duplicate key of a row: a 64-bit hash of its text parts, each normalised by
+ * lower-casing and trimming, with its field label, in row order. Rows up to `SHORT_ROW_CHARS`
+ * characters are hashed in JavaScript (two multiplicative hashes), where a native call would cost
+ * more than the hashing; longer ones with sha1 (64 bits kept), natively. Lower-casing and trimming
+ * run natively too. Collapsing inner whitespace would need a per-character loop at a third of
+ * the speed; near-duplicate detection (depth deep) catches whitespace variants anyway.
  */
 import { hash } from 'node:crypto';
 import type { TextPart } from '../formats/format.ts';
@@ -14,6 +15,9 @@ export interface TextHasher {
   /** The key of one string (unique-key values). */
   hashString(text: string): [number, number];
 }
+
+/** Below this many characters a row is hashed in JavaScript. */
+const SHORT_ROW_CHARS = 512;
 
 export function createTextHasher(): TextHasher {
   let scratch = Buffer.allocUnsafe(1 << 16);
@@ -29,11 +33,15 @@ export function createTextHasher(): TextHasher {
 
   function digest(used: number): [number, number] {
     const d = hash('sha1', scratch.subarray(0, used), 'buffer') as unknown as Buffer;
-    return [d.readUInt32LE(0), d.readUInt32LE(4)];
+    // Even second half: a long key never equals a short one (whose second half is odd).
+    return [d.readUInt32LE(0), (d.readUInt32LE(4) & ~1) >>> 0];
   }
 
   return {
     hashParts(parts) {
+      let chars = 0;
+      for (let i = 0; i < parts.length; i++) chars += parts[i].text.length + parts[i].field.length;
+      if (chars <= SHORT_ROW_CHARS) return hashShort(parts);
       let used = 0;
       for (let i = 0; i < parts.length; i++) {
         const p = parts[i];
@@ -53,4 +61,26 @@ export function createTextHasher(): TextHasher {
       return digest(scratch.write(text, 0, 'utf8'));
     },
   };
+}
+
+/** Two independent 32-bit hashes over the normalised parts (the same text as the long path). */
+function hashShort(parts: readonly TextPart[]): [number, number] {
+  let h1 = 0x811c9dc5 | 0;
+  let h2 = 0x2545f491 | 0;
+  const mix = (c: number) => {
+    h1 = Math.imul(h1 ^ c, 0x01000193);
+    h2 = Math.imul(h2 + c, 0x5bd1e995) ^ (h2 >>> 15);
+  };
+  for (let i = 0; i < parts.length; i++) {
+    const p = parts[i];
+    for (let k = 0; k < p.field.length; k++) mix(p.field.charCodeAt(k));
+    mix(0x1f);
+    const text = p.text.trim().toLowerCase();
+    for (let k = 0; k < text.length; k++) mix(text.charCodeAt(k));
+    mix(0x1e);
+  }
+  // A last avalanche, and a tag bit so a short key never equals a long one by construction.
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 0x85ebca6b);
+  h2 = Math.imul(h2 ^ (h2 >>> 13), 0xc2b2ae35);
+  return [(h1 ^ (h1 >>> 16)) >>> 0, ((h2 ^ (h2 >>> 16)) | 1) >>> 0];
 }
