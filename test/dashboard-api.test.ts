@@ -6,6 +6,8 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { hasWebBuild } from './dashboard-browser.ts';
+import type { Io } from '../src/cli/io.ts';
+import { main } from '../src/cli/main.ts';
 import { killRuns, REPO, startServer, waitFor, waitForJob, type TestServer } from './harness.ts';
 
 const TRAINER = join(REPO, 'test', 'fixtures', 'line-trainer.mjs');
@@ -44,6 +46,34 @@ describe('dashboard API', () => {
     assert.equal((await server.api(`/api/v1/tokens/${made.body.id}`, { method: 'DELETE' })).status, 204);
     assert.equal((await server.api(`/api/v1/tokens/${made.body.id}`, { method: 'DELETE' })).status, 404);
     assert.equal((await server.api('/api/v1/whoami', { token: read })).status, 401);
+  });
+
+  it('makes, lists and revokes tokens from the CLI', async () => {
+    const cli = async (...args: string[]) => {
+      let out = '';
+      let err = '';
+      const io: Io = {
+        stdout: { write: (chunk) => (out += String(chunk)) },
+        stderr: { write: (chunk) => (err += String(chunk)) },
+        env: { TRAINYARD_URL: server.url, TRAINYARD_TOKEN: server.adminToken, TRAINYARD_HOME: server.dataDir },
+        cwd: REPO,
+        onInterrupt: () => () => undefined,
+        now: () => Date.now(),
+      };
+      return { code: await main(['token', ...args], io), out, err };
+    };
+    const made = await cli('create', '--role', 'read', '--name', 'ci dashboard');
+    assert.equal(made.code, 0, made.err);
+    assert.match(made.out.trim(), /^ty_[0-9a-f]{16}_\S{43}$/, 'stdout is the token alone');
+    assert.match(made.err, /not shown again/);
+    const id = made.out.trim().slice(3, 19);
+    const listed = JSON.parse((await cli('ls', '--json')).out);
+    assert.ok(listed.tokens.some((t: any) => t.id === id && t.role === 'read' && t.name === 'ci dashboard'));
+    assert.match((await cli('ls')).out, /ci dashboard/);
+    assert.equal((await cli('create', '--role', 'run')).code, 2);
+    assert.equal((await cli('revoke', 'nope')).code, 2);
+    assert.equal((await cli('revoke', id)).code, 0);
+    assert.equal((await cli('revoke', id)).code, 1, 'already revoked');
   });
 
   it('tells a run token who it is', async () => {

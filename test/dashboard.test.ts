@@ -135,7 +135,7 @@ describe('dashboard in a browser', { skip }, () => {
 
   it('signs in with a pasted token and makes a read-only token in Settings', async () => {
     const page = await browser.open(server.url, server.adminToken, '/settings');
-    await page.evaluate(() => localStorage.clear());
+    await page.evaluate('localStorage.clear()');
     await page.goto(`${server.url}/settings`);
     await page.getByLabel('Token').fill('ty_nope');
     await page.getByRole('button', { name: 'Sign in' }).click();
@@ -158,7 +158,7 @@ describe('dashboard in a browser', { skip }, () => {
       const page = await browser.open(server.url, server.adminToken, `/jobs/${short}`, { width, height });
       await page.emulateMedia({ colorScheme: 'dark' });
       await page.locator('[data-testid="chart-loss"] canvas').first().waitFor();
-      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      const overflow = Number(await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth'));
       assert.ok(overflow <= 0, `${name}: the page scrolls sideways by ${overflow} px`);
       await browser.screenshot(page, `job-${name}`);
       await page.close();

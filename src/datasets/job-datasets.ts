@@ -68,10 +68,12 @@ export async function resolveJobDatasets(store: DatasetStore, spec: JobSpec): Pr
     for (const [role, train] of versions) {
       if (isEvalRole(role)) continue;
       for (const [evalRole, evalSet] of evals) {
-        if (evalSet.sha256 === train.sha256) continue;
-        const checked = contaminationStatus(train.validations, evalSet.sha256);
         const trainRef = pinned[role];
         const evalRef = pinned[evalRole];
+        if (evalSet.sha256 === train.sha256) {
+          throw refuse(role, `${trainRef} has the same content as eval set ${evalRef} (role ${evalRole}): a model evaluated on its training data`);
+        }
+        const checked = contaminationStatus(train.validations, evalSet.sha256);
         if (checked === null) {
           throw refuse(role, `${trainRef} has not been checked for contamination by ${evalRef} (role ${evalRole}); run: trainyard data check ${trainRef} --level deep --eval ${evalRef}`);
         }

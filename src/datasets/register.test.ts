@@ -137,6 +137,7 @@ describe('registration and job datasets', () => {
     await registerDataset(deps, { name: 'train', path: write(lines(10)), format: 'chat', level: 'deep' });
     const unchecked = await refusal(resolveJobDatasets(store, spec({ train: 'train', eval: 'suite' }, 'deep')));
     assert.match(unchecked.message, /train@1 has not been checked for contamination by suite@1 \(role eval\); run: trainyard data check train@1 --level deep --eval suite@1/);
+    assert.match((await refusal(resolveJobDatasets(store, spec({ train: 'suite', eval: 'suite' }, 'deep')))).message, /suite@1 has the same content as eval set suite@1/);
     const checked = await checkDataset(deps, { name: 'train', version: null }, { level: 'deep', eval: ['suite'] });
     assert.equal(checked.report.evalSets[0].contaminatedRows, 0);
     assert.deepEqual((await resolveJobDatasets(store, spec({ train: 'train', eval: 'suite' }, 'deep'))).datasets, { train: 'train@1', eval: 'suite@1' });

@@ -19,9 +19,31 @@ const B1 = 0x01000193;
 const B2 = 0x5bd1e995;
 const SALT = 0x27d4eb2f;
 
-/** Calls `fn(a, b, i)` for each n-gram of words [from, to), `i` its first word. */
-export function forEachNgram(hashes: Int32Array, from: number, to: number, n: number, fn: (a: number, b: number, i: number) => void): void {
-  if (to - from < n) return;
+/** n-gram hashes of a word range: `a[k]`, `b[k]` for the n-gram starting at word `from + k`. */
+export interface NgramBuffer {
+  a: Int32Array;
+  b: Int32Array;
+  length: number;
+}
+
+export function createNgramBuffer(capacity = 1024): NgramBuffer {
+  return { a: new Int32Array(capacity), b: new Int32Array(capacity), length: 0 };
+}
+
+/**
+ * Fills `out` with the n-gram hashes of words [from, to) (none when fewer than n words). A loop
+ * over typed arrays, not a callback: per-row closures cost more than the hashing here.
+ */
+export function computeNgrams(hashes: Int32Array, from: number, to: number, n: number, out: NgramBuffer): void {
+  const count = to - from - n + 1;
+  out.length = 0;
+  if (count <= 0) return;
+  if (out.a.length < count) {
+    let size = out.a.length * 2;
+    while (size < count) size *= 2;
+    out.a = new Int32Array(size);
+    out.b = new Int32Array(size);
+  }
   let p1 = 1;
   let p2 = 1;
   for (let k = 1; k < n; k++) {
@@ -34,13 +56,25 @@ export function forEachNgram(hashes: Int32Array, from: number, to: number, n: nu
     h1 = (Math.imul(h1, B1) + hashes[i]) | 0;
     h2 = (Math.imul(h2, B2) + fmix32(hashes[i] ^ SALT)) | 0;
   }
-  fn(h1, h2, from);
-  for (let i = from + n; i < to; i++) {
-    const out = hashes[i - n];
-    h1 = (Math.imul((h1 - Math.imul(out, p1)) | 0, B1) + hashes[i]) | 0;
-    h2 = (Math.imul((h2 - Math.imul(fmix32(out ^ SALT), p2)) | 0, B2) + fmix32(hashes[i] ^ SALT)) | 0;
-    fn(h1, h2, i - n + 1);
+  const a = out.a;
+  const b = out.b;
+  a[0] = h1;
+  b[0] = h2;
+  for (let i = from + n, k = 1; i < to; i++, k++) {
+    const old = hashes[i - n];
+    h1 = (Math.imul((h1 - Math.imul(old, p1)) | 0, B1) + hashes[i]) | 0;
+    h2 = (Math.imul((h2 - Math.imul(fmix32(old ^ SALT), p2)) | 0, B2) + fmix32(hashes[i] ^ SALT)) | 0;
+    a[k] = h1;
+    b[k] = h2;
   }
+  out.length = count;
+}
+
+/** Calls `fn(a, b, i)` for each n-gram of words [from, to), `i` its first word (tests, benchmarks). */
+export function forEachNgram(hashes: Int32Array, from: number, to: number, n: number, fn: (a: number, b: number, i: number) => void): void {
+  const out = createNgramBuffer();
+  computeNgrams(hashes, from, to, n, out);
+  for (let k = 0; k < out.length; k++) fn(out.a[k], out.b[k], from + k);
 }
 
 export interface NgramHit {
@@ -63,6 +97,7 @@ export class NgramIndex {
   /** Bit filter over the table's keys; built at the first lookup after the last insert. */
   private bits: Int32Array | null = null;
   private bitMask = 0;
+  private readonly grams = createNgramBuffer();
 
   constructor(readonly n: number) {}
 
@@ -85,10 +120,12 @@ export class NgramIndex {
     const length = to - from >= this.n ? this.n : to - from;
     if (length < MIN_SHORT_WORDS) return;
     if (length < this.n && !this.shortLengths.includes(length)) this.shortLengths = [...this.shortLengths, length].sort((a, b) => b - a);
-    forEachNgram(w.hashes, from, to, length, (a, b) => {
-      const slot = table.insert(a, b, row);
+    const grams = this.grams;
+    computeNgrams(w.hashes, from, to, length, grams);
+    for (let k = 0; k < grams.length; k++) {
+      const slot = table.insert(grams.a[k], grams.b[k], row);
       if (!table.inserted && table.value(slot) !== row) table.bump(slot);
-    });
+    }
   }
 
   /** Which eval set and line an eval row came from. */
@@ -106,23 +143,30 @@ export class NgramIndex {
     const table = this.table;
     const bits = this.bits ?? this.buildBits();
     const bitMask = this.bitMask;
-    for (const n of [this.n, ...this.shortLengths]) {
-      forEachNgram(w.hashes, from, to, n, (a, b, i) => {
+    const grams = this.grams;
+    for (let L = -1; L < this.shortLengths.length; L++) {
+      const n = L === -1 ? this.n : this.shortLengths[L];
+      computeNgrams(w.hashes, from, to, n, grams);
+      const ga = grams.a;
+      const gb = grams.b;
+      for (let k = 0; k < grams.length; k++) {
+        const a = ga[k];
+        const b = gb[k];
         const bit = (Math.imul(a, 0x9e3779b1) ^ b) & bitMask;
-        if ((bits[bit >>> 5] & (1 << (bit & 31))) === 0) return;
+        if ((bits[bit >>> 5] & (1 << (bit & 31))) === 0) continue;
         const slot = table.find(a, b);
-        if (slot === -1 || table.count(slot) >= TEMPLATE_NGRAM_ROWS) return;
+        if (slot === -1 || table.count(slot) >= TEMPLATE_NGRAM_ROWS) continue;
         const row = table.value(slot);
         matches++;
         if (evalRow === -1) {
           evalRow = row;
-          word = i;
+          word = from + k;
           length = n;
         }
         const set = this.rowSet[row];
         sets ??= [];
         if (!sets.includes(set)) sets.push(set);
-      });
+      }
     }
     return matches === 0 ? null : { matches, evalRow, word, length, sets: sets ?? [] };
   }

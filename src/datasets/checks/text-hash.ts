@@ -65,21 +65,25 @@ export function createTextHasher(): TextHasher {
 
 /** Two independent 32-bit hashes over the normalised parts (the same text as the long path). */
 function hashShort(parts: readonly TextPart[]): [number, number] {
+  // Written out without a helper closure: tsx wraps closures made per call in a naming helper.
   let h1 = 0x811c9dc5 | 0;
   let h2 = 0x2545f491 | 0;
-  const mix = (c: number) => {
-    h1 = Math.imul(h1 ^ c, 0x01000193);
-    h2 = Math.imul(h2 + c, 0x5bd1e995) ^ (h2 >>> 15);
-  };
   for (let i = 0; i < parts.length; i++) {
     const p = parts[i];
-    for (let k = 0; k < p.field.length; k++) mix(p.field.charCodeAt(k));
-    mix(0x1f);
+    const field = p.field;
+    for (let k = 0; k <= field.length; k++) {
+      const c = k < field.length ? field.charCodeAt(k) : 0x1f;
+      h1 = Math.imul(h1 ^ c, 0x01000193);
+      h2 = Math.imul(h2 + c, 0x5bd1e995) ^ (h2 >>> 15);
+    }
     const text = p.text.trim().toLowerCase();
-    for (let k = 0; k < text.length; k++) mix(text.charCodeAt(k));
-    mix(0x1e);
+    for (let k = 0; k <= text.length; k++) {
+      const c = k < text.length ? text.charCodeAt(k) : 0x1e;
+      h1 = Math.imul(h1 ^ c, 0x01000193);
+      h2 = Math.imul(h2 + c, 0x5bd1e995) ^ (h2 >>> 15);
+    }
   }
-  // A last avalanche, and a tag bit so a short key never equals a long one by construction.
+  // A last avalanche, and an odd second half: a short key never equals a long one.
   h1 = Math.imul(h1 ^ (h1 >>> 16), 0x85ebca6b);
   h2 = Math.imul(h2 ^ (h2 >>> 13), 0xc2b2ae35);
   return [(h1 ^ (h1 >>> 16)) >>> 0, ((h2 ^ (h2 >>> 16)) | 1) >>> 0];

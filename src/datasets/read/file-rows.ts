@@ -139,7 +139,6 @@ async function readWindows(path: string, size: number, settings: ValidationSetti
   }
   windows.push({ start: size - span, length: span });
   let bom = false;
-  let bytes = 0;
   const rowsBefore = consumer.rows;
   let rowBytes = 0;
   for (const [index, w] of windows.entries()) {
@@ -159,13 +158,12 @@ async function readWindows(path: string, size: number, settings: ValidationSetti
     for await (const chunk of readChunks(path, false, { start: w.start, end: w.start + w.length - 1 }).chunks) splitter.push(chunk);
     splitter.end();
     if (first) bom = splitter.bom;
-    bytes += w.length;
     rowBytes += lineBytes;
   }
   const sampled = consumer.rows - rowsBefore;
   // Rows per byte of the complete lines read, times the file's size.
   const rows = rowBytes > 0 ? Math.round((sampled / rowBytes) * size) : 0;
-  return { bom, rows, bytes };
+  return { bom, rows };
 }
 
 interface LineConsumer {

@@ -104,7 +104,7 @@ export function registerDatasetRoutes(app: App, deps: AppDeps): void {
     if (body.name !== undefined && body.name !== request.params.name) throw new ValidationError('must match the name in the path', 'name');
     if (BUILTIN_FORMATS.has(request.params.name)) throw new ValidationError(`${request.params.name} is a built-in format`, 'name', { code: 'invalid_format' });
     const definition = parseFormatDefinition({ ...body, name: request.params.name });
-    const sha256 = createHash('sha256').update(JSON.stringify(definition)).digest('hex');
+    const sha256 = createHash('sha256').update(canonicalJson(definition)).digest('hex');
     const before = await store.getFormat(definition.name);
     const stored = await store.registerFormat(definition, sha256, deps.now());
     return reply.status(before ? 200 : 201).send({ ...stored, builtin: false });
@@ -154,3 +154,13 @@ export function registerDatasetRoutes(app: App, deps: AppDeps): void {
   });
 }
 
+
+/** JSON with object keys sorted, so that a definition's hash does not depend on key order. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}

@@ -3,7 +3,7 @@
  * pause/resume/priority only when the server's OpenAPI document lists their routes.
  * `useJobCommands` is shared with the jobs page's keyboard shortcuts.
  */
-import { useCallback, useState, type ReactNode } from 'react';
+import { useCallback, useMemo, useState, type ReactNode } from 'react';
 import type { Job } from '../api/http.ts';
 import { useSession } from '../session.tsx';
 import { useConfirm } from './confirm.tsx';
@@ -50,22 +50,22 @@ export function useJobCommands(onChanged?: (job: Job) => void): JobCommands {
     }
   }, [onChanged]);
 
-  return {
-    canStop: (job) => canWrite && !ENDED.has(job.state) && job.state !== 'stopping',
-    canPause: (job) => canWrite && caps.pause && (job.state === 'running' || job.state === 'queued'),
-    canResume: (job) => canWrite && caps.resume && job.state === 'paused',
-    canPrioritise: (job) => canWrite && caps.priority && !ENDED.has(job.state) && priorityClassOf(job) !== null,
-    async stop(job) {
+  return useMemo(() => ({
+    canStop: (job: Job) => canWrite && !ENDED.has(job.state) && job.state !== 'stopping',
+    canPause: (job: Job) => canWrite && caps.pause && (job.state === 'running' || job.state === 'queued'),
+    canResume: (job: Job) => canWrite && caps.resume && job.state === 'paused',
+    canPrioritise: (job: Job) => canWrite && caps.priority && !ENDED.has(job.state) && priorityClassOf(job) !== null,
+    async stop(job: Job) {
       const ok = await confirm(`Stop job #${job.id}?`, <p><b>{job.name}</b> gets SIGTERM, then SIGKILL after its {job.spec.stopGraceSeconds} s grace period.</p>, 'Stop job');
       if (ok) await run(() => api.post<Job>(`/api/v1/jobs/${job.id}/stop`));
     },
-    pause: (job) => run(() => api.post<Job>(`/api/v1/jobs/${job.id}/pause`)),
-    resume: (job) => run(() => api.post<Job>(`/api/v1/jobs/${job.id}/resume`)),
-    setPriority: (job, priority) => run(() => api.post<Job>(`/api/v1/jobs/${job.id}/priority`, { priority })),
+    pause: (job: Job) => run(() => api.post<Job>(`/api/v1/jobs/${job.id}/pause`)),
+    resume: (job: Job) => run(() => api.post<Job>(`/api/v1/jobs/${job.id}/resume`)),
+    setPriority: (job: Job, priority: string) => run(() => api.post<Job>(`/api/v1/jobs/${job.id}/priority`, { priority })),
     dialog,
     error,
     busy,
-  };
+  }), [api, caps, canWrite, confirm, run, dialog, error, busy]);
 }
 
 /** The buttons for one job; nothing at all for a read-only token. */

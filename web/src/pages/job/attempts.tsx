@@ -27,7 +27,7 @@ export function Attempts({ job, runs, now }: { job: Job; runs: readonly Run[]; n
           </div>
           <div className="table-wrap">
             <table>
-              <thead><tr><th>#</th><th>State</th><th>Started</th><th className="num">Duration</th><th>Outcome</th><th>Exit</th><th className="num">Resumed at step</th></tr></thead>
+              <thead><tr><th>#</th><th>State</th><th>Started</th><th className="num">Duration</th><th>Outcome</th><th className="num">Exit</th><th className="num">Resumed at step</th></tr></thead>
               <tbody>
                 {runs.map((r) => (
                   <tr key={r.id}>

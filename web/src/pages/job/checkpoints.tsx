@@ -28,7 +28,7 @@ export function Checkpoints({ jobId, runs, now }: { jobId: number; runs: readonl
       {rows.length > 0 && (
         <div className="table-wrap">
           <table>
-            <thead><tr><th className="num">Step</th>{keys.map((k) => <th key={k} className="num">{k}</th>)}<th>Saved</th><th className="num">Size</th><th>Attempt</th><th>File</th></tr></thead>
+            <thead><tr><th className="num">Step</th>{keys.map((k) => <th key={k} className="num">{k}</th>)}<th>Saved</th><th className="num">Size</th><th className="num">Attempt</th><th>File</th></tr></thead>
             <tbody>
               {rows.slice(0, 500).map((c) => (
                 <tr key={c.id} className={c.deleted ? 'deleted' : ''}>
