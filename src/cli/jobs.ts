@@ -115,6 +115,9 @@ export function renderJobDetail(job: JobDetail, now: number): string {
     ['priority', `${priorityText(job)}${spec.preemptible ? ', preemptible' : ''}${spec.after?.length ? `, after job ${spec.after.join(', ')}` : ''}`],
     ['command', command],
     ['cwd', spec.cwd],
+    ...(spec.datasets && Object.keys(spec.datasets).length
+      ? [['datasets', Object.entries(spec.datasets).map(([role, ref]) => `${role}: ${ref}`).join(', ')] as [string, string]]
+      : []),
     ['resources', `${spec.resources.gpus} GPU${spec.resources.gpus === 1 ? '' : 's'}, ${spec.resources.cpus} CPU slot${spec.resources.cpus === 1 ? '' : 's'}`],
     ['created', `${formatRelative(job.createdAt, now)} (${new Date(job.createdAt).toISOString()})`],
   ];

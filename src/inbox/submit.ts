@@ -7,6 +7,7 @@
 import { join } from 'node:path';
 import { ValidationError } from '../core/errors.ts';
 import { parseJobSpec } from '../core/job-spec.ts';
+import { resolveJobDatasets } from '../datasets/job-datasets.ts';
 import type { Job } from '../core/types.ts';
 import type { InboxFile, Store } from '../store/store.ts';
 import type { InboxConfig } from './config.ts';
@@ -49,7 +50,8 @@ export async function submitFile(deps: SubmitDeps, file: InboxFile, config: Inbo
 
   let spec;
   try {
-    spec = parseJobSpec(jobInputFor(template, { file: path, name: file.name, priority: file.priority, sha256: file.sha256 }, config.baseDir));
+    // The same checks as a submission through the API: dataset versions pinned and validated.
+    spec = await resolveJobDatasets(deps.store, parseJobSpec(jobInputFor(template, { file: path, name: file.name, priority: file.priority, sha256: file.sha256 }, config.baseDir)));
   } catch (error) {
     if (!(error instanceof ValidationError)) throw error;
     return fail(`the job of template ${index} (match ${JSON.stringify(template.match)}) is invalid for this file: ${error.message}`);
