@@ -21,6 +21,8 @@ export function hasWebBuild(): boolean {
 
 export interface BrowserSession {
   readonly context: BrowserContext;
+  /** Uncaught exceptions and console errors of every page opened (failed requests excepted). */
+  readonly errors: string[];
   /** A new page of the given size, signed in with `token` through `?token=` on `path`. */
   open(url: string, token: string, path?: string, viewport?: { width: number; height: number }): Promise<Page>;
   screenshot(page: Page, name: string): Promise<string>;
@@ -38,8 +40,16 @@ export async function launchBrowser(): Promise<BrowserSession> {
     viewport: { width: 1440, height: 900 },
   });
   mkdirSync(SCREENSHOTS, { recursive: true });
+  const errors: string[] = [];
+  context.on('page', (page) => {
+    page.on('pageerror', (error) => errors.push(`${page.url()}: ${error.message}`));
+    page.on('console', (message) => {
+      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) errors.push(`${page.url()}: ${message.text()}`);
+    });
+  });
   return {
     context,
+    errors,
     async open(url, token, path = '/', viewport = { width: 1440, height: 900 }) {
       const page = await context.newPage();
       await page.setViewportSize(viewport);

@@ -133,6 +133,23 @@ describe('dashboard in a browser', { skip }, () => {
     await page.close();
   });
 
+  it('moves between pages in place, with the browser history', async () => {
+    const page = await browser.open(server.url, server.adminToken, '/');
+    await page.locator(`tr[data-job-id="${short}"]`).waitFor();
+    await page.evaluate('window.__sameDocument = true');
+    const nav = page.getByRole('navigation', { name: 'pages' });
+    for (const [link, heading] of [['Compare', 'Compare'], ['Timeline', 'Timeline'], ['Settings', 'Settings'], ['Jobs', 'Jobs']]) {
+      await nav.getByRole('link', { name: link, exact: true }).click();
+      await page.getByRole('heading', { level: 1, name: new RegExp(`^${heading}`) }).waitFor();
+    }
+    await page.getByRole('link', { name: 'sweep-lr' }).click();
+    await page.locator('[data-testid="chart-loss"]').waitFor();
+    await page.goBack();
+    await page.locator(`tr[data-job-id="${short}"]`).waitFor();
+    assert.equal(await page.evaluate('window.__sameDocument'), true, 'no full page load');
+    await page.close();
+  });
+
   it('signs in with a pasted token and makes a read-only token in Settings', async () => {
     const page = await browser.open(server.url, server.adminToken, '/settings');
     await page.evaluate('localStorage.clear()');
@@ -163,6 +180,10 @@ describe('dashboard in a browser', { skip }, () => {
       await browser.screenshot(page, `job-${name}`);
       await page.close();
     }
+  });
+
+  it('raised no error in any page', () => {
+    assert.deepEqual(browser.errors, []);
   });
 
   it('stops a job from the keyboard and the confirm dialog, and shows it stopped', async () => {

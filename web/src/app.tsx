@@ -1,18 +1,18 @@
 /** The shell: sign-in or a session; navigation; one page per route. */
-import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
+import { Suspense, useCallback, useEffect, useState } from 'react';
 import { clearToken, takeToken } from './api/session.ts';
 import { ConnectionDot } from './components/connection-dot.tsx';
 import { JobsPage } from './pages/jobs/jobs-page.tsx';
 import { SignIn } from './pages/sign-in.tsx';
 import { Link, match, useLocation } from './router.tsx';
-import { loadComparePage, loadDatasetsPage, loadJobPage, loadSettingsPage, loadTimelinePage } from './routes.ts';
+import { comparePage, datasetsPage, jobPage, settingsPage, timelinePage } from './routes.tsx';
 import { SessionProvider, useSession } from './session.tsx';
 
-const JobPage = lazy(() => loadJobPage().then((m) => ({ default: m.JobPage })));
-const ComparePage = lazy(() => loadComparePage().then((m) => ({ default: m.ComparePage })));
-const TimelinePage = lazy(() => loadTimelinePage().then((m) => ({ default: m.TimelinePage })));
-const DatasetsPage = lazy(() => loadDatasetsPage().then((m) => ({ default: m.DatasetsPage })));
-const SettingsPage = lazy(() => loadSettingsPage().then((m) => ({ default: m.SettingsPage })));
+const JobPage = jobPage.Page;
+const ComparePage = comparePage.Page;
+const TimelinePage = timelinePage.Page;
+const DatasetsPage = datasetsPage.Page;
+const SettingsPage = settingsPage.Page;
 
 export function App() {
   const [token, setToken] = useState<string | null>(() => takeToken());

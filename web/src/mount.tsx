@@ -4,12 +4,16 @@ import { createRoot } from 'react-dom/client';
 import 'uplot/dist/uPlot.min.css';
 import { App } from './app.tsx';
 import './styles.css';
+import { preloadAllWhenIdle } from './routes.tsx';
 import { applyTheme, followSystemTheme, initialTheme } from './theme.ts';
 
-applyTheme(initialTheme());
-followSystemTheme();
-createRoot(document.getElementById('root')!).render(
-  <StrictMode>
-    <App />
-  </StrictMode>,
-);
+export function mount(): void {
+  applyTheme(initialTheme());
+  followSystemTheme();
+  createRoot(document.getElementById('root')!).render(
+    <StrictMode>
+      <App />
+    </StrictMode>,
+  );
+  preloadAllWhenIdle();
+}
