@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs every *.test.ts under src/, test/ and examples/ with node's test runner through tsx.
+// Runs every *.test.ts under src/, test/, examples/ and web/ with node's test runner through tsx.
 // The file list is expanded here: `node --test` with tsx on Node 20 finds no .ts files by glob.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
@@ -16,7 +16,7 @@ function find(dir, out = []) {
 }
 
 const filter = process.argv.slice(2);
-let files = [...find('src'), ...find('test'), ...find('examples')].sort();
+let files = [...find('src'), ...find('test'), ...find('examples'), ...find('web')].sort();
 if (filter.length > 0) files = files.filter((f) => filter.some((part) => f.includes(part)));
 if (files.length === 0) {
   console.error('no test files matched');
