@@ -63,7 +63,8 @@ async function demo(io: Io, options: CommonOptions): Promise<number> {
     if (!detached) say(`\n${describeOutcome(job, null)}`);
     const home = displayPath(io.cwd, dataDir);
     const env = home === '.trainyard-demo' ? 'TRAINYARD_HOME=.trainyard-demo' : `TRAINYARD_HOME=${home}`;
-    const dashboard = (await hasDashboard(server.url)) ? `Dashboard: ${server.url}/   ` : '';
+    // The dashboard signs in from ?token= once and then drops it from the address bar.
+    const dashboard = (await hasDashboard(server.url)) ? `Dashboard: ${server.url}/?token=${encodeURIComponent(token)}\n` : '';
     say(
       `\n${dashboard}API: ${server.url}/api/v1   (its document: ${server.url}/openapi.json)\n` +
         `Admin token: ${join(home, 'admin-token')}   Server log: ${join(home, 'server.log')}\n` +

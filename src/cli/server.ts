@@ -50,7 +50,7 @@ async function runServer(io: Io, options: ServerOptions): Promise<number> {
   if (options.json) {
     printJson(io, { url: server.url, dataDir, pid: process.pid, adminToken: server.adminToken, adminTokenFile: tokenFile });
   } else {
-    io.stdout.write(`trainyard server listening on ${server.url} (data dir ${dataDir}, pid ${process.pid})\n`);
+    io.stdout.write(`trainyard server listening on ${server.url}: dashboard at /, API at /api/v1 (data dir ${dataDir}, pid ${process.pid})\n`);
     if (server.adminToken) {
       io.stdout.write(`admin token (shown once, saved to ${tokenFile}):\n  ${server.adminToken}\n`);
     }
