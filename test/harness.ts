@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { SERVER_NODE_FLAGS } from '../src/cli/node-flags.ts';
 
 export const REPO = resolve(import.meta.dirname, '..');
 export const BIN = join(REPO, 'bin', 'trainyard.js');
@@ -58,7 +59,7 @@ export async function freePort(): Promise<number> {
 export async function startServer(options: StartOptions = {}): Promise<TestServer> {
   const dataDir = options.dataDir ?? tempDir();
   const port = options.port ?? (await freePort());
-  const child = spawn(process.execPath, [BIN, 'server', '--data-dir', dataDir, '--port', String(port)], {
+  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, BIN, 'server', '--data-dir', dataDir, '--port', String(port)], {
     cwd: REPO,
     env: { ...process.env, TRAINYARD_CPU_SLOTS: '4', TRAINYARD_GPUS: 'none', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -18,6 +18,7 @@ import { CliError, EXIT, printJson, type Io } from './io.ts';
 import { loadJobFile } from './job-file.ts';
 import { applyFlags } from './spec-args.ts';
 import { sleep } from './watch.ts';
+import { SERVER_NODE_FLAGS } from './node-flags.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(REPO_ROOT, 'bin', 'trainyard.js');
@@ -109,7 +110,7 @@ async function ensureServer(dataDir: string, say: (text: string) => void): Promi
   const port = (await isPortFree(DEMO_PORT)) ? DEMO_PORT : 0;
   const logPath = join(dataDir, 'server.log');
   const log = openSync(logPath, 'a');
-  const child = spawn(process.execPath, [BIN, 'server', '--data-dir', dataDir, '--port', String(port)], {
+  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, BIN, 'server', '--data-dir', dataDir, '--port', String(port)], {
     detached: true,
     stdio: ['ignore', log, log],
     cwd: REPO_ROOT,
