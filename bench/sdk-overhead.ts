@@ -14,11 +14,11 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { init } from '../src/sdk/reporter.ts';
+import { freePort } from '../test/harness.ts';
 import type { BenchResult } from './bench-result.ts';
 
 const REPO = resolve(import.meta.dirname, '..');
@@ -104,16 +104,7 @@ interface PythonFigures {
 }
 
 /** A loopback port with nothing listening: connections are refused at once. */
-async function closedPort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-  });
-}
+const closedPort = freePort;
 
 function downEnv(url: string, dir: string): Record<string, string> {
   return {
