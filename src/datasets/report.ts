@@ -3,16 +3,12 @@
  * `ValidationReport` with its summary line. Pure.
  */
 import {
-  type EvalSetResult,
-  type FileReport,
   type IssueExample,
   levelRank,
-  type ReportStats,
   type RuleResult,
   type Severity,
   type ValidationLevel,
   type ValidationReport,
-  type ValidationSettings,
 } from '../core/datasets.ts';
 import { RULES, type RuleId } from './rules.ts';
 import { MAX_EXAMPLES } from './settings.ts';
@@ -50,18 +46,11 @@ export function createReportBuilder(severity: Partial<Record<RuleId, Severity>> 
   };
 }
 
-export interface ReportParts {
-  readonly format: string;
-  readonly level: ValidationLevel;
-  readonly rows: number;
-  readonly rowsEstimated: boolean;
-  readonly files: readonly FileReport[];
-  readonly rules: readonly RuleResult[];
-  readonly stats: ReportStats;
-  readonly evalSets: readonly EvalSetResult[];
-  readonly settings: ValidationSettings;
-  readonly durationMs: number;
-}
+/** What the checks produce; `finishReport` derives the counts, verdict and summary. */
+export type ReportParts = Pick<
+  ValidationReport,
+  'format' | 'level' | 'rows' | 'rowsEstimated' | 'files' | 'rules' | 'stats' | 'evalSets' | 'settings' | 'durationMs'
+>;
 
 export function finishReport(parts: ReportParts): ValidationReport {
   let errors = 0;
