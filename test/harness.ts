@@ -2,11 +2,12 @@
  * Test harness: a real `trainyard server` as a child process on a free loopback port, with a
  * throwaway data directory, plus small helpers to call its API and wait for conditions.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { after, before } from 'node:test';
 import { SERVER_NODE_FLAGS } from '../src/cli/node-flags.ts';
 
 export const REPO = resolve(import.meta.dirname, '..');
@@ -162,14 +163,29 @@ export function killRuns(dataDir: string): void {
   }
 }
 
-/** True when the machine has Debian's PyTorch for /usr/bin/python3. */
+/** True when /usr/bin/python3 can import torch and sklearn (Debian's python3-torch, python3-sklearn). */
 export function hasTorch(): boolean {
-  if (!existsSync('/usr/bin/python3')) return false;
-  try {
-    return existsSync('/usr/lib/python3/dist-packages/torch/__init__.py');
-  } catch {
-    return false;
-  }
+  return spawnSync('/usr/bin/python3', ['-c', 'import torch, sklearn'], { stdio: 'ignore' }).status === 0;
+}
+
+/**
+ * One server for a whole `describe` block: started in `before`, its runs killed and the server
+ * stopped in `after`. Returns a getter, valid inside the block's tests.
+ */
+export function useServer(options: StartOptions = {}): () => TestServer {
+  let server: TestServer | null = null;
+  before(async () => {
+    server = await startServer(options);
+  });
+  after(async () => {
+    if (!server) return;
+    killRuns(server.dataDir);
+    await server.stop();
+  });
+  return () => {
+    if (!server) throw new Error('the server is only running inside the describe block');
+    return server;
+  };
 }
 
 /** Skips (or, under TRAINYARD_REQUIRE_ALL=1, fails) when a component is missing. */
