@@ -40,13 +40,15 @@ async function finishedJob(store: Store, dataDir: string, i: number, points: num
   const state = points > 0 ? 'succeeded' : STATES[i % STATES.length];
   const ended = created + 1000 + Math.max(points, 30_000);
   const runState = state === 'succeeded' ? 'succeeded' : state === 'failed' ? 'failed' : 'stopped';
-  await store.finishRun(claimed.run.id, {
-    state: runState, exitCode: state === 'succeeded' ? 0 : state === 'failed' ? 1 : null, signal: null, endedAt: ended,
-    outcome: { kind: state === 'succeeded' ? 'success' : state === 'failed' ? 'exit-code' : 'stopped', detail: '', retryable: false },
-  });
   const total = points || 10_000;
-  await store.setProgress(job.id, { step: state === 'succeeded' ? total - 1 : Math.floor(total / 2), total, rate: 100, etaSeconds: null });
-  await store.updateJob(job.id, { state, endedAt: ended, outcome: { kind: state === 'succeeded' ? 'success' : 'exit-code', detail: '', retryable: false } });
+  await store.endRun(claimed.run.id, {
+    run: {
+      state: runState, exitCode: state === 'succeeded' ? 0 : state === 'failed' ? 1 : null, signal: null, endedAt: ended,
+      outcome: { kind: state === 'succeeded' ? 'success' : state === 'failed' ? 'exit-code' : 'stopped', detail: '', retryable: false },
+    },
+    job: { state, endedAt: ended, outcome: { kind: state === 'succeeded' ? 'success' : 'exit-code', detail: '', retryable: false } },
+    progress: { step: state === 'succeeded' ? total - 1 : Math.floor(total / 2), total, rate: 100, etaSeconds: null },
+  });
   return job.id;
 }
 

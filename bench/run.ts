@@ -12,6 +12,7 @@ const groups: Array<[string, () => Promise<BenchResult[]>]> = [
   ['scheduler', async () => (await import('./scheduler.ts')).benchScheduler()],
   ['dashboard', async () => (await import('./dashboard.ts')).benchDashboard()],
   ['datasets', async () => (await import('./datasets.ts')).benchDatasets()],
+  ['cli-startup', async () => (await import('./cli-startup.ts')).benchCliStartup()],
 ];
 
 const filter = process.argv.slice(2);

@@ -37,15 +37,18 @@ export interface ServerConfig {
   readonly gpus: readonly number[] | null;
   /** TRAINYARD_CPU_SLOTS: CPU-only jobs that may run at once. Default: the number of cores. */
   readonly cpuSlots: number | null;
+  /** TRAINYARD_EXECUTOR: what runs the jobs. Default: `local`, child processes of the server. */
+  readonly executor: string;
   /** How often the dispatcher looks at the queue besides on every change. Default: 500 ms. */
   readonly tickMs: number;
 }
 
-export function readServerEnv(env: NodeJS.ProcessEnv = process.env): Pick<ServerConfig, 'gpus' | 'cpuSlots'> {
+export function readServerEnv(env: NodeJS.ProcessEnv = process.env): Pick<ServerConfig, 'gpus' | 'cpuSlots' | 'executor'> {
   const gpus = env.TRAINYARD_GPUS;
   const cpu = env.TRAINYARD_CPU_SLOTS;
   return {
     gpus: gpus === undefined || gpus === '' ? null : gpus === 'none' ? [] : gpus.split(',').map((g) => Number(g.trim())),
     cpuSlots: cpu ? Number(cpu) : null,
+    executor: env.TRAINYARD_EXECUTOR || 'local',
   };
 }

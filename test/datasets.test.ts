@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { BIN, REPO, startServer, tempDir, waitForJob, type TestServer } from './harness.ts';
@@ -169,5 +170,39 @@ describe('datasets through the server', { timeout: 180_000 }, () => {
     assert.equal(added2.code, 0, added2.stderr);
     assert.equal(JSON.parse(added2.stdout).name, 'loose');
     assert.ok(readFileSync(join(home, 'admin-token'), 'utf8'));
+  });
+});
+
+describe('a dataset registration interrupted by a crash', { timeout: 120_000 }, () => {
+  it('leaves nothing behind once the server starts again', async () => {
+    let server = await startServer();
+    const dataDir = server.dataDir;
+    try {
+      const work = tempDir('trainyard-datasets-crash-');
+      writeFileSync(join(work, 'kept.jsonl'), lines(5, 'k'));
+      const kept = await server.api('/api/v1/datasets', { body: { name: 'kept', path: join(work, 'kept.jsonl'), format: 'chat' } });
+      assert.equal(kept.status, 201, JSON.stringify(kept.body));
+      await server.kill9();
+      // What a crash leaves: a copy under way, and a copy whose version was never recorded.
+      const datasets = join(dataDir, 'datasets');
+      mkdirSync(join(datasets, '.incoming-AbC123'));
+      writeFileSync(join(datasets, '.incoming-AbC123', 'lost.jsonl'), lines(2, 'half'));
+      const lost = lines(5, 'lost');
+      const sha = createHash('sha256').update(lost).digest('hex');
+      mkdirSync(join(datasets, sha));
+      writeFileSync(join(datasets, sha, 'lost.jsonl'), lost);
+      chmodSync(join(datasets, sha, 'lost.jsonl'), 0o444);
+
+      server = await server.restart();
+      assert.deepEqual(readdirSync(datasets).sort(), [kept.body.sha256]);
+      assert.match(server.output(), /removed 2 leftover\(s\) of interrupted registrations/);
+      assert.equal(readFileSync(join(datasets, kept.body.path), 'utf8'), lines(5, 'k'));
+      writeFileSync(join(work, 'lost.jsonl'), lost);
+      const again = await server.api('/api/v1/datasets', { body: { name: 'lost', path: join(work, 'lost.jsonl'), format: 'chat' } });
+      assert.equal(again.status, 201, JSON.stringify(again.body));
+      assert.equal(again.body.sha256, sha);
+    } finally {
+      await server.stop().catch(() => undefined);
+    }
   });
 });

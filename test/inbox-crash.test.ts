@@ -75,7 +75,12 @@ describe('inbox across a killed server', () => {
     await store.completeInboxMove(a4.id, Date.now());
     const spec = parseJobSpec({ command: [process.execPath, CONSUMER, 'unused', dir.ledger], cwd: REPO, tags: ['inbox'] });
     const submitted = await store.submitInboxJob(a4.id, spec, Date.now());
-    await store.updateJob(submitted!.job.id, { state: 'succeeded', endedAt: Date.now() });
+    const claimed = await store.claimJob(submitted!.job.id, { logPath: join(dir.dataDir, 'a4.log'), resumedFrom: null, resumeStep: null }, Date.now());
+    const success = { kind: 'success', detail: 'exit code 0', retryable: false } as const;
+    await store.endRun(claimed!.run.id, {
+      run: { state: 'succeeded', exitCode: 0, signal: null, outcome: success, endedAt: Date.now() },
+      job: { state: 'succeeded', endedAt: Date.now(), outcome: success },
+    });
     // 5. Leaving for done/, not yet renamed.
     file('processing/a5.jsonl');
     const a5 = await record('a5.jsonl', 'normal/a5.jsonl', 'processing/a5.jsonl');

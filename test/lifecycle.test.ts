@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
 import { killRuns, REPO, startServer, tempDir, waitFor, waitForJob, type TestServer } from './harness.ts';
 
 const TRAINER = join(REPO, 'test', 'fixtures', 'line-trainer.mjs');
@@ -120,6 +121,29 @@ describe('job lifecycle', () => {
     assert.equal(job.state, 'succeeded', JSON.stringify(job.outcome));
     assert.equal(job.attempts, 1, 'adopted, not restarted');
     assert.deepEqual(await steps(again, id), range(1, 60), 'every line applied exactly once');
+  });
+
+  it('adopts a run whose handle the killed server never recorded, finding it by its run directory', async () => {
+    const server = servers.at(-1)!;
+    const id = await submit(server, spec(['--steps', '50', '--interval-ms', '20', '--ckpt-every', '10', '--hang-at', '15']));
+    await waitFor(async () => (await server.api(`/api/v1/jobs/${id}`)).body.latest?.loss?.step >= 14, { what: 'step 14' });
+    const started = (await server.api(`/api/v1/jobs/${id}`)).body.runs[0];
+    assert.equal(started.handle.executor, 'local');
+    assert.equal(started.pid, Number(started.handle.externalId.split('@')[0]), 'the API still shows the pid of a local run');
+    await server.kill9();
+    // As if the server had died between starting the process and recording its handle.
+    const db = new Database(join(server.dataDir, 'trainyard.db'));
+    db.prepare('update runs set handle_executor = null, handle_external_id = null, pid = null, proc_start = null where job_id = ?').run(id);
+    db.close();
+    const again = await server.restart();
+    servers.push(again);
+    // The run hangs at step 15, alive: found, adopted, and its handle recorded again.
+    await waitFor(async () => (await again.api(`/api/v1/jobs/${id}`)).body.runs[0].handle?.externalId === started.handle.externalId, { what: 'the handle recorded' });
+    await again.api(`/api/v1/jobs/${id}/stop`, { method: 'POST' });
+    const job = await waitForJob(again, id, ['stopped', 'failed', 'succeeded']);
+    assert.equal(job.state, 'stopped', JSON.stringify(job.outcome));
+    assert.equal(job.attempts, 1, 'adopted, not restarted');
+    assert.deepEqual(await steps(again, id), range(1, 14), 'every line applied exactly once');
   });
 
   it('marks a run lost when its process died with the server, and retries it from its checkpoint', async () => {

@@ -6,10 +6,11 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseLine, type LineInstruction } from '../src/core/line-protocol.ts';
 import { killRuns, REPO, startServer, tempDir, waitFor, waitForJob, type TestServer } from './harness.ts';
 
@@ -86,7 +87,7 @@ for step in range(N):
         with run.atomic_path(name) as tmp:
             with open(tmp, "wb") as file:
                 file.write(b"x" * (step + 1))
-        record = run.checkpoint(name, step=step, metrics={"loss": 1.0 / (step + 1)})
+        record = run.checkpoint(name, step=step, metrics={"loss": 1.0 / (step + 1)}, wait=True)
         assert record is not None and record["step"] == step, record
 run.log({"diverged": float("nan"), "up": float("inf")}, step=N)
 run.close()
@@ -128,12 +129,16 @@ name = f"step-{step - 1}.bin"
 with run.atomic_path(name) as tmp:
     with open(tmp, "wb") as file:
         file.write(b"checkpoint")
-record = run.checkpoint(name, step=step - 1)   # cannot register now: spooled, returns None
-put("spooled", {"files": spooled(), "record": record, "checkpointStep": step - 1, "spoolDir": run.spool_dir})
+pending = run.checkpoint(name, step=step - 1)  # returns at once
+run.flush()                                     # sent or spooled: spooled, the server is down
+assert not pending.done(), pending
+put("spooled", {"files": spooled(), "checkpointStep": pending.step, "spoolDir": run.spool_dir})
 while not flag("restarted"):
     log_one()
 for _ in range(300):
     log_one()
+record = pending.wait(60)                       # from the spool, once the server answers again
+assert record is not None and record["step"] == pending.step, record
 run.close()
 put("done", {"steps": step, "left": spooled()})
 `;
@@ -207,10 +212,52 @@ name = f"final-{step - 1}.bin"
 with run.atomic_path(name) as tmp:
     with open(tmp, "wb") as file:
         file.write(b"final")
-record = run.checkpoint(name, step=step - 1)
+record = run.checkpoint(name, step=step - 1, wait=True)
 assert record is not None, "final checkpoint not registered"
 run.close()
 print(f"stopped cleanly at step {step - 1}")
+`;
+
+/** Checkpoints while the server is frozen (SIGSTOP): the call must not wait for it. */
+const FROZEN = `
+import json, os, sys, time, trainyard
+control = sys.argv[1]
+run = trainyard.init()
+step = 0
+
+def flag(name):
+    return os.path.exists(os.path.join(control, name))
+
+def put(name, data):
+    tmp = os.path.join(control, name + ".tmp")
+    with open(tmp, "w") as file:
+        json.dump(data, file)
+    os.replace(tmp, os.path.join(control, name))
+
+def log_one():
+    global step
+    run.log({"loss": 1.0 / (step + 1)}, step=step)
+    step += 1
+    time.sleep(0.002)
+
+while not flag("frozen"):
+    log_one()
+for _ in range(100):              # the reporter's requests now hang
+    log_one()
+checkpoint_step = step - 1        # its points are logged already
+name = f"step-{checkpoint_step}.bin"
+with run.atomic_path(name) as tmp:
+    with open(tmp, "wb") as file:
+        file.write(b"checkpoint")
+started = time.monotonic()
+pending = run.checkpoint(name, step=checkpoint_step, metrics={"loss": 0.5})
+put("returned", {"ms": (time.monotonic() - started) * 1000, "checkpointStep": checkpoint_step})
+while not flag("thawed"):
+    log_one()
+for _ in range(100):
+    log_one()
+put("registered", {"record": pending.wait(60)})
+run.close()
 `;
 
 describe('Python SDK in real jobs', { skip }, () => {
@@ -295,6 +342,45 @@ describe('Python SDK in real jobs', { skip }, () => {
   }
 });
 
+describe('Python SDK while the server is frozen', { skip }, () => {
+  it('returns from checkpoint() at once, and registers the checkpoint once the server thaws', async () => {
+    const server = await startServer();
+    let frozen = false;
+    try {
+      const control = tempDir('trainyard-sdk-py-control-');
+      const { id } = await submitPython(server, FROZEN, [control]);
+      await waitFor(async () => (await series(server, id, 'loss').catch(() => ({ steps: [] }))).steps.length >= 50, { what: 'first points' });
+      process.kill(server.pid, 'SIGSTOP');
+      frozen = true;
+      const frozenAt = Date.now();
+      writeFileSync(join(control, 'frozen'), '');
+      const returnedFile = join(control, 'returned');
+      await waitFor(() => existsSync(returnedFile), { what: 'checkpoint() to return', timeoutMs: 30_000 });
+      const returned = JSON.parse(readFileSync(returnedFile, 'utf8'));
+      // A generous bound: before, the call waited for the registration (7 s measured).
+      assert.ok(returned.ms < 1_000, `checkpoint() took ${returned.ms} ms while the server was frozen`);
+      await sleep(Math.max(0, frozenAt + 5_000 - Date.now()));
+      assert.equal(existsSync(join(control, 'registered')), false, 'registered while the server was frozen?');
+      process.kill(server.pid, 'SIGCONT');
+      frozen = false;
+      writeFileSync(join(control, 'thawed'), '');
+      const job = await waitForJob(server, id, ['succeeded', 'failed', 'stopped'], 120_000);
+      await assertSucceeded(server, id, job);
+      const { record } = JSON.parse(readFileSync(join(control, 'registered'), 'utf8'));
+      assert.equal(record?.step, returned.checkpointStep, JSON.stringify(record));
+      const { body } = await server.api(`/api/v1/jobs/${id}/checkpoints`);
+      assert.deepEqual(body.checkpoints.map((c: { step: number }) => c.step), [returned.checkpointStep]);
+      const loss = await series(server, id, 'loss');
+      assert.deepEqual(loss.steps, range(loss.steps.length), 'every point exactly once');
+      assert.ok(loss.steps.length > returned.checkpointStep, 'the points up to the checkpoint arrived');
+    } finally {
+      if (frozen) process.kill(server.pid, 'SIGCONT');
+      await server.stop().catch(() => undefined);
+      killRuns(server.dataDir);
+    }
+  });
+});
+
 describe('Python SDK while the server is down', { skip }, () => {
   it('keeps training, spools, and backfills after a restart with no loss and no duplicates', async () => {
     let server = await startServer();
@@ -312,7 +398,6 @@ describe('Python SDK while the server is down', { skip }, () => {
       await waitFor(() => existsSync(spooledFile), { what: 'the script to spool while the server is down' });
       const spooled = JSON.parse(readFileSync(spooledFile, 'utf8'));
       assert.ok(spooled.files >= 3, `spool files: ${spooled.files}`);
-      assert.equal(spooled.record, null, 'checkpoint() returns None while the server is unreachable');
 
       server = await server.restart();
       writeFileSync(join(control, 'restarted'), '');
@@ -477,7 +562,80 @@ print("plain log line")
 run.close()
 `;
 
+/** A thread prints long lines while the reporter prints its own: none may cut into another. */
+const INTERLEAVED = `
+import threading, time, trainyard
+run = trainyard.init(flush_interval=0.001)
+assert run.mode == "lines", run.mode
+
+def user():
+    for i in range(2000):
+        print(f"user {i:05d} " + "u" * 3000)
+
+thread = threading.Thread(target=user)
+thread.start()
+step = 0
+while thread.is_alive():
+    run.log({"loss": 1.0 / (step + 1)}, step=step)
+    step += 1
+    if step % 50 == 0:
+        time.sleep(0.0005)
+thread.join()
+print("an open line", end="", flush=True)     # the reporter's line waits for its end, then
+run.log({"loss": 0.5}, step=step)              # goes out after a newline of its own
+time.sleep(1.5)
+step += 1
+run.log({"loss": 0.25}, step=step)
+print(" ended late")
+with open(run.checkpoint_path("c.pt"), "w"):
+    pass
+record = run.checkpoint("c.pt", step=step, wait=True)     # in "lines" mode: once printed
+assert record == {"path": run.checkpoint_path("c.pt"), "step": step, "metrics": {}}, record
+run.close()
+print(f"logged {step + 1}")
+`;
+
+async function runOffline(script: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const dir = tempDir('trainyard-sdk-py-offline-');
+  writeFileSync(join(dir, 'script.py'), script);
+  const env: NodeJS.ProcessEnv = { ...process.env, PYTHONPATH: SDK_DIR, PYTHONDONTWRITEBYTECODE: '1', PYTHONUNBUFFERED: '1' };
+  for (const name of Object.keys(env)) if (name.startsWith('TRAINYARD_')) delete env[name];
+  env.TRAINYARD_CHECKPOINT_DIR = join(dir, 'checkpoints');
+  mkdirSync(env.TRAINYARD_CHECKPOINT_DIR, { recursive: true });
+  const child = spawn(PYTHON, ['script.py'], { cwd: dir, env });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const code = await new Promise<number | null>((done) => child.once('exit', done));
+  return { code, stdout, stderr };
+}
+
 describe('Python SDK without a server', { skip }, () => {
+  it("never cuts a #trainyard line into a line the script's other threads print", async () => {
+    const { code, stdout, stderr } = await runOffline(INTERLEAVED);
+    assert.equal(code, 0, stderr);
+    const userLine = /^user (\d{5}) u{3000}$/;
+    const plain = /^(an open line| ended late|logged \d+|)$/;
+    const users: number[] = [];
+    const steps: number[] = [];
+    const broken: string[] = [];
+    const lines = stdout.split('\n');
+    for (const line of lines) {
+      const user = userLine.exec(line);
+      const parsed = parseLine(line);
+      if (user) users.push(Number(user[1]));
+      else if (parsed?.kind === 'metrics') steps.push(parsed.step);
+      else if (parsed?.kind !== 'checkpoint' && !plain.test(line)) broken.push(line.slice(0, 120));
+    }
+    assert.deepEqual(broken, [], 'lines cut into each other');
+    assert.deepEqual(users, range(2000));
+    const logged = Number(/^logged (\d+)$/m.exec(stdout)![1]);
+    assert.deepEqual(steps, range(logged), 'every point printed once, in order');
+    assert.ok(lines.includes('an open line') && lines.includes(' ended late'), 'a line left open is ended before a #trainyard line');
+  });
+
+
   it('prints the stdout line protocol, which the server-side parser reads back', async () => {
     const dir = tempDir('trainyard-sdk-py-offline-');
     writeFileSync(join(dir, 'script.py'), OFFLINE_SCRIPT);

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { killRuns, REPO, startServer, tempDir, waitFor, waitForJob, type TestServer } from './harness.ts';
@@ -70,7 +71,7 @@ for (let step = 0; step < N; step++) {
   if (step % 250 === 249) {
     const name = \`step-\${step}.bin\`;
     await run.atomicPath(name, (tmp) => writeFile(tmp, Buffer.alloc(step + 1, 120)));
-    const record = await run.checkpoint(name, step, { loss: 1 / (step + 1) });
+    const record = await run.checkpoint(name, step, { loss: 1 / (step + 1) }).registered;
     if (record?.step !== step) throw new Error(\`bad record \${JSON.stringify(record)}\`);
   }
 }
@@ -102,10 +103,14 @@ while (!flag('killed')) await logOne();
 while (step % 50 !== 0 || spooled() < 3) await logOne();
 const name = \`step-\${step - 1}.bin\`;
 await run.atomicPath(name, (tmp) => writeFile(tmp, 'checkpoint'));
-const record = await run.checkpoint(name, step - 1);
-put('spooled', { files: spooled(), record, checkpointStep: step - 1 });
+const checkpointStep = step - 1;
+const pending = run.checkpoint(name, checkpointStep);
+await run.flush(); // sent or spooled: spooled, the server is down
+put('spooled', { files: spooled(), checkpointStep });
 while (!flag('restarted')) await logOne();
 for (let i = 0; i < 300; i++) await logOne();
+const record = await pending.registered; // from the spool, once the server answers again
+if (record?.step !== checkpointStep) throw new Error(\`checkpoint not registered: \${JSON.stringify(record)}\`);
 await run.close();
 put('done', { steps: step, left: spooled() });
 `;
@@ -140,9 +145,43 @@ while (!run.shouldStop()) {
 }
 const name = \`final-\${step - 1}.bin\`;
 await run.atomicPath(name, (tmp) => writeFile(tmp, 'final'));
-if ((await run.checkpoint(name, step - 1)) === null) throw new Error('final checkpoint not registered');
+if ((await run.checkpoint(name, step - 1).registered) === null) throw new Error('final checkpoint not registered');
 await run.close();
 console.log(\`stopped cleanly at step \${step - 1}\`);
+`;
+
+/** Checkpoints while the server is frozen (SIGSTOP): the call must not wait for it. */
+const FROZEN = `
+import { existsSync, renameSync, writeFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+const control = process.argv[2];
+const run = init();
+let step = 0;
+const flag = (name: string) => existsSync(join(control, name));
+const put = (name: string, data: unknown) => {
+  writeFileSync(join(control, name + '.tmp'), JSON.stringify(data));
+  renameSync(join(control, name + '.tmp'), join(control, name));
+};
+const logOne = async () => {
+  run.log({ loss: 1 / (step + 1) }, step);
+  step++;
+  await sleep(2);
+};
+while (!flag('frozen')) await logOne();
+for (let i = 0; i < 100; i++) await logOne();   // the reporter's requests now hang
+const checkpointStep = step - 1;                  // its points are logged already
+const name = \`step-\${checkpointStep}.bin\`;
+await run.atomicPath(name, (tmp) => writeFile(tmp, 'checkpoint'));
+const started = performance.now();
+const pending = await run.checkpoint(name, checkpointStep, { loss: 0.5 });
+put('returned', { ms: performance.now() - started, checkpointStep });
+while (!flag('thawed')) await logOne();
+for (let i = 0; i < 100; i++) await logOne();
+const record = await pending.registered;
+put('registered', { record });
+await run.close();
 `;
 
 describe('TypeScript SDK in real jobs', () => {
@@ -204,6 +243,45 @@ describe('TypeScript SDK in real jobs', () => {
   });
 });
 
+describe('TypeScript SDK while the server is frozen', () => {
+  it('returns from checkpoint() at once, and registers the checkpoint once the server thaws', async () => {
+    const server = await startServer();
+    let frozen = false;
+    try {
+      const control = tempDir('trainyard-sdk-ts-control-');
+      const { id } = await submitScript(server, FROZEN, [control]);
+      await waitFor(async () => (await series(server, id, 'loss')).steps.length >= 50, { what: 'first points' });
+      process.kill(server.pid, 'SIGSTOP');
+      frozen = true;
+      const frozenAt = Date.now();
+      writeFileSync(join(control, 'frozen'), '');
+      const returnedFile = join(control, 'returned');
+      await waitFor(() => existsSync(returnedFile), { what: 'checkpoint() to return', timeoutMs: 30_000 });
+      const returned = JSON.parse(readFileSync(returnedFile, 'utf8'));
+      // A generous bound: before, the call waited for the registration (7 s measured).
+      assert.ok(returned.ms < 1_000, `checkpoint() took ${returned.ms} ms while the server was frozen`);
+      await sleep(Math.max(0, frozenAt + 5_000 - Date.now()));
+      assert.equal(existsSync(join(control, 'registered')), false, 'registered while the server was frozen?');
+      process.kill(server.pid, 'SIGCONT');
+      frozen = false;
+      writeFileSync(join(control, 'thawed'), '');
+      const job = await waitForJob(server, id, ['succeeded', 'failed', 'stopped'], 120_000);
+      await assertSucceeded(server, id, job);
+      const { record } = JSON.parse(readFileSync(join(control, 'registered'), 'utf8'));
+      assert.equal(record?.step, returned.checkpointStep, JSON.stringify(record));
+      const { body } = await server.api(`/api/v1/jobs/${id}/checkpoints`);
+      assert.deepEqual(body.checkpoints.map((c: { step: number }) => c.step), [returned.checkpointStep]);
+      const loss = await series(server, id, 'loss');
+      assert.deepEqual(loss.steps, range(loss.steps.length), 'every point exactly once');
+      assert.ok(loss.steps.length > returned.checkpointStep, 'the points up to the checkpoint arrived');
+    } finally {
+      if (frozen) process.kill(server.pid, 'SIGCONT');
+      await server.stop().catch(() => undefined);
+      killRuns(server.dataDir);
+    }
+  });
+});
+
 describe('TypeScript SDK while the server is down', () => {
   it('keeps training, spools, and backfills after a restart with no loss and no duplicates', async () => {
     let server = await startServer();
@@ -220,7 +298,6 @@ describe('TypeScript SDK while the server is down', () => {
       await waitFor(() => existsSync(spooledFile), { what: 'the script to spool while the server is down' });
       const spooled = JSON.parse(readFileSync(spooledFile, 'utf8'));
       assert.ok(spooled.files >= 3, `spool files: ${spooled.files}`);
-      assert.equal(spooled.record, null, 'checkpoint() resolves null while the server is unreachable');
 
       server = await server.restart();
       writeFileSync(join(control, 'restarted'), '');

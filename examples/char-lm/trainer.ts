@@ -11,7 +11,8 @@ import { ConfigError, type TrainConfig } from './config.ts';
 export interface TrainingRun {
   log(metrics: Record<string, number>, step?: number): void;
   setTotal(total: number, message?: string): void;
-  checkpoint(path: string, step: number, metrics?: Record<string, number>): Promise<unknown>;
+  /** Returns at once; the SDK registers the checkpoint in the background. */
+  checkpoint(path: string, step: number, metrics?: Record<string, number>): unknown;
   atomicPath(name: string, write: (tmpPath: string) => Promise<void>): Promise<string>;
   shouldStop(): boolean;
   readonly resumeFrom: string | null;
@@ -109,7 +110,7 @@ export async function train(cfg: TrainConfig, run: TrainingRun, opts: TrainOptio
     if (Number.isFinite(trainLoss)) metrics.loss = trainLoss;
     if (Number.isFinite(valLoss)) metrics.val_loss = valLoss;
     try {
-      await run.checkpoint(name, atStep, metrics);
+      run.checkpoint(name, atStep, metrics);
     } catch (err) {
       print(`warning: could not register checkpoint ${name}: ${(err as Error).message}`);
     }

@@ -1,8 +1,9 @@
 """Trainyard's Python SDK: report metrics, progress and checkpoints from a training script.
 
-One file, Python 3.11+ standard library only. Copy it next to your script, or put this folder
-on ``PYTHONPATH``. Trainyard starts every run with ``TRAINYARD_*`` environment variables
-(docs/training-contract.md); :func:`init` reads them.
+One file, Python 3.11+ standard library only. Copy it next to your script, put this folder on
+``PYTHONPATH``, or install it: ``pip install ./sdk/python`` (no dependencies). Trainyard starts
+every run with ``TRAINYARD_*`` environment variables (docs/training-contract.md); :func:`init`
+reads them.
 
 Usage::
 
@@ -22,7 +23,7 @@ Usage::
             name = f"step-{step}.pt"
             with run.atomic_path(name) as tmp:               # written to a temporary name,
                 torch.save({"model": model.state_dict()}, tmp)   # renamed when the block succeeds
-            run.checkpoint(name, step=step, metrics={"loss": loss.item()})
+            run.checkpoint(name, step=step, metrics={"loss": loss.item()})   # returns at once
             if run.should_stop():                           # SIGTERM arrived: checkpoint and exit
                 break
     run.close()                                             # also runs at exit
@@ -38,18 +39,23 @@ Modes (``run.mode``):
   server ignores a ``batchId`` it has already accepted, so resending never duplicates points.
   Any other 4xx is a permanent refusal: the batch is dropped with a warning. The same thread
   posts a heartbeat to ``/status`` every 5 s (with the total set by :meth:`Run.set_total`) and
-  reads ``stopRequested`` from the reply.
+  reads ``stopRequested`` from the reply. :meth:`Run.checkpoint` registrations travel the same
+  way, in order after the points logged before them: the call returns a
+  :class:`PendingCheckpoint` at once (``wait=True`` blocks for the record instead).
 - ``"lines"``: no ``TRAINYARD_URL`` (the script was started by hand, or by something that only
   reads its output). The same calls print the stdout line protocol (``#trainyard metrics
   step=10 loss=0.5``) from the background thread, so nothing is lost and the script runs
-  unchanged under or outside Trainyard. Pass ``offline="none"`` to :func:`init` to print nothing.
+  unchanged under or outside Trainyard. ``sys.stdout`` is wrapped so that these lines never
+  land inside a line the script is printing (see ``_SharedStdout``). Pass ``offline="none"`` to
+  :func:`init` to print nothing.
 - ``"none"``: reporting is off: ``offline="none"`` without a server, or a distributed worker
   whose ``RANK`` is not 0 (only rank 0 reports; every rank still sees :meth:`Run.should_stop`).
 
 Stop: :func:`init` installs a SIGTERM handler (main thread only, ``catch_sigterm=True``) that
 makes :meth:`Run.should_stop` return True; a second SIGTERM ends the process as usual.
 
-Limits: points logged in the last ~0.5 s before a SIGKILL are lost (they were only in memory);
+Limits: points logged in the last ~0.5 s before a SIGKILL (or ``os._exit()``) are lost, and so
+are checkpoint registrations not sent yet (they were only in memory);
 :meth:`Run.log` is meant to be called from one thread (the automatic step is not locked).
 """
 
@@ -68,6 +74,7 @@ import signal
 import sys
 import threading
 import time
+import typing
 import urllib.error
 import urllib.request
 import uuid
@@ -78,6 +85,7 @@ from typing import Any, Literal
 __all__ = [
     "init",
     "Run",
+    "PendingCheckpoint",
     "TrainyardError",
     "CheckpointPathError",
     "CheckpointNotFoundError",
@@ -99,7 +107,7 @@ MAX_BATCH_KEYS = 1_000
 DEFAULT_HEARTBEAT_INTERVAL = 5.0
 #: Seconds one HTTP request may take before the server counts as unreachable.
 DEFAULT_REQUEST_TIMEOUT = 5.0
-#: Seconds :meth:`Run.checkpoint` keeps retrying a registration before spooling it.
+#: Deprecated and ignored: :meth:`Run.checkpoint` no longer waits for the server.
 DEFAULT_CHECKPOINT_RETRY = 10.0
 #: Seconds :meth:`Run.close` keeps trying to deliver spooled batches before giving up.
 DEFAULT_CLOSE_TIMEOUT = 10.0
@@ -108,6 +116,9 @@ RETRY_FIRST, RETRY_MAX = 0.5, 5.0
 
 #: Longest status message the server takes; longer ones are cut.
 MAX_MESSAGE_CHARS = 1_000
+#: Seconds a ``#trainyard`` line waits for the script to end a line it left open (``print(x,
+#: end="")``, a ``\r`` progress counter) before it is written after a newline of its own.
+OPEN_LINE_WAIT = 1.0
 
 _KEY = re.compile(r"[A-Za-z0-9_.\-/]{1,200}")
 _SPOOL_VERSION = 1
@@ -269,6 +280,153 @@ class _Spool:
             os.remove(path)
 
 
+# --------------------------------------------------------------------------- stdout
+
+
+class _SharedStdout:
+    """``sys.stdout`` shared by the script and the reporter, so that a ``#trainyard`` line never
+    lands inside a line the script prints (``"lines"`` mode installs it).
+
+    ``print(x)`` makes two write calls (``x``, then ``"\\n"``), so a line written by another
+    thread between them would be cut into the script's line, and neither would parse. This
+    wrapper passes the script's writes through under a lock, remembering whether the stream is
+    at the start of a line. The reporter's text (whole lines, one write call) goes through the
+    same lock: at once when the stream is at a line start, else right after the script ends its
+    line, or after a newline of its own when the script leaves a line open for
+    :data:`OPEN_LINE_WAIT` seconds. Everything else (``fileno``, ``buffer``, ``encoding``…) is
+    the wrapped stream's. Writes that bypass ``sys.stdout`` (``sys.stdout.buffer``,
+    ``os.write(1, …)``) are not covered.
+    """
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+        self._lock = threading.RLock()
+        self._at_line_start = True
+        self._held: list[str] = []
+        self._held_since = 0.0
+
+    @classmethod
+    def install(cls) -> _SharedStdout | None:
+        """Wraps ``sys.stdout`` (once); None when there is no stdout."""
+        current = sys.stdout
+        if current is None or isinstance(current, cls):
+            return current
+        shared = cls(current)
+        sys.stdout = shared
+        return shared
+
+    def uninstall(self) -> None:
+        """Writes held lines, and puts the wrapped stream back as ``sys.stdout``."""
+        self.write_lines("", force=True)
+        if sys.stdout is self:
+            sys.stdout = self._stream
+
+    # The script's side: a file object.
+
+    def write(self, text: str) -> int:
+        with self._lock:
+            written = self._stream.write(text)
+            if text:
+                self._at_line_start = text.endswith("\n")
+                if self._at_line_start and self._held:
+                    self._release()
+            return written
+
+    def writelines(self, lines: Any) -> None:
+        for line in lines:
+            self.write(line)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+    # The reporter's side.
+
+    def write_lines(self, text: str, *, force: bool = False) -> None:
+        """Writes ``text`` (whole lines) in one call when the stream is at a line start; else
+        holds it (see the class). ``write_lines("")`` writes what waited too long."""
+        with self._lock:
+            if text:
+                self._held.append(text)
+            if not self._held:
+                return
+            now = time.monotonic()
+            if not self._at_line_start:
+                if not self._held_since:
+                    self._held_since = now
+                if not force and now - self._held_since < OPEN_LINE_WAIT:
+                    return
+                self._stream.write("\n")
+                self._at_line_start = True
+            self._release()
+
+    def _after_fork_in_child(self) -> None:
+        """The lock may have been held by a thread the child does not have: a new one. Held
+        lines are the parent's to write."""
+        self._lock = threading.RLock()
+        self._held.clear()
+        self._held_since = 0.0
+
+    def _release(self) -> None:
+        text = "".join(self._held)
+        self._held.clear()
+        self._held_since = 0.0
+        try:
+            self._stream.write(text)
+            self._stream.flush()
+        except Exception:
+            pass
+
+
+# --------------------------------------------------------------------------- checkpoints
+
+
+class PendingCheckpoint:
+    """A checkpoint handed to :meth:`Run.checkpoint`, registered in the background.
+
+    Attributes:
+        path: the checkpoint's absolute path.
+        step: its step.
+        metrics: the metrics kept with it (non-finite and non-numeric ones dropped).
+    """
+
+    __slots__ = ("path", "step", "metrics", "_body", "_event", "_record")
+
+    def __init__(self, path: str, step: int | float, metrics: dict[str, float | int]) -> None:
+        self.path = path
+        self.step = step
+        self.metrics = metrics
+        self._body: dict[str, Any] = {}
+        self._event = threading.Event()
+        self._record: dict[str, Any] | None = None
+
+    def done(self) -> bool:
+        """True once the registration is over: :meth:`wait` returns at once."""
+        return self._event.is_set()
+
+    def wait(self, timeout: float | None = None) -> dict[str, Any] | None:
+        """Blocks until the registration is over, and returns the server's record (a dict with
+        ``id``, ``path``, ``step``, ``bytes`` …) once the server has it: at once, or after an
+        outage once the spooled registration is resent. In ``"lines"`` mode: a dict with
+        ``path``, ``step`` and ``metrics`` once the line is printed.
+
+        Returns None when this process will not register it: the server refused it (a warning
+        says why), reporting is off, the run was closed, or :meth:`Run.close` gave up with it
+        still spooled (the server then registers it from the spool when the run ends). Also
+        None when ``timeout`` seconds pass first; the registration goes on (see :meth:`done`).
+        """
+        self._event.wait(timeout)
+        return self._record
+
+    def _settle(self, record: dict[str, Any] | None) -> None:
+        if not self._event.is_set():
+            self._record = record
+            self._event.set()
+
+    def __repr__(self) -> str:
+        state = "registered" if self._record is not None else ("not registered" if self.done() else "pending")
+        return f"<PendingCheckpoint {self.path!r} step={self.step} {state}>"
+
+
 # --------------------------------------------------------------------------- run
 
 
@@ -308,7 +466,6 @@ class Run:
         flush_rows: int,
         heartbeat_interval: float,
         request_timeout: float,
-        checkpoint_retry: float,
         close_timeout: float,
     ) -> None:
         self.mode: _Mode = mode
@@ -324,12 +481,11 @@ class Run:
         self._flush_interval = flush_interval
         self._flush_rows = flush_rows
         self._heartbeat_interval = heartbeat_interval
-        self._checkpoint_retry = checkpoint_retry
         self._close_timeout = close_timeout
 
-        # Written by log() in the training thread, drained by the background thread.
-        # deque.append / popleft are atomic, so no lock is taken on the hot path.
-        self._points: collections.deque[_Row] = collections.deque()
+        # Written by log() and checkpoint() in the training thread, drained in order by the
+        # background thread. deque.append / popleft are atomic: no lock on the hot path.
+        self._points: collections.deque[_Row | PendingCheckpoint] = collections.deque()
         self._next_step: float = 0 if resume_step is None else resume_step + 1
         self._wake = threading.Event()
         # Serializes everything that sends or spools, so batches keep their order.
@@ -339,6 +495,10 @@ class Run:
         self._transport = _Transport(url, token or "", request_timeout) if url else None
         self._spool = _Spool(spool_dir)
         self._spool_pending = bool(self._spool.files()) if mode == "http" else False
+        # Checkpoint registrations waiting in the spool, by file path: settled when it is sent.
+        self._spooled: dict[str, PendingCheckpoint] = {}
+        # "lines" mode: sys.stdout, shared with the script (set by init()).
+        self._stdout: _SharedStdout | None = None
         self._retry_at = 0.0
         self._retry_wait = RETRY_FIRST
         self._heartbeat_at = 0.0
@@ -479,22 +639,38 @@ class Run:
                     os.remove(tmp)
             raise
 
+    @typing.overload
     def checkpoint(
-        self, path: str, step: int | float, metrics: Mapping[str, Any] | None = None
-    ) -> dict[str, Any] | None:
-        """Registers a checkpoint file the script wrote; only registered checkpoints are
-        resumed from or deployed. Points logged before this call are sent first.
+        self, path: str, step: int | float, metrics: Mapping[str, Any] | None = None, *, wait: Literal[False] = False
+    ) -> PendingCheckpoint: ...
+
+    @typing.overload
+    def checkpoint(
+        self, path: str, step: int | float, metrics: Mapping[str, Any] | None = None, *, wait: Literal[True]
+    ) -> dict[str, Any] | None: ...
+
+    def checkpoint(
+        self, path: str, step: int | float, metrics: Mapping[str, Any] | None = None, *, wait: bool = False
+    ) -> PendingCheckpoint | dict[str, Any] | None:
+        """Registers a checkpoint file the script wrote, and returns at once.
+
+        Like :meth:`log`'s points, the registration goes out from the background thread (after
+        every point logged before this call), is spooled while the server is unreachable and
+        resent when it answers. Only registered checkpoints are resumed from or deployed.
+        :meth:`close` (also run at exit) sends what is still pending.
 
         Args:
             path: relative to :attr:`checkpoint_dir`, or absolute inside it.
             step: the training step the checkpoint holds.
             metrics: numbers to keep with it (non-finite or non-numeric ones are dropped).
+            wait: ``True`` blocks until the registration is over and returns what
+                :meth:`PendingCheckpoint.wait` returns: the server's record, or None. While the
+                server is unreachable that is until it answers again; for a bounded wait use
+                ``run.checkpoint(…).wait(timeout)``. Default: False, do not wait.
 
         Returns:
-            The server's checkpoint record (a dict with ``id``, ``path``, ``bytes`` …); in
-            ``"lines"`` mode a dict with ``path``, ``step`` and ``metrics``; None when the
-            registration could not be made now: it was spooled (the server was unreachable for
-            ``checkpoint_retry`` seconds) or refused (a warning says why), or reporting is off.
+            A :class:`PendingCheckpoint` (``.wait(timeout)``, ``.done()``); with ``wait=True``,
+            the record or None.
 
         Raises:
             CheckpointPathError: the path leaves the checkpoint directory.
@@ -503,28 +679,25 @@ class Run:
         absolute = self.checkpoint_path(path)
         if not os.path.lexists(absolute):
             raise CheckpointNotFoundError(absolute)
-        step = self._coerce_step(step)
-        if step is None:
-            return None
+        coerced = self._coerce_step(step)
         clean = self._clean_checkpoint_metrics(metrics or {})
+        pending = PendingCheckpoint(absolute, step if coerced is None else coerced, clean)
         relative = os.path.relpath(absolute, self.checkpoint_dir).replace(os.sep, "/")
-        body = {"path": relative, "step": step, "metrics": clean}
-        if self.mode == "none":
-            return None
-        if self._closed:
+        if coerced is None or self.mode == "none":
+            pending._settle(None)
+        elif self._closed:
             _warn(f"checkpoint {relative!r} not registered: the run was closed")
-            return None
-        if self.mode == "lines":
-            with self._io_lock:
-                self._flush_points()
-                fields = " ".join(f"{k}={_format_line_value(v)}" for k, v in clean.items())
-                self._print_line(f"checkpoint path={json.dumps(relative)} step={step} {fields}".rstrip())
-            return {"path": absolute, "step": step, "metrics": clean}
-        return self._register_checkpoint(body)
+            pending._settle(None)
+        else:
+            pending._body = {"path": relative, "step": coerced, "metrics": clean}
+            self._points.append(pending)
+            self._wake.set()
+        return pending.wait() if wait else pending
 
     def flush(self, timeout: float | None = None) -> bool:
-        """Sends every point logged so far (or spools it). Returns True when nothing is left
-        in the spool. Blocks; the training loop does not need to call it."""
+        """Sends every point logged and every checkpoint handed over so far (or spools them).
+        Returns True when nothing is left in the spool. Blocks; the training loop does not need
+        to call it."""
         if self.mode == "none":
             return True
         with self._io_lock:
@@ -556,11 +729,16 @@ class Run:
         with self._io_lock:
             try:
                 self._flush_points()
+                if self._stdout is not None:
+                    self._stdout.uninstall()
                 if self.mode == "http":
                     self._drain_spool(deadline=time.monotonic() + self._close_timeout)
                     if not self._spool_pending:
                         self._heartbeat()
                     else:
+                        for pending in self._spooled.values():
+                            pending._settle(None)
+                        self._spooled.clear()
                         files = len(self._spool.files())
                         _warn(
                             f"the server is unreachable; {files} undelivered request(s) are kept in "
@@ -648,6 +826,8 @@ class Run:
                     if self._closing:
                         break
                     self._flush_points()
+                    if self._stdout is not None:
+                        self._stdout.write_lines("")  # lines held behind a line left open
                     if self.mode == "http":
                         if self._spool_pending and time.monotonic() >= self._retry_at:
                             self._drain_spool()
@@ -662,7 +842,8 @@ class Run:
         batch_id = f"{self._session}-{self._seq}"
         return batch_id, f"{int(time.time() * 1000):013d}-{self._session}-{self._seq:08d}.json"
 
-    def _drain_rows(self) -> list[_Row]:
+    def _drain_rows(self) -> tuple[list[_Row], PendingCheckpoint | None]:
+        """Queued points up to a batch's worth, stopping at a checkpoint (returned with them)."""
         rows: list[_Row] = []
         points = self._points
         budget = MAX_BATCH_POINTS
@@ -671,23 +852,29 @@ class Run:
                 row = points.popleft()
             except IndexError:
                 break
-            rows.append(row)
-            budget -= len(row[2])
-        return rows
+            if type(row) is PendingCheckpoint:
+                return rows, row
+            rows.append(row)  # type: ignore[arg-type]
+            budget -= len(row[2])  # type: ignore[index]
+        return rows, None
 
     def _flush_points(self) -> None:
-        """Moves every queued point out: printed, sent, or spooled (I/O lock held)."""
+        """Moves every queued point and checkpoint out, in order: printed, sent, or spooled
+        (I/O lock held)."""
         while True:
-            rows = self._drain_rows()
-            if not rows:
+            rows, pending = self._drain_rows()
+            if rows:
+                if self.mode == "lines":
+                    self._print_rows(rows)
+                else:
+                    for series in self._columnar(rows):
+                        batch_id, name = self._next_name()
+                        body = {"batchId": batch_id, "series": series}
+                        self._deliver({"kind": "metrics", "body": body}, name)
+            if pending is not None:
+                self._register_checkpoint(pending)
+            elif not rows:
                 return
-            if self.mode == "lines":
-                self._print_rows(rows)
-                continue
-            for series in self._columnar(rows):
-                batch_id, name = self._next_name()
-                body = {"batchId": batch_id, "series": series}
-                self._deliver({"kind": "metrics", "body": body}, name)
 
     def _columnar(self, rows: list[_Row]) -> list[dict[str, dict[str, list[Any]]]]:
         """Rows as the API's columnar series, split to at most MAX_BATCH_KEYS keys each."""
@@ -721,6 +908,9 @@ class Run:
 
     def _write_stdout(self, text: str) -> None:
         if not text:
+            return
+        if self._stdout is not None:
+            self._stdout.write_lines(text)
             return
         try:
             sys.stdout.write(text)
@@ -798,6 +988,9 @@ class Run:
                 if outcome == _PERMANENT:
                     _warn(f"the server refused a spooled {entry.get('kind')} request, dropped: {detail}")
                 _Spool.remove(path)
+                pending = self._spooled.pop(path, None)
+                if pending is not None:
+                    pending._settle(detail if outcome == _OK and isinstance(detail, dict) else None)
             else:
                 self._spool_pending = False
                 self._server_up()
@@ -824,32 +1017,35 @@ class Run:
         elif outcome == _PERMANENT:
             self._warn_once("status", f"the server refused the heartbeat: {reply}")
 
-    def _register_checkpoint(self, body: dict[str, Any]) -> dict[str, Any] | None:
+    def _register_checkpoint(self, pending: PendingCheckpoint) -> None:
+        """Prints, sends or spools one registration, and settles it unless it was spooled (I/O
+        lock held; the points logged before it are out already)."""
+        body = pending._body
+        if self.mode == "lines":
+            fields = " ".join(f"{k}={_format_line_value(v)}" for k, v in body["metrics"].items())
+            self._print_line(f"checkpoint path={json.dumps(body['path'])} step={body['step']} {fields}".rstrip())
+            pending._settle({"path": pending.path, "step": pending.step, "metrics": pending.metrics})
+            return
         entry = {"kind": "checkpoint", "body": body}
-        with self._io_lock:
-            self._flush_points()
-            if self._spool_pending:
-                self._drain_spool()
-            deadline = time.monotonic() + (0.0 if self._spool_pending else self._checkpoint_retry)
-            wait = RETRY_FIRST
-            while not self._spool_pending:
-                outcome, reply = self._send(entry)
-                if outcome == _OK:
-                    self._server_up()
-                    return reply if isinstance(reply, dict) else {}
-                if outcome == _PERMANENT:
-                    _warn(f"the server refused checkpoint {body['path']!r}: {reply}")
-                    return None
-                if time.monotonic() + wait > deadline:
-                    self._server_down(reply)
-                    break
-                time.sleep(wait)
-                wait = min(wait * 2, RETRY_MAX)
-            _, name = self._next_name()
-            if self._spool.write(name, self._entry(entry)) is not None:
-                self._spool_pending = True
-                _warn(f"checkpoint {body['path']!r} not registered yet (server unreachable); spooled")
-            return None
+        if not self._spool_pending:
+            outcome, reply = self._send(entry)
+            if outcome == _OK:
+                self._server_up()
+                pending._settle(reply if isinstance(reply, dict) else {})
+                return
+            if outcome == _PERMANENT:
+                _warn(f"the server refused checkpoint {body['path']!r}: {reply}")
+                pending._settle(None)
+                return
+            self._server_down(reply)
+        _, name = self._next_name()
+        path = self._spool.write(name, self._entry(entry))
+        if path is None:
+            pending._settle(None)
+            return
+        self._spool_pending = True
+        self._spooled[path] = pending
+        _warn(f"checkpoint {body['path']!r} not registered yet (server unreachable); spooled, sent when it answers")
 
     # ----------------------------------------------------------------- signals and fork
 
@@ -878,6 +1074,8 @@ class Run:
         self._closed = True
         self._points = collections.deque()
         self.log = self._log_disabled  # type: ignore[method-assign]
+        if self._stdout is not None:
+            self._stdout._after_fork_in_child()
 
 
 def _fsync_tree(path: str) -> None:
@@ -944,7 +1142,7 @@ def init(
         flush_rows: queued log() calls that trigger an early send. Default: 5000.
         heartbeat_interval: seconds between heartbeats. Default: 5.
         request_timeout: seconds before one request counts as failed. Default: 5.
-        checkpoint_retry: seconds :meth:`Run.checkpoint` retries before spooling. Default: 10.
+        checkpoint_retry: deprecated and ignored (:meth:`Run.checkpoint` no longer waits).
         close_timeout: seconds :meth:`Run.close` tries to empty the spool. Default: 10.
     """
     global _current
@@ -977,9 +1175,10 @@ def init(
             flush_rows=flush_rows,
             heartbeat_interval=heartbeat_interval,
             request_timeout=request_timeout,
-            checkpoint_retry=checkpoint_retry,
             close_timeout=close_timeout,
         )
+        if mode == "lines":
+            run._stdout = _SharedStdout.install()
         if catch_sigterm:
             if threading.current_thread() is threading.main_thread():
                 run._install_sigterm()

@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createClient, type Client } from '../sdk/client.ts';
+import { createClient, type Client, type ClientOptions } from '../sdk/client.ts';
 import { CliError, type Io } from './io.ts';
 
 /** The data directory: `--data-dir`, else `TRAINYARD_HOME`, else `~/.trainyard`; absolute. */
@@ -65,10 +65,15 @@ export class NoServerError extends CliError {
 
 /** A client of the server this command should talk to (see the file comment for the order). */
 export function connect(io: Io, options: { dataDir?: string }): Client {
+  return createClient(serverOptions(io, options));
+}
+
+/** The URL and token of the server this command should talk to, for any of the SDK's clients. */
+export function serverOptions(io: Io, options: { dataDir?: string }): ClientOptions {
   const dataDir = resolveDataDir(io, options.dataDir);
   const envUrl = io.env.TRAINYARD_URL;
   if (options.dataDir === undefined && envUrl) {
-    return createClient({ url: envUrl, token: io.env.TRAINYARD_TOKEN || readAdminToken(dataDir) });
+    return { url: envUrl, token: io.env.TRAINYARD_TOKEN || readAdminToken(dataDir) };
   }
   const info = findLocalServer(dataDir);
   if (!info) throw new NoServerError(dataDir);
@@ -76,5 +81,5 @@ export function connect(io: Io, options: { dataDir?: string }): Client {
   if (!token) {
     throw new CliError(`no admin token in ${join(dataDir, 'admin-token')}: set TRAINYARD_TOKEN`, 1, { code: 'no_token' });
   }
-  return createClient({ url: info.url, token });
+  return { url: info.url, token };
 }

@@ -47,8 +47,8 @@ export function priorityCommand(ctx: CliContext): Command {
     .argument('<priority>', 'high | normal | low | N | CLASS:N')
     .action(action(ctx, async (id: string, priority: string, options: CommonOptions) => {
       const job = await connect(ctx.io, options).setPriority(parseJobId(id), parsePriority(priority));
-      const p = (job as ApiJob & { priority?: { class: string; value: number } }).priority;
-      return report(ctx, options, job, `job ${job.id} priority ${p ? `${p.class}${p.value ? `:${p.value}` : ''}` : priority}`);
+      const p = job.priority;
+      return report(ctx, options, job, `job ${job.id} priority ${p.class}${p.value ? `:${p.value}` : ''}`);
     }));
 }
 

@@ -1,7 +1,7 @@
 /** Readable text of validation reports and dataset versions, for `trainyard data …`. Pure. */
 import type { DatasetSummary, DatasetVersion, IssueExample, ValidationReport } from '../core/datasets.ts';
 import type { DatasetRunUse } from '../sdk/datasets-client.ts';
-import { formatBytes, formatRelative, formatThousands, renderFields, renderTable, truncate } from './format.ts';
+import { escapeControlChars, formatBytes, formatRelative, formatThousands, renderFields, renderTable, truncate } from './format.ts';
 
 /** Examples printed per rule (the JSON report has all it kept). */
 const TEXT_EXAMPLES = 3;
@@ -16,7 +16,7 @@ export function renderReport(report: ValidationReport): string {
     )}`;
     text += '\nfirst examples\n';
     for (const r of report.rules) {
-      for (const e of r.examples.slice(0, TEXT_EXAMPLES)) text += `  ${r.rule.padEnd(20)} ${place(e)}  ${truncate(e.message, 110)}\n`;
+      for (const e of r.examples.slice(0, TEXT_EXAMPLES)) text += `  ${r.rule.padEnd(20)} ${escapeControlChars(place(e))}  ${truncate(escapeControlChars(e.message), 110)}\n`;
     }
   }
   if (report.stats.fields.length > 0) {

@@ -7,9 +7,7 @@ import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseDatasetRef, VALIDATION_LEVELS, type ValidationLevel, type ValidationSettings } from '../core/datasets.ts';
-import { builtinFormats, validateFile, type FormatSpec } from '../datasets/index.ts';
-import { BUILTIN_FORMATS } from '../datasets/formats/registry.ts';
-import { createUserFormat, parseFormatDefinition } from '../datasets/formats/user-format.ts';
+import type { FormatSpec } from '../datasets/index.ts';
 import { createDatasetClient, type DatasetClient } from '../sdk/datasets-client.ts';
 import { action, collect, createCommand, type CliContext, type CommonOptions } from './command.ts';
 import { findLocalServer, NoServerError, readAdminToken, resolveDataDir } from './connect.ts';
@@ -25,6 +23,16 @@ interface ValidateOptions extends CommonOptions {
   charsPerToken?: string;
   threshold?: string;
 }
+
+/**
+ * The validators and formats, loaded by the commands that use them: they bring ajv and zod,
+ * which would double the start-up time of every other `trainyard` command.
+ */
+const datasets = () => import('../datasets/index.ts');
+const userFormats = () => import('../datasets/formats/user-format.ts');
+
+/** `--format`'s help: the built-in names are listed by `data formats` (listing them here would load the formats). */
+const FORMAT_HELP = 'format: a built-in one (`trainyard data formats` lists them)';
 
 export function dataCommand(ctx: CliContext): Command {
   const data = new Command('data')
@@ -110,7 +118,7 @@ function addSub(ctx: CliContext): Command {
       )
       .argument('<name>', 'dataset name')
       .argument('<path>', 'file or folder')
-      .requiredOption('--format <format>', `format: ${[...BUILTIN_FORMATS.keys()].join(', ')}, or a registered one`),
+      .requiredOption('--format <format>', `${FORMAT_HELP} or a registered one`),
   ).action(action(ctx, async (name: string, path: string, options: ValidateOptions) => {
     const result = await datasetClient(ctx.io, options).register({
       name,
@@ -182,11 +190,12 @@ function validateSub(ctx: CliContext): Command {
           '(read with --eval-format, default: --format). Exits 1 when validation fails.',
       )
       .argument('<path>', 'file (.gz read transparently) or folder')
-      .requiredOption('--format <format>', `format: ${[...BUILTIN_FORMATS.keys()].join(', ')}, a definition file, or a registered format`)
+      .requiredOption('--format <format>', `${FORMAT_HELP}, a definition file, or a registered format`)
       .option('--eval-format <format>', 'format of the --eval files (default: --format)'),
   ).action(action(ctx, async (path: string, options: ValidateOptions & { evalFormat?: string }) => {
     const format = await localFormat(ctx.io, options.format, options);
     const evalFormat = options.evalFormat ? await localFormat(ctx.io, options.evalFormat, options) : format;
+    const { validateFile } = await datasets();
     const report = await validateFile(resolve(ctx.io.cwd, path), {
       format,
       level: parseLevel(options.level),
@@ -202,6 +211,7 @@ function validateSub(ctx: CliContext): Command {
 
 /** A format for local validation: built-in, a definition file, or a server's registered format. */
 async function localFormat(io: Io, name: string, options: CommonOptions): Promise<FormatSpec> {
+  const [{ BUILTIN_FORMATS, parseFormatDefinition }, { createUserFormat }] = await Promise.all([datasets(), userFormats()]);
   const builtin = BUILTIN_FORMATS.get(name);
   if (builtin) return builtin;
   if (name.endsWith('.json')) {
@@ -226,7 +236,7 @@ async function localFormat(io: Io, name: string, options: CommonOptions): Promis
     throw new UsageError(`unknown format ${name}: not built-in (${[...BUILTIN_FORMATS.keys()].join(', ')}), not a .json definition file, and no server to look it up`);
   }
   const found = await client.format(name);
-  if (!found.definition) throw new CliError(`format ${name} has no definition on the server`);
+  if (found.builtin) throw new CliError(`format ${name} has no definition on the server`);
   return createUserFormat(found.definition);
 }
 
@@ -261,6 +271,7 @@ function formatsSub(ctx: CliContext): Command {
   const ls = createCommand('ls')
     .summary('list built-in and registered formats (built-in only when no server runs)')
     .action(action(ctx, async (options: CommonOptions) => {
+      const { builtinFormats } = await datasets();
       let list: Array<{ name: string; description: string; builtin: boolean }> = builtinFormats().map((f) => ({ ...f, builtin: true }));
       let note = '';
       try {
@@ -284,6 +295,7 @@ function formatsSub(ctx: CliContext): Command {
       } catch (error) {
         throw new CliError(`${file}: ${(error as Error).message}`);
       }
+      const { parseFormatDefinition } = await datasets();
       const definition = parseFormatDefinition(parsed);
       const stored = await datasetClient(ctx.io, options).registerFormat(definition);
       if (options.json) printJson(ctx.io, stored);

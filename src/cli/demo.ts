@@ -15,7 +15,6 @@ import { action, createCommand, type CliContext, type CommonOptions } from './co
 import { findLocalServer, isProcessAlive, readAdminToken, readServerInfo } from './connect.ts';
 import { describeCheckpoint, describeOutcome, followJob, latestCheckpoint } from './follow.ts';
 import { CliError, EXIT, printJson, type Io } from './io.ts';
-import { loadJobFile } from './job-file.ts';
 import { applyFlags } from './spec-args.ts';
 import { sleep } from './watch.ts';
 import { SERVER_NODE_FLAGS } from './node-flags.ts';
@@ -55,6 +54,7 @@ async function demo(io: Io, options: CommonOptions): Promise<number> {
     const token = readAdminToken(dataDir);
     if (!token) throw new CliError(`no admin token in ${join(dataDir, 'admin-token')}; remove ${dataDir} to start the demo afresh`);
     const client = createClient({ url: server.url, token });
+    const { loadJobFile } = await import('./job-file.ts'); // yaml loads only here, not at every CLI start
     const file = loadJobFile(JOB_FILE, io.cwd);
     const submitted = await client.submitJob(applyFlags(file.spec, {}, io.cwd));
     say(`submitted job ${submitted.id} (${submitted.name ?? submitted.spec.name}): ${submitted.spec.command.join(' ')}\n`);

@@ -3,13 +3,14 @@
  * (redrawn in place, at most 10 times a second) or plain periodic lines elsewhere, then prints
  * the outcome. Ctrl-C detaches: the job keeps running.
  */
+import { TERMINAL_JOB_STATES } from '../core/types.ts';
 import type { ApiJob, Checkpoint, Client, JobDetail, LatestPoint } from '../sdk/client.ts';
-import { formatDuration, formatMetrics, formatThousands, formatValue, formatBytes } from './format.ts';
+import { escapeControlChars, formatDuration, formatMetrics, formatThousands, formatValue, formatBytes } from './format.ts';
 import type { Io, Output } from './io.ts';
 import { createRateEstimator, pickLossKey, renderBar, renderLine, type ProgressView } from './progress.ts';
 import { interruptController, watchJob } from './watch.ts';
 
-const TERMINAL = new Set(['succeeded', 'failed', 'stopped']);
+const TERMINAL: ReadonlySet<string> = new Set(TERMINAL_JOB_STATES);
 
 export interface FollowResult {
   /** The job as it was when following ended. */
@@ -141,7 +142,7 @@ function createLiveView(out: Output, jobId: number, now: () => number, lineEvery
       refresh();
     },
     checkpoint(c: Checkpoint) {
-      note(`checkpoint at step ${formatThousands(c.step)}: ${c.path}${Object.keys(c.metrics).length ? ` (${formatMetrics(c.metrics)})` : ''}`);
+      note(`checkpoint at step ${formatThousands(c.step)}: ${escapeControlChars(c.path)}${Object.keys(c.metrics).length ? ` (${formatMetrics(c.metrics)})` : ''}`);
     },
     close() {
       if (timer) clearTimeout(timer);
@@ -164,11 +165,11 @@ function eta(step: number | null | undefined, total: number | null | undefined, 
 }
 
 function describeTransition(previous: ApiJob | null, next: ApiJob): string {
-  const name = `job ${next.id} (${next.name ?? next.spec.name})`;
+  const name = `job ${next.id} (${escapeControlChars(next.name ?? next.spec.name)})`;
   if (next.state === 'running') return `${name} running: attempt ${next.attempts}`;
   if (next.state === 'queued' && previous && next.outcome) {
     const wait = next.notBefore ? `; retrying in ${formatDuration(Math.max(0, next.notBefore - Date.now()))}` : '; retrying';
-    return `${name} attempt ${next.attempts} ended: ${next.outcome.detail || next.outcome.kind}${wait}`;
+    return `${name} attempt ${next.attempts} ended: ${escapeControlChars(next.outcome.detail || next.outcome.kind)}${wait}`;
   }
   return `${name} ${next.state}`;
 }
@@ -179,7 +180,7 @@ export function describeOutcome(job: JobDetail, checkpoints: readonly Checkpoint
   const took = job.startedAt && job.endedAt ? ` in ${formatDuration(job.endedAt - job.startedAt)}` : '';
   const attempts = `${job.attempts} attempt${job.attempts === 1 ? '' : 's'}`;
   lines.push(`job ${job.id} ${job.state}${took} (${attempts})`);
-  if (job.outcome) lines.push(`outcome: ${job.outcome.kind}${job.outcome.detail ? ` (${job.outcome.detail})` : ''}`);
+  if (job.outcome) lines.push(`outcome: ${job.outcome.kind}${job.outcome.detail ? ` (${escapeControlChars(job.outcome.detail)})` : ''}`);
   const keys = Object.keys(job.latest ?? {}).sort();
   if (keys.length > 0) {
     const steps = new Set(keys.map((k) => job.latest[k].step));
@@ -205,5 +206,5 @@ export function latestCheckpoint(checkpoints: readonly Checkpoint[]): Checkpoint
 /** "/abs/step-500.pt (step 500 · 1.2 MiB · loss 1.23)". */
 export function describeCheckpoint(c: Checkpoint): string {
   const metrics = Object.keys(c.metrics).length > 0 ? ` · ${formatMetrics(c.metrics)}` : '';
-  return `${c.path} (step ${formatThousands(c.step)} · ${formatBytes(c.bytes)}${metrics})`;
+  return `${escapeControlChars(c.path)} (step ${formatThousands(c.step)} · ${formatBytes(c.bytes)}${metrics})`;
 }

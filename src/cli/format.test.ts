@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
+  escapeControlChars,
   formatBytes,
   formatDuration,
   formatMetrics,
@@ -95,5 +96,35 @@ describe('tables', () => {
     assert.equal(sparkline([1, null, 1]), '▄ ▄');
     assert.equal(sparkline([]), '');
     assert.equal(sparkline(Array.from({ length: 1000 }, (_, i) => i), 10).length, 10);
+  });
+});
+
+describe('user text', () => {
+  it('escapes C0, DEL and C1 controls', () => {
+    assert.equal(escapeControlChars('a\u0000b'), 'a\\x00b');
+    assert.equal(escapeControlChars('\u001b[2J\u001b]0;pwned\u0007'), '\\x1b[2J\\x1b]0;pwned\\x07');
+    assert.equal(escapeControlChars('tab\tnew\nline\rcr'), 'tab\\tnew\\nline\\rcr');
+    assert.equal(escapeControlChars('del\u007f'), 'del\\x7f');
+    assert.equal(escapeControlChars('csi\u009b31m\u0085'), 'csi\\x9b31m\\x85');
+  });
+
+  it('escapes bidi overrides, isolates and marks, and line separators', () => {
+    assert.equal(escapeControlChars('job\u202egnp.exe'), 'job\\u202egnp.exe');
+    for (const c of ['\u061c', '\u200e', '\u200f', '\u202a', '\u202b', '\u202c', '\u202d', '\u2066', '\u2067', '\u2068', '\u2069', '\u2028', '\u2029']) {
+      assert.equal(escapeControlChars(c), `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    }
+  });
+
+  it('leaves printable text alone, backslashes and other scripts included', () => {
+    for (const text of ['', 'resnet-50 lr=0.1', 'C:\\runs\\a', 'Training epoch 2/3 · ⏳', 'شبكة', '日本語', '\u00a0nbsp', '😀']) {
+      assert.equal(escapeControlChars(text), text);
+    }
+  });
+
+  it('escapes every table cell and field value, keeping columns aligned', () => {
+    const table = renderTable([{ header: 'NAME' }, { header: 'STATE' }], [['evil\u001b[31m\u202e', 'queued'], ['ok', 'running']]);
+    const cell = 'evil\\x1b[31m\\u202e';
+    assert.equal(table, `${'NAME'.padEnd(cell.length)}  STATE\n${cell}  queued\n${'ok'.padEnd(cell.length)}  running\n`);
+    assert.equal(renderFields([['tags', 'a\nb']]), 'tags: a\\nb\n');
   });
 });

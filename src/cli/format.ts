@@ -3,6 +3,31 @@
  * Locale-independent on purpose, so that output is the same on every machine and in tests.
  */
 
+/**
+ * Characters that must not reach a terminal from user text (names, tags, messages, params):
+ * C0 controls (NUL, ESC, newline…), DEL, C1 controls (U+0080–U+009F, CSI among them), the
+ * invisible bidirectional controls that reorder what a terminal shows (U+061C, U+200E, U+200F,
+ * embeddings and overrides U+202A–U+202E, isolates U+2066–U+2069), and the line and paragraph
+ * separators U+2028 and U+2029.
+ */
+const UNSAFE_CHARS = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+const NAMED_ESCAPES: Readonly<Record<string, string>> = { '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+
+/**
+ * User text made safe to print on a terminal: each unsafe character (see `UNSAFE_CHARS`) becomes
+ * a visible escape: "\t", "\n", "\r", "\x1b" (below U+0100), "\u202e" (above). Everything else,
+ * backslashes included, is left as it is.
+ */
+export function escapeControlChars(text: string): string {
+  return text.replace(UNSAFE_CHARS, (c) => {
+    const named = NAMED_ESCAPES[c];
+    if (named !== undefined) return named;
+    const code = c.charCodeAt(0);
+    return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+}
+
 /** 156945 → "156,945"; -1234.5 → "-1,234.5". */
 export function formatThousands(n: number): string {
   if (!Number.isFinite(n)) return String(n);
@@ -89,10 +114,12 @@ export interface Column {
 
 /**
  * An aligned text table: a header row, then one line per row; columns separated by two spaces,
- * trailing spaces trimmed. Cells are plain strings (no ANSI codes).
+ * trailing spaces trimmed. Cells are plain text: control characters in them are escaped
+ * (`escapeControlChars`), so a cell can hold user text as it came.
  */
 export function renderTable(columns: readonly Column[], rows: readonly (readonly string[])[]): string {
-  const cells = rows.map((row) => columns.map((c, i) => (c.max ? truncate(row[i] ?? '', c.max) : (row[i] ?? ''))));
+  const cell = (text: string, max: number | undefined) => (max ? truncate(escapeControlChars(text), max) : escapeControlChars(text));
+  const cells = rows.map((row) => columns.map((c, i) => cell(row[i] ?? '', c.max)));
   const widths = columns.map((c, i) => Math.max(c.header.length, ...cells.map((row) => row[i].length)));
   const line = (row: readonly string[]) =>
     row
@@ -102,10 +129,13 @@ export function renderTable(columns: readonly Column[], rows: readonly (readonly
   return [line(columns.map((c) => c.header)), ...cells.map(line)].join('\n') + '\n';
 }
 
-/** Key/value lines with the keys padded to one width: "state:     running". */
+/**
+ * Key/value lines with the keys padded to one width: "state:     running". Values are escaped
+ * like table cells (`escapeControlChars`).
+ */
 export function renderFields(fields: readonly (readonly [string, string])[]): string {
   const width = Math.max(0, ...fields.map(([k]) => k.length)) + 1;
-  return fields.map(([k, v]) => `${`${k}:`.padEnd(width)} ${v}`).join('\n') + '\n';
+  return fields.map(([k, v]) => `${`${k}:`.padEnd(width)} ${escapeControlChars(v)}`).join('\n') + '\n';
 }
 
 /** "loss 0.5312 · acc 0.91", keys sorted, for a metrics record. */
@@ -116,18 +146,18 @@ export function formatMetrics(metrics: Readonly<Record<string, number | string |
 
 const SPARKS = '▁▂▃▄▅▆▇█';
 
-/** A one-line sparkline of at most `width` values (nulls as spaces). */
-export function sparkline(values: readonly (number | null)[], width = 60): string {
+/** A one-line sparkline of at most `width` values (nulls, and NaN or infinities sent as strings, as spaces). */
+export function sparkline(values: readonly (number | string | null)[], width = 60): string {
   if (values.length === 0) return '';
   const step = Math.max(1, values.length / width);
-  const picked: (number | null)[] = [];
+  const picked: (number | string | null)[] = [];
   for (let i = 0; i < values.length && picked.length < width; i += step) picked.push(values[Math.floor(i)]);
-  const finite = picked.filter((v): v is number => v !== null && Number.isFinite(v));
+  const finite = picked.filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
   const lo = Math.min(...finite);
   const hi = Math.max(...finite);
   return picked
     .map((v) => {
-      if (v === null || !Number.isFinite(v)) return ' ';
+      if (typeof v !== 'number' || !Number.isFinite(v)) return ' ';
       const k = hi === lo ? 3 : Math.round(((v - lo) / (hi - lo)) * (SPARKS.length - 1));
       return SPARKS[k];
     })

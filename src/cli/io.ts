@@ -4,6 +4,7 @@
  * Also the CLI's typed errors: `main` turns them into a message and an exit code.
  */
 import { ApiConnectionError, ApiError } from '../sdk/client.ts';
+import { escapeControlChars } from './format.ts';
 
 export interface Output {
   write(chunk: string | Uint8Array): unknown;
@@ -98,7 +99,8 @@ export function reportError(io: Io, error: unknown, json: boolean): number {
   if (error instanceof ApiError) {
     code = error.code;
     field = error.field;
-    message = describeApiError(error);
+    // The server's messages quote what was sent (names, values): escaped like any user text.
+    message = escapeControlChars(describeApiError(error));
   } else if (error instanceof ApiConnectionError) {
     code = 'unreachable';
     message = error.message;

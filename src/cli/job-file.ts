@@ -17,8 +17,14 @@ export interface JobFile {
   locate(field: string): { line: number; column: number } | null;
 }
 
+/** What a file of another kind holds, for its messages (eval suite files use this parser too). */
+export interface FileKind {
+  /** Default: "a job file holds a mapping (command, cwd, …)". */
+  readonly holds?: string;
+}
+
 /** Reads and parses a job file; throws FileError when it cannot be read or does not parse. */
-export function loadJobFile(path: string, cwd: string): JobFile {
+export function loadJobFile(path: string, cwd: string, kind: FileKind = {}): JobFile {
   const absolute = resolve(cwd, path);
   let text: string;
   try {
@@ -28,11 +34,12 @@ export function loadJobFile(path: string, cwd: string): JobFile {
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (error as Error).message;
     throw new FileError(path, null, null, why);
   }
-  return parseJobFile(path, absolute, text);
+  return parseJobFile(path, absolute, text, kind);
 }
 
 /** Parses the text of a job file named `displayName`, found at `absolute`. */
-export function parseJobFile(displayName: string, absolute: string, text: string): JobFile {
+export function parseJobFile(displayName: string, absolute: string, text: string, kind: FileKind = {}): JobFile {
+  const holds = kind.holds ?? 'a job file holds a mapping (command, cwd, …)';
   const json = /\.json$/i.test(absolute);
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true, ...(json ? { schema: 'json' } : {}) });
@@ -44,9 +51,9 @@ export function parseJobFile(displayName: string, absolute: string, text: string
   }
   if (json) checkStrictJson(displayName, text, lineCounter);
   const value: unknown = doc.toJS();
-  if (value === null || value === undefined) throw new FileError(displayName, 1, 1, 'the file is empty: a job file holds a mapping (command, cwd, …)');
+  if (value === null || value === undefined) throw new FileError(displayName, 1, 1, `the file is empty: ${holds}`);
   if (typeof value !== 'object' || Array.isArray(value)) {
-    throw new FileError(displayName, 1, 1, 'a job file holds a mapping (command, cwd, …), not a list or a scalar');
+    throw new FileError(displayName, 1, 1, `${holds}, not a list or a scalar`);
   }
   const spec = { ...(value as Record<string, unknown>) };
   const base = dirname(absolute);

@@ -1,27 +1,30 @@
 /** `trainyard ls`, `show ID` and `stop ID [--wait]`. */
 import type { Command } from 'commander';
+import { TERMINAL_JOB_STATES } from '../core/types.ts';
 import type { ApiJob, ApiRun, JobDetail } from '../sdk/client.ts';
 import { action, collect, createCommand, type CliContext, type CommonOptions } from './command.ts';
 import { connect } from './connect.ts';
-import { formatDuration, formatRelative, formatThousands, formatValue, renderFields, renderTable } from './format.ts';
+import { escapeControlChars, formatDuration, formatRelative, formatThousands, formatValue, renderFields, renderTable } from './format.ts';
 import { EXIT, printJson } from './io.ts';
 import { formatRate } from './progress.ts';
 import { parseCount, parseJobId } from './spec-args.ts';
 import { interruptController, watchJob } from './watch.ts';
 
-const TERMINAL = new Set(['succeeded', 'failed', 'stopped']);
+const TERMINAL: ReadonlySet<string> = new Set(TERMINAL_JOB_STATES);
 
 export function lsCommand(ctx: CliContext): Command {
   return createCommand('ls')
     .summary('list jobs, newest first')
     .description('List jobs, newest first.')
     .option('--state <states>', 'only jobs in these states, comma-separated (e.g. running,queued; repeatable)', collect)
+    .option('--tag <tags>', 'only jobs carrying every one of these tags, comma-separated (repeatable)', collect)
+    .option('--name <prefix>', 'only jobs whose name starts with this (case-sensitive)')
     .option('--limit <n>', 'at most this many jobs (default: 100)')
     .action(
-      action(ctx, async (options: CommonOptions & { state?: string[]; limit?: string }) => {
-        const states = (options.state ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
+      action(ctx, async (options: CommonOptions & { state?: string[]; tag?: string[]; name?: string; limit?: string }) => {
+        const list = (values: string[] | undefined) => (values ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
         const limit = options.limit === undefined ? undefined : parseCount(options.limit, '--limit');
-        const jobs = await connect(ctx.io, options).listJobs({ states, limit });
+        const jobs = await connect(ctx.io, options).listJobs({ states: list(options.state), tags: list(options.tag), namePrefix: options.name, limit });
         if (options.json) printJson(ctx.io, { jobs });
         else ctx.io.stdout.write(renderJobTable(jobs, ctx.io.now()));
         return EXIT.ok;
@@ -44,6 +47,7 @@ export function renderJobTable(jobs: readonly ApiJob[], now: number): string {
       { header: 'CREATED' },
       { header: 'DURATION', align: 'right' },
       { header: 'OUTCOME', max: 40 },
+      { header: 'MESSAGE', max: 40 },
     ],
     jobs.map((job) => [
       String(job.id),
@@ -56,6 +60,7 @@ export function renderJobTable(jobs: readonly ApiJob[], now: number): string {
       formatRelative(job.createdAt, now),
       jobDuration(job, now),
       outcomeText(job, now),
+      job.progress.message ?? '',
     ]),
   );
 }
@@ -125,6 +130,7 @@ export function renderJobDetail(job: JobDetail, now: number): string {
   if (job.endedAt !== null) fields.push(['ended', formatRelative(job.endedAt, now)]);
   if (job.startedAt !== null) fields.push(['duration', jobDuration(job, now)]);
   fields.push(['progress', progress]);
+  if (job.progress.message) fields.push(['message', job.progress.message]);
   fields.push(['attempts', `${job.attempts} (max retries ${spec.maxRetries})`]);
   if (job.outcome) fields.push(['outcome', `${job.outcome.kind}${job.outcome.detail ? `: ${job.outcome.detail}` : ''}${job.state === 'failed' && !job.outcome.retryable ? ' (not retryable)' : ''}`]);
   if (job.state === 'queued' && job.notBefore !== null && job.notBefore > now) fields.push(['next try', formatRelative(job.notBefore, now)]);
@@ -135,7 +141,7 @@ export function renderJobDetail(job: JobDetail, now: number): string {
   if (spec.tags.length > 0) fields.push(['tags', spec.tags.join(', ')]);
   fields.push(['checkpoints', `keep ${spec.keepCheckpoints === 0 ? 'all' : spec.keepCheckpoints} · stop grace ${spec.stopGraceSeconds}s`]);
 
-  let text = `job ${job.id}: ${job.name ?? spec.name}\n${renderFields(fields)}`;
+  let text = `job ${job.id}: ${escapeControlChars(job.name ?? spec.name)}\n${renderFields(fields)}`;
   const keys = Object.keys(job.latest ?? {}).sort();
   if (keys.length > 0) {
     text += `\nlatest metrics\n${renderTable(

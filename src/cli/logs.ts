@@ -1,5 +1,6 @@
 /** `trainyard logs ID [-f] [--attempt N]`: a run's log, printed as is, or followed live. */
 import type { Command } from 'commander';
+import { TERMINAL_JOB_STATES } from '../core/types.ts';
 import type { ApiEvent, ApiJob, Client, LogEvent } from '../sdk/client.ts';
 import { action, createCommand, type CliContext, type CommonOptions } from './command.ts';
 import { connect } from './connect.ts';
@@ -38,7 +39,7 @@ async function logs(io: Io, jobId: number, options: LogsOptions): Promise<number
     }
     const chosen = attempt ?? job.runs?.[job.runs.length - 1]?.attempt ?? job.attempts;
     if (chosen === 0) {
-      const ended = ['succeeded', 'failed', 'stopped'].includes(job.state);
+      const ended = TERMINAL_JOB_STATES.includes(job.state);
       if (!options.json) io.stderr.write(`job ${jobId} ${ended ? 'ended before it started' : 'has not started yet'} (${job.state})\n`);
     } else {
       sink.runState = await drain(client, jobId, chosen, 0, sink);
@@ -153,7 +154,7 @@ function createTail(client: Client, jobId: number, fixedAttempt: number | null, 
   };
 
   const ended = (job: ApiJob) =>
-    ['succeeded', 'failed', 'stopped'].includes(job.state) || (fixedAttempt !== null && job.attempts > fixedAttempt);
+    TERMINAL_JOB_STATES.includes(job.state) || (fixedAttempt !== null && job.attempts > fixedAttempt);
 
   return {
     attempt: () => attempt,

@@ -8,10 +8,12 @@ import type { CliContext } from './command.ts';
 import { moveCommand, pauseCommand, priorityCommand, resumeCommand } from './control.ts';
 import { dataCommand } from './datasets.ts';
 import { demoCommand } from './demo.ts';
+import { evalCommand } from './eval.ts';
 import { createProcessIo, EXIT, type Io } from './io.ts';
 import { lsCommand, showCommand, stopCommand } from './jobs.ts';
 import { logsCommand } from './logs.ts';
 import { checkpointsCommand, metricsCommand } from './metrics.ts';
+import { modelCommand } from './models.ts';
 import { serverCommand } from './server.ts';
 import { submitCommand } from './submit.ts';
 import { tokenCommand } from './tokens.ts';
@@ -36,7 +38,7 @@ export function createProgram(ctx: CliContext): Command {
       writeErr: (text) => ctx.io.stderr.write(text),
     })
     .exitOverride();
-  for (const build of [serverCommand, submitCommand, lsCommand, showCommand, logsCommand, stopCommand, pauseCommand, resumeCommand, priorityCommand, moveCommand, metricsCommand, checkpointsCommand, tokenCommand, dataCommand, demoCommand]) {
+  for (const build of [serverCommand, submitCommand, lsCommand, showCommand, logsCommand, stopCommand, pauseCommand, resumeCommand, priorityCommand, moveCommand, metricsCommand, checkpointsCommand, tokenCommand, dataCommand, evalCommand, modelCommand, demoCommand]) {
     const command = build(ctx)
       .helpOption('-h, --help', 'show help')
       .showHelpAfterError('(run with --help for usage)')

@@ -1,6 +1,6 @@
 /** `trainyard metrics ID [KEY]` and `trainyard checkpoints ID`. */
 import type { Command } from 'commander';
-import type { Checkpoint, SeriesInfo, SeriesResponse } from '../sdk/client.ts';
+import type { ApiEvaluation, Checkpoint, SeriesInfo, SeriesResponse } from '../sdk/client.ts';
 import { action, createCommand, type CliContext, type CommonOptions } from './command.ts';
 import { connect } from './connect.ts';
 import { formatBytes, formatMetrics, formatRelative, formatThousands, formatValue, renderTable, sparkline } from './format.ts';
@@ -127,14 +127,16 @@ export function checkpointsCommand(ctx: CliContext): Command {
 }
 
 /** The `checkpoints` table. */
-export function renderCheckpointTable(checkpoints: readonly Checkpoint[], jobId: number, now: number): string {
+export function renderCheckpointTable(checkpoints: readonly (Checkpoint & { readonly evaluations?: readonly ApiEvaluation[] })[], jobId: number, now: number): string {
   if (checkpoints.length === 0) return `job ${jobId} has registered no checkpoints\n`;
+  const evaluated = checkpoints.some((c) => (c.evaluations?.length ?? 0) > 0);
   return renderTable(
     [
       { header: 'ID', align: 'right' },
       { header: 'STEP', align: 'right' },
       { header: 'SIZE', align: 'right' },
       { header: 'METRICS', max: 40 },
+      ...(evaluated ? [{ header: 'EVALUATIONS', max: 50 }] : []),
       { header: 'CREATED' },
       { header: 'PATH' },
     ],
@@ -143,8 +145,15 @@ export function renderCheckpointTable(checkpoints: readonly Checkpoint[], jobId:
       formatThousands(c.step),
       c.deleted ? 'deleted' : formatBytes(c.bytes),
       formatMetrics(c.metrics),
+      ...(evaluated ? [(c.evaluations ?? []).map(describeEvaluation).join(', ') || '-'] : []),
       formatRelative(c.createdAt, now),
       c.path,
     ]),
   );
+}
+
+/** "heldout pass", "heldout fail REGRESSION", "heldout running" (trainyard eval show ID for more). */
+function describeEvaluation(e: ApiEvaluation): string {
+  const marks = `${e.regressed ? ' REGRESSION' : ''}${e.override ? ' (overridden)' : ''}`;
+  return `${e.suite} ${e.result?.verdict ?? e.state}${marks}`;
 }

@@ -3,7 +3,7 @@
  * `--env` and `--param` are merged into the file's, `--tag` adds to its tags.
  */
 import { resolve } from 'node:path';
-import type { JobSpecInput } from '../sdk/client.ts';
+import type { JobSpecInput, PriorityInput } from '../sdk/client.ts';
 import { UsageError } from './io.ts';
 
 /** `submit`'s spec flags as commander hands them over (strings, unparsed). */
@@ -136,9 +136,9 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** `high`, `7`, `low:-2`: the server checks the class and range. */
-export function parsePriority(text: string): string | number | { class: string; value: number } {
+/** `high`, `7`, `low:-2`: not checked here: the server checks the class and range, naming the field. */
+export function parsePriority(text: string): PriorityInput {
   const [cls, value] = text.split(':');
-  if (value !== undefined) return { class: cls, value: Number(value) };
-  return /^-?\d+$/.test(text) ? Number(text) : text;
+  if (value !== undefined) return { class: cls, value: Number(value) } as PriorityInput;
+  return /^-?\d+$/.test(text) ? Number(text) : (text as PriorityInput);
 }

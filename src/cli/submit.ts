@@ -4,8 +4,9 @@ import { ApiError, type ApiJob, type Client, type JobSpecInput } from '../sdk/cl
 import { action, collect, createCommand, type CliContext, type CommonOptions } from './command.ts';
 import { connect } from './connect.ts';
 import { describeOutcome, followJob } from './follow.ts';
+import { escapeControlChars } from './format.ts';
 import { EXIT, FileError, printJson, stripFieldPrefix, UsageError, type Io } from './io.ts';
-import { loadJobFile, type JobFile } from './job-file.ts';
+import type { JobFile } from './job-file.ts';
 import { applyFlags, buildInlineSpec, flaggedFields, type SpecFlags } from './spec-args.ts';
 
 interface SubmitOptions extends CommonOptions, SpecFlags {
@@ -59,6 +60,7 @@ async function submit(ctx: CliContext, file: string | undefined, options: Submit
     if (file !== undefined) throw new UsageError('give a job file or a command after --, not both');
     spec = buildInlineSpec(options, ctx.rest, io.cwd);
   } else if (file !== undefined) {
+    const { loadJobFile } = await import('./job-file.ts'); // yaml loads only here, not at every CLI start
     jobFile = loadJobFile(file, io.cwd);
     spec = applyFlags(jobFile.spec, options, io.cwd);
   } else {
@@ -68,7 +70,7 @@ async function submit(ctx: CliContext, file: string | undefined, options: Submit
   const job = await submitSpec(client, spec, file, jobFile, options);
   if (!options.follow) {
     if (options.json) printJson(io, job);
-    else io.stdout.write(`submitted job ${job.id} (${job.name ?? job.spec.name}): ${job.state}\n  trainyard show ${job.id}   trainyard logs ${job.id} -f\n`);
+    else io.stdout.write(`submitted job ${job.id} (${escapeControlChars(job.name ?? job.spec.name)}): ${job.state}\n  trainyard show ${job.id}   trainyard logs ${job.id} -f\n`);
     return EXIT.ok;
   }
   return followToEnd(client, job, io, Boolean(options.json));
@@ -94,7 +96,7 @@ async function submitSpec(client: Client, spec: JobSpecInput, file: string | und
  * `show --json` does). Exit code: 0 only for `succeeded`; 130 when detached with Ctrl-C.
  */
 export async function followToEnd(client: Client, job: ApiJob, io: Io, json: boolean): Promise<number> {
-  if (!json) io.stdout.write(`submitted job ${job.id} (${job.name ?? job.spec.name})\n`);
+  if (!json) io.stdout.write(`submitted job ${job.id} (${escapeControlChars(job.name ?? job.spec.name)})\n`);
   const result = await followJob(client, job.id, io, { out: json ? io.stderr : io.stdout });
   if (json) printJson(io, result.job);
   else if (!result.detached) io.stdout.write(describeOutcome(result.job, await client.listCheckpoints(job.id)));

@@ -6,7 +6,7 @@ import { Command } from 'commander';
 import type { ApiTokenInfo } from '../sdk/client.ts';
 import { action, createCommand, type CliContext, type CommonOptions } from './command.ts';
 import { connect } from './connect.ts';
-import { formatRelative, renderTable } from './format.ts';
+import { escapeControlChars, formatRelative, renderTable } from './format.ts';
 import { EXIT, printJson, UsageError } from './io.ts';
 
 const ROLES = ['read', 'admin'] as const;
@@ -42,7 +42,7 @@ function createSub(ctx: CliContext): Command {
       if (options.json) printJson(ctx.io, made);
       else {
         ctx.io.stdout.write(`${made.token}\n`);
-        ctx.io.stderr.write(`${made.role} token ${made.id}${made.name ? ` (${made.name})` : ''}: keep it now, it is not shown again; revoke with \`trainyard token revoke ${made.id}\`\n`);
+        ctx.io.stderr.write(`${made.role} token ${made.id}${made.name ? ` (${escapeControlChars(made.name)})` : ''}: keep it now, it is not shown again; revoke with \`trainyard token revoke ${made.id}\`\n`);
       }
       return EXIT.ok;
     }));

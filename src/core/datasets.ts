@@ -122,6 +122,9 @@ export interface ValidationReport {
   /** Rows read; at quick, an estimate from the sample (see `rowsEstimated`). */
   readonly rows: number;
   readonly rowsEstimated: boolean;
+  /** Present when only a sample was read (depth quick on a large file): the rows read and
+   * checked, of the `rows` estimated. Absent when every row was read. */
+  readonly rowsSampled?: number;
   /** Bytes on disk of all files. */
   readonly bytes: number;
   readonly files: readonly FileReport[];

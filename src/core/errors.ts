@@ -23,6 +23,13 @@ export class ValidationError extends TrainyardError {
   }
 }
 
+/** A body that is not JSON; the message carries the parser's ("Unexpected token } in JSON at position 12"). */
+export class InvalidJsonError extends ValidationError {
+  constructor(message: string) {
+    super(`body is not valid JSON: ${message}`, null, { code: 'invalid_json' });
+  }
+}
+
 export class NotFoundError extends TrainyardError {
   override readonly code = 'not_found';
   constructor(readonly what: string, readonly id: string | number) {
@@ -43,8 +50,17 @@ export class ForbiddenError extends TrainyardError {
   override readonly code = 'forbidden';
 }
 
+/** A body over a size limit; the message names the limit and, where known, the size that came. */
 export class PayloadTooLargeError extends TrainyardError {
   override readonly code = 'payload_too_large';
+}
+
+/** A body in a media type the route does not read (JSON sent as `text/plain`). */
+export class UnsupportedMediaTypeError extends TrainyardError {
+  override readonly code = 'unsupported_media_type';
+  constructor(readonly contentType: string) {
+    super(`body: expected JSON sent with content-type: application/json, got content-type: ${contentType}`);
+  }
 }
 
 /** Another server holds the data directory's lock. */

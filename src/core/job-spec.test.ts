@@ -80,4 +80,55 @@ describe('parseJobSpec', () => {
       });
     });
   }
+
+  /** The ValidationError parseJobSpec throws for `input`. */
+  function refusal(input: unknown): ValidationError {
+    try {
+      parseJobSpec(input);
+    } catch (error) {
+      assert.ok(error instanceof ValidationError, String(error));
+      return error;
+    }
+    assert.fail('expected a ValidationError');
+  }
+
+  it('says what was expected and what came', () => {
+    assert.equal(refusal({ ...base, resources: { gpus: 'two' } }).message, 'resources.gpus: expected a number, got the string "two"');
+    assert.equal(refusal({ ...base, resources: { gpus: 100 } }).message, 'resources.gpus: must be at most 64, got the number 100');
+    assert.equal(refusal({ cwd: '/tmp' }).message, 'command: is required (expected a string or an array)');
+    assert.equal(refusal({ ...base, command: 5 }).message, 'command: expected a string or an array, got the number 5');
+    assert.equal(refusal({ ...base, cwd: 'here' }).message, 'cwd: must be an absolute path, got the string "here"');
+    const priority = refusal({ ...base, priority: { class: 'urgent' } });
+    assert.equal(priority.field, 'priority.class');
+    assert.match(priority.message, /expected one of "high"\|"normal"\|"low", got the string "urgent"/);
+  });
+
+  it('refuses params nested deeper than the limit, naming the field, the depth and the limit', () => {
+    const params = JSON.parse(`${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}`);
+    const error = refusal({ ...base, params });
+    assert.equal(error.field, 'params');
+    assert.equal(error.message, 'params: nested 5000 levels deep; the limit is 64');
+    assert.equal(error.code, 'invalid_spec');
+  });
+
+  it('refuses a "__proto__" key, naming it', () => {
+    const error = refusal(JSON.parse(`{"command": ["x"], "cwd": "/tmp", "params": {"__proto__": {"polluted": true}}}`));
+    assert.equal(error.field, 'params.__proto__');
+    assert.match(error.message, /the key "__proto__" is refused/);
+  });
+
+  it('refuses job names with control characters or bidirectional overrides', () => {
+    for (const [name, char] of [['x\u202Eyz', 'U+202E'], ['a\u0000b', 'U+0000'], ['red\u001b[31m', 'U+001B']]) {
+      const error = refusal({ ...base, name });
+      assert.equal(error.field, 'name');
+      assert.match(error.message, new RegExp(`^name: contains ${char.replace('+', '\\+')} .*control characters or bidirectional overrides`));
+      assert.doesNotMatch(error.message, /[\u0000-\u001f\u202e]/, 'the message itself is safe to print');
+    }
+    assert.equal(parseJobSpec({ ...base, name: '  sweep/lr=0.1 (seed 3)  ' }).name, 'sweep/lr=0.1 (seed 3)');
+    assert.match(refusal({ ...base, name: 'n'.repeat(201) }).message, /^name: must be at most 200 characters long, got 201 characters/);
+  });
+
+  it('names a job after its script without the characters a name may not hold', () => {
+    assert.equal(parseJobSpec({ ...base, command: ['python3', 'evil\u202Egpj.py'] }).name, 'evil?gpj.py');
+  });
 });

@@ -6,6 +6,10 @@ import { isAbsolute, basename } from 'node:path';
 import { z } from 'zod';
 import { parseDatasetRef, VALIDATION_LEVELS } from './datasets.ts';
 import { ValidationError } from './errors.ts';
+import { closestIssue, describeIssue, issueField } from './issue-message.ts';
+import { findJsonProblem } from './json-guard.ts';
+import { suiteNameSchema } from './eval-suite.ts';
+import { nameSchema, UNSAFE_CHAR } from './names.ts';
 import type { JobSpec } from './types.ts';
 
 /** Defaults, each with its reason. */
@@ -50,7 +54,7 @@ const envValue = z.union([z.string(), z.number(), z.boolean()]).transform(String
 
 export const jobSpecInput = z
   .strictObject({
-    name: z.string().trim().min(1).max(200).optional(),
+    name: nameSchema().optional(),
     command: z.union([z.string().min(1), z.array(z.string()).min(1)]),
     shell: z.boolean().optional(),
     cwd: z.string().min(1).refine(isAbsolute, 'must be an absolute path'),
@@ -80,6 +84,8 @@ export const jobSpecInput = z
       )
       .optional(),
     datasetLevel: z.enum(VALIDATION_LEVELS).optional(),
+    /** Eval suites run on each registered checkpoint (docs/evaluation.md); each must exist at submit. */
+    evaluate: z.array(suiteNameSchema).max(20).refine((names) => new Set(names).size === names.length, 'names a suite twice').optional(),
   })
   .superRefine((spec, ctx) => {
     if (spec.datasetLevel !== undefined && spec.datasets === undefined) {
@@ -100,9 +106,15 @@ export const jobSpecInput = z
 
 export type JobSpecInput = z.input<typeof jobSpecInput>;
 
-/** Validates a submitted spec and fills in defaults. Throws `ValidationError` naming the field. */
+/**
+ * Validates a submitted spec and fills in defaults. Throws `ValidationError` naming the field,
+ * what was expected and what came; a field nested deeper than `MAX_JSON_DEPTH` is refused
+ * before anything walks it.
+ */
 export function parseJobSpec(input: unknown): JobSpec {
-  const result = jobSpecInput.safeParse(input);
+  const problem = findJsonProblem(input);
+  if (problem) throw new ValidationError(problem.message, problem.field, { code: 'invalid_spec' });
+  const result = jobSpecInput.safeParse(input, { reportInput: true });
   if (!result.success) throw validationErrorFrom(result.error, 'invalid_spec');
   const s = result.data;
   const command = typeof s.command === 'string' ? [s.command] : s.command;
@@ -128,25 +140,23 @@ export function parseJobSpec(input: unknown): JobSpec {
     watchdog: s.watchdog,
     // Only jobs that name datasets carry the fields (pinned to versions at submit).
     ...(s.datasets && Object.keys(s.datasets).length > 0 ? { datasets: s.datasets, datasetLevel: s.datasetLevel ?? JOB_DEFAULTS.datasetLevel } : {}),
+    // Only jobs that ask for evaluations carry the field.
+    ...(s.evaluate && s.evaluate.length > 0 ? { evaluate: s.evaluate } : {}),
   };
 }
 
-/** The script's name for `python3 train.py`, else the program's. */
+/** The script's name for `python3 train.py`, else the program's; characters unsafe in a name become "?". */
 function defaultName(command: readonly string[], shell: boolean): string {
-  if (shell) return command[0].trim().split(/\s+/)[0] ?? 'job';
   const script = command.slice(1).find((arg) => /\.(py|ts|js|mjs|sh)$/.test(arg));
-  return basename(script ?? command[0]);
+  const name = shell ? command[0].trim().split(/\s+/)[0] ?? 'job' : basename(script ?? command[0]);
+  return name.replace(new RegExp(UNSAFE_CHAR.source, 'gu'), '?') || 'job';
 }
 
-/** Turns zod's first issue into a ValidationError with a dotted field path. */
+/**
+ * Turns zod's first issue into a ValidationError with a dotted field path and a message saying
+ * what was expected and what came (parse with `{reportInput: true}` for the latter).
+ */
 export function validationErrorFrom(error: z.ZodError, code: string): ValidationError {
-  const issue = error.issues[0];
-  const field = issue.path.map(String).join('.') || null;
-  let message = issue.message;
-  if (issue.code === 'unrecognized_keys') {
-    const keys = issue.keys.join(', ');
-    return new ValidationError(`unknown field${issue.keys.length > 1 ? 's' : ''} ${keys}`, field ? `${field}.${issue.keys[0]}` : issue.keys[0], { code });
-  }
-  if (issue.code === 'invalid_type' && issue.input === undefined) message = 'is required';
-  return new ValidationError(message, field, { code });
+  const issue = closestIssue(error.issues[0]);
+  return new ValidationError(describeIssue(issue), issueField(issue), { code });
 }

@@ -140,3 +140,11 @@ describe('parseLine', () => {
     }
   });
 });
+
+describe('reserved keys', () => {
+  it('refuses the key __proto__', () => {
+    const parsed = parseLine('#trainyard metrics step=1 __proto__=2');
+    assert.equal(parsed?.kind, 'invalid');
+    assert.match(parsed?.kind === 'invalid' ? parsed.reason : '', /'__proto__' is reserved/);
+  });
+});

@@ -196,6 +196,8 @@ function collectFields(verb: LineVerb, tokens: readonly Token[]): Map<string, To
   for (const token of tokens) {
     if (token.key === null) return invalid(`${verb}: expected key=value, got '${token.raw}'`, token.column);
     if (fields.has(token.key)) return invalid(`${verb}: duplicate field '${token.key}'`, token.column);
+    // Keys become properties of plain objects downstream (latest values, checkpoint metrics).
+    if (token.key === '__proto__') return invalid(`${verb}: the key '__proto__' is reserved`, token.column);
     fields.set(token.key, token);
   }
   return fields;

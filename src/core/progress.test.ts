@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { EMPTY_PROGRESS, observeStep, setTotal, toProgress } from './progress.ts';
+import { EMPTY_PROGRESS, observeStep, setTotal, STATUS_MESSAGE_MAX, statusMessage, toProgress } from './progress.ts';
 
 describe('progress', () => {
   it('computes rate and ETA from observed steps', () => {
@@ -19,5 +19,12 @@ describe('progress', () => {
     p = observeStep(p, 150, 2000);
     assert.equal(p.step, 150);
     assert.equal(toProgress(p).rate, null);
+  });
+  it('keeps a status message as it came, up to its limit', () => {
+    assert.equal(statusMessage('Training epoch 2/3'), 'Training epoch 2/3');
+    const long = statusMessage('é'.repeat(STATUS_MESSAGE_MAX + 5));
+    assert.equal([...long].length, STATUS_MESSAGE_MAX);
+    assert.ok(long.endsWith('…'));
+    assert.equal(statusMessage('😀'.repeat(STATUS_MESSAGE_MAX)), '😀'.repeat(STATUS_MESSAGE_MAX), 'counted in characters, not UTF-16 units');
   });
 });

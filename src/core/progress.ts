@@ -31,7 +31,19 @@ export function setTotal(state: ProgressState, total: number | null): ProgressSt
   return { ...state, total };
 }
 
-export function toProgress(state: ProgressState): Progress {
+/** Longest status message kept; a longer one is cut, ending with "…". Default: 1,000 characters. */
+export const STATUS_MESSAGE_MAX = 1000;
+
+/** A reported status message as kept: at most `STATUS_MESSAGE_MAX` characters. */
+export function statusMessage(message: string): string {
+  const chars = [...message];
+  return chars.length <= STATUS_MESSAGE_MAX ? message : `${chars.slice(0, STATUS_MESSAGE_MAX - 1).join('')}…`;
+}
+
+/** Progress computed from steps: everything but the status message, which is reported as is. */
+export type StepProgress = Omit<Progress, 'message'>;
+
+export function toProgress(state: ProgressState): StepProgress {
   const { samples } = state;
   let rate: number | null = null;
   if (samples.length >= 2) {

@@ -5,6 +5,7 @@
  * - job: what a user submitted (a command, its resources and policies). It lives until it ends.
  * - run: one attempt of a job: one process tree started by an executor. A job that is retried
  *   or resumed has several runs; `attempt` numbers them from 1.
+ * - handle: how an executor finds a run's process again (after a server restart too); opaque.
  * - series: the values of one metric key of one job, ordered by step across all its runs.
  * - point: one (step, value, time) of a series.
  * - chunk: consecutive points of one series stored together, with their min/max kept beside them.
@@ -18,15 +19,9 @@ import type { ValidationLevel } from './datasets.ts';
  * queued → running → succeeded | failed | stopped; running → stopping → stopped;
  * running → pausing → paused → (resume) queued; a preempted job goes pausing → queued.
  */
-export type JobState =
-  | 'queued'
-  | 'running'
-  | 'stopping'
-  | 'pausing'
-  | 'paused'
-  | 'succeeded'
-  | 'failed'
-  | 'stopped';
+export const JOB_STATES = ['queued', 'running', 'stopping', 'pausing', 'paused', 'succeeded', 'failed', 'stopped'] as const;
+
+export type JobState = (typeof JOB_STATES)[number];
 
 /** Why a running job was asked to end before it finished. */
 export type StopReason = 'stop' | 'pause' | 'preempt' | 'stuck' | 'diverged' | 'time-limit';
@@ -39,7 +34,11 @@ export interface Priority {
   readonly value: number;
 }
 
+/** States a job never leaves. */
 export const TERMINAL_JOB_STATES: readonly JobState[] = ['succeeded', 'failed', 'stopped'];
+
+/** States in which a run of the job is alive (started, or ending after a stop or pause request). */
+export const LIVE_JOB_STATES: readonly JobState[] = ['running', 'stopping', 'pausing'];
 
 export type RunState = 'running' | 'succeeded' | 'failed' | 'stopped' | 'lost';
 
@@ -128,6 +127,11 @@ export interface JobSpec {
   readonly datasets?: Readonly<Record<string, string>>;
   /** Depth each dataset must have passed for the job to be accepted. Default: standard. */
   readonly datasetLevel?: ValidationLevel;
+  /**
+   * Eval suites run on each checkpoint the job registers, each as its own low-priority job
+   * (docs/evaluation.md). Absent when the job asks for none.
+   */
+  readonly evaluate?: readonly string[];
 }
 
 export interface WatchdogSpec {
@@ -158,6 +162,11 @@ export interface Progress {
   readonly rate: number | null;
   /** Seconds left at `rate`, null when unknown. */
   readonly etaSeconds: number | null;
+  /**
+   * The status line the run last reported ("Training epoch 2/3"), through the status route or
+   * `#trainyard progress message=…`; kept after the run ends. null until one is reported.
+   */
+  readonly message: string | null;
 }
 
 export interface Job {
@@ -184,6 +193,15 @@ export interface Job {
   readonly paramsOverride: Readonly<Record<string, unknown>> | null;
 }
 
+/**
+ * Where a run's process lives, as its executor knows it: the executor's name and an id only that
+ * executor reads (the local one: pid and /proc start time; Slurm: a job id). Opaque elsewhere.
+ */
+export interface RunHandle {
+  readonly executor: string;
+  readonly externalId: string;
+}
+
 export interface Run {
   readonly id: number;
   readonly jobId: number;
@@ -191,9 +209,8 @@ export interface Run {
   readonly state: RunState;
   readonly startedAt: number;
   readonly endedAt: number | null;
-  readonly pid: number | null;
-  /** Process start time from /proc (clock ticks since boot), guards against PID reuse. */
-  readonly procStart: number | null;
+  /** How its executor finds the run again; null until the process was started. */
+  readonly handle: RunHandle | null;
   readonly exitCode: number | null;
   readonly signal: string | null;
   readonly outcome: RunOutcome | null;
@@ -259,4 +276,9 @@ export interface TokenScope {
   /** For `run` tokens: the only run (and its job) this token may touch. */
   readonly runId: number | null;
   readonly jobId: number | null;
+  /**
+   * For `run` tokens: the job's upstream jobs (its `spec.after`), which the token may also read
+   * (the job, its checkpoints, metrics and logs). Absent: none.
+   */
+  readonly upstreamJobIds?: readonly number[];
 }

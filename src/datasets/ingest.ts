@@ -6,6 +6,10 @@
  *   source did not change during the copy → sha256 of each copy → the content's hash (a file:
  *   its sha256; a folder: sha256 of its sorted `sha256  relative/path` lines) → rename to
  *   `<datasetDir>/<hash>/` (or drop the copy when that content is already stored) → read-only.
+ *
+ * A copy is complete or absent under `<hash>/`: the rename is atomic. What a server stopped in
+ * the middle leaves (a `.incoming-*` copy, or content no version was recorded for) is removed at
+ * its next start (leftovers.ts).
  */
 import { createHash } from 'node:crypto';
 import { constants, createReadStream } from 'node:fs';
@@ -14,6 +18,9 @@ import { dirname, join } from 'node:path';
 import { ConflictError } from '../core/errors.ts';
 import { listDataFiles } from './read/folder.ts';
 import { describeChange, identify } from './read/source.ts';
+
+/** Names of copies under way; renamed to `<sha256>` once complete (leftovers.ts removes them). */
+export const INCOMING_PREFIX = '.incoming-';
 
 export interface Ingested {
   readonly sha256: string;
@@ -40,7 +47,7 @@ export function folderHash(files: ReadonlyArray<{ name: string; sha256: string }
 export async function ingest(source: string, datasetDir: string): Promise<Ingested> {
   const { folder, files } = await listDataFiles(source);
   await mkdir(datasetDir, { recursive: true });
-  const incoming = await mkdtemp(join(datasetDir, '.incoming-'));
+  const incoming = await mkdtemp(join(datasetDir, INCOMING_PREFIX));
   try {
     const hashed: Array<{ name: string; sha256: string }> = [];
     let bytes = 0;

@@ -49,7 +49,7 @@ export function createReportBuilder(severity: Partial<Record<RuleId, Severity>> 
 /** What the checks produce; `finishReport` derives the counts, verdict and summary. */
 export type ReportParts = Pick<
   ValidationReport,
-  'format' | 'level' | 'rows' | 'rowsEstimated' | 'files' | 'rules' | 'stats' | 'evalSets' | 'settings' | 'durationMs'
+  'format' | 'level' | 'rows' | 'rowsEstimated' | 'rowsSampled' | 'files' | 'rules' | 'stats' | 'evalSets' | 'settings' | 'durationMs'
 >;
 
 export function finishReport(parts: ReportParts): ValidationReport {
@@ -74,6 +74,7 @@ export function finishReport(parts: ReportParts): ValidationReport {
     errorsByLevel,
     rows: parts.rows,
     rowsEstimated: parts.rowsEstimated,
+    ...(parts.rowsSampled === undefined ? {} : { rowsSampled: parts.rowsSampled }),
     bytes: parts.files.reduce((n, f) => n + f.bytes, 0),
     files: parts.files,
     rules: parts.rules,
@@ -86,7 +87,8 @@ export function finishReport(parts: ReportParts): ValidationReport {
   return { ...report, summary: summaryLine(report) };
 }
 
-/** "chat · standard · 12,000 rows · 2 errors (schema ×2) · 1 warning (bom) · FAILED". */
+/** "chat · standard · 12,000 rows · 2 errors (schema ×2) · 1 warning (bom) · FAILED"; a sample
+ * reads "chat · quick · sampled 2,210 of ~376,517 rows · no errors · PASSED". */
 export function summaryLine(r: Omit<ValidationReport, 'summary'>): string {
   const list = (severity: Severity) =>
     r.rules
@@ -94,7 +96,8 @@ export function summaryLine(r: Omit<ValidationReport, 'summary'>): string {
       .slice(0, 4)
       .map((x) => (x.count === 1 ? x.rule : `${x.rule} ×${thousands(x.count)}`))
       .join(', ') + (r.rules.filter((x) => x.severity === severity).length > 4 ? ', …' : '');
-  const bits = [r.format, r.level, `${r.rowsEstimated ? '~' : ''}${thousands(r.rows)} row${r.rows === 1 ? '' : 's'}`];
+  const rows = `${r.rowsEstimated ? '~' : ''}${thousands(r.rows)} row${r.rows === 1 ? '' : 's'}`;
+  const bits = [r.format, r.level, r.rowsSampled === undefined ? rows : `sampled ${thousands(r.rowsSampled)} of ${rows}`];
   bits.push(r.errors === 0 ? 'no errors' : `${thousands(r.errors)} error${r.errors === 1 ? '' : 's'} (${list('error')})`);
   if (r.warnings > 0) bits.push(`${thousands(r.warnings)} warning${r.warnings === 1 ? '' : 's'} (${list('warning')})`);
   const contaminated = r.evalSets.filter((e) => e.contaminatedRows > 0);

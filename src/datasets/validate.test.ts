@@ -3,7 +3,7 @@
  * crash; depths; folders; near-duplicates and contamination with planted rows and a clean set.
  */
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -213,6 +213,68 @@ describe('validateFile: depths', () => {
     assert.ok(rule(report, 'schema')?.examples.some((e) => e.line === null && typeof e.offset === 'number'));
     assert.ok(rule(report, 'truncated-last-line'), report.summary);
     rmSync(path);
+  });
+
+  it('quick bounds line length: a 48 MB last line after 10 rows fails, naming the line and the limit', async () => {
+    const path = join(dir, 'giant-last-line.jsonl');
+    writeFileSync(path, goodLines(10));
+    appendFileSync(path, `{"messages": "${'x'.repeat(48 << 20)}"}\n`);
+    const report = await validateFile(path, { format: 'chat', level: 'quick' });
+    assert.equal(report.passed, false, report.summary);
+    assert.deepEqual(rules(report), ['line-too-long×1']);
+    const e = rule(report, 'line-too-long')!.examples[0];
+    assert.equal(e.line, 11);
+    assert.match(e.message, /line 11 is over the limit of 8\.0 MiB \(maxLineBytes\)/);
+    // Every line break was accounted for (the long line is not read to its end): exact.
+    assert.equal(report.rows, 10);
+    assert.equal(report.rowsEstimated, false);
+    assert.equal(report.summary, 'chat · quick · 10 rows · 1 error (line-too-long) · FAILED');
+    rmSync(path);
+  });
+
+  it('quick checks the last row whole, however long, and a long line in the middle', async () => {
+    const path = join(dir, 'bad-tail.jsonl');
+    const text = createTextGenerator(3);
+    await writeJsonl(path, () => chatRow(text), { bytes: 8 << 20 });
+    appendFileSync(path, `{"messages": "${'y'.repeat(12 << 20)}"}\n`);
+    await writeJsonl(join(dir, 'more.jsonl'), () => chatRow(text), { bytes: 8 << 20 });
+    appendFileSync(path, readFileSync(join(dir, 'more.jsonl')));
+    // The last row: 200 KB, longer than the tail window, and not a valid row.
+    appendFileSync(path, `{"messages": "${'z'.repeat(200_000)}"}\n`);
+    const report = await validateFile(path, { format: 'chat', level: 'quick' });
+    assert.equal(report.passed, false, report.summary);
+    const long = rule(report, 'line-too-long');
+    assert.equal(long?.count, 1, report.summary);
+    assert.match(long!.examples[0].message, /over the limit of 8\.0 MiB/);
+    const schema = rule(report, 'schema');
+    assert.ok(schema, `the last row was not checked: ${report.summary}`);
+    assert.ok(schema.examples.some((e) => e.offset !== undefined && e.offset > (16 << 20)), JSON.stringify(schema.examples));
+    rmSync(path);
+  });
+
+  it('quick says that it sampled, and how many rows of the estimate it checked', async () => {
+    const path = join(dir, 'sampled.jsonl');
+    const text = createTextGenerator(4);
+    const written = await writeJsonl(path, () => chatRow(text), { bytes: 8 << 20 });
+    const report = await validateFile(path, { format: 'chat', level: 'quick' });
+    assert.equal(report.rowsEstimated, true);
+    assert.ok(report.rowsSampled !== undefined && report.rowsSampled > 0 && report.rowsSampled < written.rows, String(report.rowsSampled));
+    assert.match(report.summary, /^chat · quick · sampled [\d,]+ of ~[\d,]+ rows · no errors · PASSED$/);
+    const whole = await validateFile(path, { format: 'chat', level: 'standard' });
+    assert.equal(whole.rowsSampled, undefined);
+    assert.equal(whole.rows, written.rows);
+    rmSync(path);
+  });
+
+  it('quick reads the head of gzip and CSV files to the end of a line, bounded', async () => {
+    const head = goodLines(2000);
+    const gz = file(gzipSync(Buffer.concat([Buffer.from(head), Buffer.from(`{"messages": "${'x'.repeat(20 << 20)}"}\n`), Buffer.from(goodLines(10))])), 'giant.jsonl.gz');
+    const report = await validateFile(gz, { format: 'chat', level: 'quick', settings: { sampleBytes: head.length - 100 } });
+    assert.deepEqual(rules(report), ['line-too-long×1']);
+    assert.equal(rule(report, 'line-too-long')!.examples[0].line, 2001);
+    const csv = file(`a,b\n${'1,2\n'.repeat(1000)}"${'q'.repeat(10 << 20)}",3\n`, 'giant.csv');
+    const csvReport = await validateFile(csv, { format: 'csv', level: 'quick', settings: { sampleBytes: 3000 } });
+    assert.equal(rule(csvReport, 'line-too-long')?.examples[0].line, 1002, csvReport.summary);
   });
 
   it('standard adds length limits and exact duplicates; quick does not run them', async () => {

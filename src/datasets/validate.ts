@@ -5,7 +5,8 @@
  *   problems reported in place) → the format's checker (schema, roles, …) → the row analyzer
  *   (stats, length, duplicates; at deep: near-duplicates, contamination, leakage) → report.
  *
- * quick reads a sample (head, middle, tail); standard and deep read every row. Nothing a file
+ * quick reads a sample (head, middle, tail, widened to whole lines; the head only for gzip and
+ * CSV) and says so (`rowsSampled`); standard and deep read every row. Nothing a file
  * holds makes this throw: each problem becomes a rule in the report with its place. It throws
  * only for a caller's mistake: an unknown format (`UnknownFormatError`) or a missing path
  * (`DatasetPathError`).
@@ -56,6 +57,8 @@ export async function validatePath(path: string, options: ValidateOptions): Prom
   const fileReports: FileReport[] = [];
   let rows = 0;
   let estimated = false;
+  /** Rows checked, when some file was only sampled. */
+  let sampled: number | undefined;
   for (const [fileIndex, file] of files.entries()) {
     const name = names[fileIndex];
     const checker = format.createChecker();
@@ -79,6 +82,7 @@ export async function validatePath(path: string, options: ValidateOptions): Prom
       },
     }, csvDelimiter(file.name));
     checker.finish?.(sink);
+    if (summary.rowsSampled !== null || sampled !== undefined) sampled = (sampled ?? rows) + (summary.rowsSampled ?? summary.rows);
     rows += summary.rows;
     estimated ||= summary.rowsEstimated;
     fileReports.push({ path: name, bytes: summary.bytes, rows: summary.rows, compression: summary.compression, bom: summary.bom, lineEndings: summary.lineEndings });
@@ -97,6 +101,7 @@ export async function validatePath(path: string, options: ValidateOptions): Prom
     level,
     rows,
     rowsEstimated: estimated,
+    rowsSampled: sampled,
     files: fileReports,
     rules: builder.rules(),
     stats: analyzer.stats(),

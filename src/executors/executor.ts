@@ -1,18 +1,39 @@
 /**
  * An Executor starts, signals and observes the process tree of one run. It knows nothing of
  * jobs, stores or HTTP: the supervisor drives it. `local` runs child processes on this machine;
- * `slurm` and `agent` come later behind the same interface.
+ * `slurm` and `agent` come later behind the same interface and pass the same contract suite
+ * (executor-contract.ts).
+ *
+ * Everything that may be a slow call to an outside system (sbatch, squeue, an agent over HTTP)
+ * is async. A run is named by a `RunHandle` that only its executor reads; the server stores it
+ * and hands it back after a restart.
  */
+import type { RunHandle } from '../core/types.ts';
 
-export interface StartRequest {
+export type { RunHandle } from '../core/types.ts';
+
+/** What an executor needs to find a run again when its handle was never recorded. */
+export interface RunRef {
+  /**
+   * A folder of this run's own, created by the caller before `start`, on storage both the server
+   * and the run can reach (a shared filesystem for a cluster). The executor keeps its own files
+   * here (the local one: the wrapper's pid and the exit status).
+   */
+  readonly runDir: string;
+  /** A name for the run, unique within the server's data (e.g. `trainyard-12-3`). */
+  readonly name: string;
+}
+
+export interface StartRequest extends RunRef {
   /** argv to run; a shell is not involved unless argv itself names one. */
   readonly argv: readonly string[];
   readonly cwd: string;
   readonly env: Readonly<Record<string, string>>;
-  /** stdout and stderr are appended here, interleaved as written. */
+  /**
+   * stdout and stderr are appended here, interleaved as written. The server reads this file
+   * while the run goes (the line protocol, the log tail that classifies the exit).
+   */
   readonly logPath: string;
-  /** Where the exit status is recorded when the process ends, for a later server to read. */
-  readonly exitPath: string;
 }
 
 export interface ExitStatus {
@@ -20,34 +41,54 @@ export interface ExitStatus {
   readonly signal: string | null;
 }
 
-/** Identifies a process across server restarts. */
-export interface ProcessHandle {
-  readonly pid: number;
-  /** Start time from /proc, so a recycled pid is not mistaken for ours; null if unknown. */
-  readonly procStart: number | null;
-  readonly exitPath: string;
+/** How a run ended, with the facts only its executor can know. */
+export interface ExitReport extends ExitStatus {
+  /** The run was killed for memory (local: the cgroup's `oom_kill` counter rose while it ran). */
+  readonly oomKilled: boolean;
 }
 
 export interface RunningProcess {
-  readonly handle: ProcessHandle;
-  /** Settles once when the process tree's leader ends. Never rejects. */
-  readonly exited: Promise<ExitStatus>;
+  readonly handle: RunHandle;
+  /** Settles once when the run's process tree ends. Never rejects. */
+  readonly exited: Promise<ExitReport>;
 }
 
 export type AdoptResult =
   | { readonly kind: 'alive'; readonly process: RunningProcess }
-  | { readonly kind: 'exited'; readonly status: ExitStatus }
+  | { readonly kind: 'exited'; readonly status: ExitReport }
   | { readonly kind: 'lost' };
 
+/** The slots an executor can hand out, for the scheduler. */
+export interface Capacity {
+  /** GPU indices (distinct); a run gets some of them as `CUDA_VISIBLE_DEVICES`. */
+  readonly gpus: number[];
+  /** CPU-only runs that may go at once. */
+  readonly cpuSlots: number;
+}
+
 export interface Executor {
+  /** The name in every handle this executor makes (`local`, `slurm`, …). */
   readonly name: string;
-  /** Starts the process in its own process group. Rejects only if it could not be started. */
-  start(request: StartRequest): Promise<RunningProcess>;
-  /** Sends `signal` to the whole process group; a no-op if it is gone. */
-  signal(handle: ProcessHandle, signal: 'SIGTERM' | 'SIGKILL'): void;
+  /** What it can run at once. Asked once at server start. */
+  capacity(): Promise<Capacity>;
   /**
-   * Re-attaches to a process started by an earlier server: alive (watch it again), exited
-   * while nobody watched (its recorded status), or lost (gone without a status).
+   * Checks made before `start` where the executor can make them (the local one: the working
+   * directory and the command on PATH), so that a wrong path is a clear configuration error
+   * rather than exit code 127. Returns a message naming the problem, or null. An executor that
+   * runs elsewhere (a compute node) may return null and let the run fail there.
    */
-  adopt(handle: ProcessHandle): AdoptResult;
+  preflight(request: StartRequest): Promise<string | null>;
+  /** Starts the run in its own process group. Rejects only if it could not be started. */
+  start(request: StartRequest): Promise<RunningProcess>;
+  /** Sends `signal` to the run's whole process tree; a no-op if it is gone. Never rejects. */
+  signal(handle: RunHandle, signal: 'SIGTERM' | 'SIGKILL'): Promise<void>;
+  /**
+   * Re-attaches to a run started by an earlier server (or another instance of this executor):
+   * alive (watch it again; its handle, which is new when `handle` was null), exited while
+   * nobody watched (its recorded status), or lost (gone without a status, never started, or a
+   * handle this executor cannot read or did not make). `handle` is null when the server died
+   * between `start` and recording the handle: the executor then looks for the run by `ref`.
+   * Never rejects for a run it cannot find; rejects only when it cannot tell (its system down).
+   */
+  adopt(handle: RunHandle | null, ref: RunRef): Promise<AdoptResult>;
 }

@@ -6,7 +6,7 @@
  *                                         │                              └──────► failed/f + f.reason
  *                                         └── duplicate, no template, invalid data or spec ──leaving──► failed/
  */
-import type { Job, JobState } from '../core/types.ts';
+import { TERMINAL_JOB_STATES, type Job, type JobState } from '../core/types.ts';
 import type { InboxFile } from '../store/store.ts';
 
 export interface Exit {
@@ -15,7 +15,7 @@ export interface Exit {
 }
 
 /** Job states after which a job never runs again; any other state is still on its way. */
-const ENDED: ReadonlySet<JobState> = new Set(['succeeded', 'failed', 'stopped']);
+const ENDED: ReadonlySet<JobState> = new Set(TERMINAL_JOB_STATES);
 
 /**
  * Where a queued file goes, given its job (null: the job no longer exists); null while the

@@ -10,9 +10,9 @@
  */
 import { mkdir, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { TERMINAL_JOB_STATES, type JobState } from '../core/types.ts';
-import type { EventBus } from '../server/events.ts';
-import { jobView } from '../server/views.ts';
+import type { Control } from '../control/control.ts';
+import { jobView } from '../control/views.ts';
+import { TERMINAL_JOB_STATES } from '../core/types.ts';
 import type { InboxFile, Store } from '../store/store.ts';
 import { INBOX_DEFAULTS, loadInboxConfig, type InboxConfig } from './config.ts';
 import { exitForJob } from './file-state.ts';
@@ -30,9 +30,8 @@ const FULL_CHECK_MS = 5000;
 
 export interface InboxDeps {
   readonly store: Store;
-  readonly bus: Pick<EventBus, 'publish' | 'subscribe'>;
-  /** Wakes the dispatcher after a job was queued. */
-  readonly poke: () => void;
+  /** Live job views, the dispatcher (woken after a job was queued) and the event log (jobs that ended). */
+  readonly control: Pick<Control, 'bus' | 'events' | 'poke'>;
   /** `<dataDir>/inbox` and `<dataDir>/inbox.yaml`. */
   readonly layout: { readonly inbox: string; readonly inboxConfig: string };
   readonly now: () => number;
@@ -58,8 +57,8 @@ export function createInbox(deps: InboxDeps): Inbox {
   const submitDeps: SubmitDeps = {
     store, mover, root, now, log, validator: deps.validator,
     jobCreated(job) {
-      deps.bus.publish({ type: 'job', jobId: job.id, data: jobView(job) });
-      deps.poke();
+      deps.control.bus.publish({ type: 'job', jobId: job.id, data: jobView(job) });
+      deps.control.poke();
     },
   };
   let config: InboxConfig | null = null;
@@ -205,13 +204,14 @@ export function createInbox(deps: InboxDeps): Inbox {
 
   return {
     start() {
-      unsubscribe = deps.bus.subscribe((event) => {
-        if (event.type !== 'job') return;
-        const state = (event.data as { state?: JobState }).state;
-        if (state && TERMINAL_JOB_STATES.includes(state)) {
+      // From the newest event on: files whose job ended earlier are found by the full check.
+      void store.lastEventId().then((after) => {
+        if (closed) return;
+        unsubscribe = deps.control.events.tail({ after, types: ['job.state_changed'] }, (event) => {
+          if (event.type !== 'job.state_changed' || event.jobId === null || !TERMINAL_JOB_STATES.includes(event.data.to)) return;
           endedJobs.add(event.jobId);
           poke();
-        }
+        });
       });
       schedule(INBOX_DEFAULTS.pollMs);
       poke();

@@ -5,6 +5,7 @@
  */
 import { createReadStream, existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { extname } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
@@ -30,7 +31,8 @@ const QUICK_LINES = 1000;
 /** Errors kept in a built-in report. */
 const MAX_ERRORS = 20;
 
-const DATASETS = new URL('../datasets/index.ts', import.meta.url);
+/** The datasets module: `.ts` beside the sources, `.js` in the compiled dist/. */
+const DATASETS = new URL(`../datasets/index${extname(import.meta.url)}`, import.meta.url);
 let datasets: Promise<ValidateFile | null> | null = null;
 
 /** The datasets module's validator, or null while that module does not exist. */

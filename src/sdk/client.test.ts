@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { ApiConnectionError, ApiError, createClient, createSseParser, type ApiEvent } from './client.ts';
+import { ApiConnectionError, ApiError, createClient, createSseParser, createTransport, type ApiEvent, type ApiRun, type JobSpecInput } from './client.ts';
 
 describe('createSseParser', () => {
   it('dispatches events at blank lines, joins data lines, skips comments', () => {
@@ -108,6 +108,28 @@ describe('createClient', () => {
     }
     assert.deepEqual(events.map((e) => e.type), ['job', 'log']);
     assert.deepEqual(events[1].data, { jobId: 1, runId: 2, offset: 6, text: 'hi\n' });
+  });
+
+  it("types a job spec from the server's schema, and runs with their slots", async () => {
+    const spec: JobSpecInput = {
+      command: ['x'], cwd: '/', priority: { class: 'high' }, after: [1], timeLimitSeconds: 60,
+      watchdog: { stuckSeconds: null, divergence: null }, datasets: { train: 'chat@1' }, datasetLevel: 'deep',
+    };
+    // @ts-expect-error not a priority class
+    const urgent: JobSpecInput = { command: ['x'], cwd: '/', priority: 'urgent' };
+    const slots = (run: ApiRun) => [run.gpus.length, run.cpus];
+    assert.ok(spec && urgent && slots);
+    await createClient({ url, token: 't' }).submitJob(spec).catch(() => undefined);
+    assert.deepEqual(JSON.parse(seen[seen.length - 1].body ?? ''), spec);
+  });
+
+  it("goes through the caller's fetch (the dashboard's prefetch), with the same errors", async () => {
+    const asked: string[] = [];
+    const transport = createTransport({ url, token: 't', fetch: (input, init) => (asked.push(`${init?.method} ${String(input)}`), fetch(input, init)) });
+    const error = await transport.json('GET', '/api/v1/jobs/9').catch((e: unknown) => e);
+    assert.ok(error instanceof ApiError);
+    assert.equal(error.code, 'not_found');
+    assert.deepEqual(asked, [`GET ${url}api/v1/jobs/9`]);
   });
 
   it('reports an unreachable server as ApiConnectionError', async () => {

@@ -1,96 +1,69 @@
 /**
  * A typed client of Trainyard's HTTP API (docs/http-api.md), on the global `fetch`.
  *
+ * Its types are the API's own: each answer's type is inferred from the response schema the
+ * route declares (`core/api/`, the same schemas `/openapi.json` is made of), and each body's
+ * from the schema the route validates it with (`JobSpecInput` from `core/job-spec.ts`). Nothing
+ * here is a hand-copied shape that could drift from the server.
+ *
  * Every failed request rejects with an `ApiError` (the server answered with an error) or an
  * `ApiConnectionError` (it could not be reached); never with a string.
  *
- * This file imports nothing internal but types, so it can be copied into any TypeScript project.
+ * This file imports nothing internal but types, so the dashboard bundles it without zod.
  */
-import type { Checkpoint, Job, JobState, Run, SeriesInfo } from '../core/types.ts';
+import type { z } from 'zod';
+import type { CompareResponse } from '../core/api/compare.ts';
+import type { ErrorBody } from '../core/api/errors.ts';
+import type { EvaluatedCheckpoint } from '../core/api/evaluations.ts';
+import type { ApiDomainEvent, EventsPage, LogEvent, MetricsEvent } from '../core/api/events.ts';
+import type { Health } from '../core/api/health.ts';
+import type { ApiJob, Checkpoint, JobDetail, ListedJob } from '../core/api/jobs.ts';
+import type { MetricsBatch, MetricWriteAnswer, SeriesInfo, SeriesResponse } from '../core/api/metrics.ts';
+import type { CheckpointInput, StatusAnswer, StatusInput } from '../core/api/runs.ts';
+import type { TimelineResponse } from '../core/api/timeline.ts';
+import type { ApiTokenInfo, IssuedApiToken, WhoAmI } from '../core/api/tokens.ts';
+import type { JobSpecInput, priorityInput } from '../core/job-spec.ts';
+import type { JobState } from '../core/types.ts';
 
-export type { Checkpoint, JobSpec, JobState, Progress, RunOutcome, SeriesInfo } from '../core/types.ts';
+export type { CompareJob, CompareResponse } from '../core/api/compare.ts';
+export type {
+  ApiFormat,
+  CheckInput,
+  DatasetDetail,
+  DatasetRunUse,
+  DatasetSummary,
+  DatasetVersion,
+  ListedFormat,
+  RegisteredDataset,
+  RegisterDatasetInput,
+  ValidateInput,
+  ValidationRecord,
+  ValidationReport,
+} from '../core/api/datasets.ts';
+export type { ErrorBody } from '../core/api/errors.ts';
+export type { ApiEvaluation, EvaluatedCheckpoint } from '../core/api/evaluations.ts';
+export type { ApiDomainEvent, EventsPage, LogEvent, MetricsEvent } from '../core/api/events.ts';
+export type { Health } from '../core/api/health.ts';
+export type { ApiJob, ApiRun, Checkpoint, JobDetail, JobSpec, LatestPoint, ListedJob, Progress, RunOutcome } from '../core/api/jobs.ts';
+export type { BucketedSeriesResponse, MetricsBatch, MetricWriteAnswer, SeriesInfo, SeriesPointsResponse, SeriesResponse } from '../core/api/metrics.ts';
+export type { CheckpointInput, StatusAnswer, StatusInput } from '../core/api/runs.ts';
+export type { TimelineResponse } from '../core/api/timeline.ts';
+export type { ApiTokenInfo, IssuedApiToken, TokenInput, WhoAmI } from '../core/api/tokens.ts';
+export type { JobSpecInput } from '../core/job-spec.ts';
+export type { JobState } from '../core/types.ts';
 
-/** A job as the API returns it: the stored job plus its name at the top level. */
-export type ApiJob = Job & { readonly name: string };
+/** A priority as `setPriority` takes it: `high`/`normal`/`low`, a number (within normal), or `{class?, value?}`. */
+export type PriorityInput = z.input<typeof priorityInput>;
 
-/** A run as the API returns it. */
-export type ApiRun = Pick<
-  Run,
-  'id' | 'jobId' | 'attempt' | 'state' | 'startedAt' | 'endedAt' | 'pid' | 'exitCode' | 'signal' | 'outcome' | 'resumedFrom' | 'resumeStep'
->;
-
-/** The latest point of one metric. `value` is null for NaN. */
-export interface LatestPoint {
-  readonly step: number;
-  readonly value: number | null;
-}
-
-/** `GET /api/v1/jobs/:id`: the job, its runs (oldest first) and the latest point of each metric. */
-export type JobDetail = ApiJob & {
-  readonly runs: readonly ApiRun[];
-  readonly latest: Readonly<Record<string, LatestPoint>>;
-};
-
-/** The job spec a client submits; the server fills in the defaults (see the API document). */
-export interface JobSpecInput {
-  name?: string;
-  /** argv, or one shell script string with `shell: true`. */
-  command: string[] | string;
-  shell?: boolean;
-  /** Absolute working directory. */
-  cwd: string;
-  env?: Record<string, string | number | boolean>;
-  params?: Record<string, unknown>;
-  resources?: { gpus?: number; cpus?: number };
-  maxRetries?: number;
-  keepCheckpoints?: number;
-  stopGraceSeconds?: number;
-  tags?: string[];
-}
-
-/** Raw points of one series; `values` holds null for NaN. */
-export interface SeriesPointsResponse {
-  readonly key: string;
-  readonly bucketed?: false;
-  readonly steps: number[];
-  readonly values: (number | null)[];
-  readonly times: number[];
-}
-
-/** One entry per bucket, when the range held more points than were asked for. */
-export interface BucketedSeriesResponse {
-  readonly key: string;
-  readonly bucketed: true;
-  readonly steps: number[];
-  readonly min: (number | null)[];
-  readonly max: (number | null)[];
-  readonly last: (number | null)[];
-  readonly count: number[];
-}
-
-export type SeriesResponse = SeriesPointsResponse | BucketedSeriesResponse;
-
-/** `GET /api/v1/whoami`. */
-export interface WhoAmI {
-  readonly role: 'admin' | 'read' | 'run';
-  readonly jobId: number | null;
-  readonly runId: number | null;
-}
-
-/** A token as listed: never its secret. */
-export interface ApiTokenInfo {
-  readonly id: string;
-  readonly role: 'admin' | 'read';
-  readonly name: string | null;
-  readonly createdAt: number;
-}
-
-/** A token just made: `token` is the secret, shown this once. */
-export interface IssuedApiToken {
-  readonly id: string;
-  readonly token: string;
-  readonly role: 'admin' | 'read';
-  readonly name: string | null;
+/** Which jobs `listJobs` returns; every given part must match. */
+export interface JobListFilter {
+  readonly states?: readonly (JobState | string)[];
+  /** Only jobs carrying every one of these tags (a tag with a comma cannot be asked for). */
+  readonly tags?: readonly string[];
+  /** Only jobs whose name starts with this (case-sensitive). */
+  readonly namePrefix?: string;
+  /** Default (server side): 100; at most 10,000. */
+  readonly limit?: number;
 }
 
 /** A slice of a run's log. */
@@ -104,20 +77,7 @@ export interface LogChunk {
   readonly runState: string | null;
 }
 
-export interface LogEvent {
-  readonly jobId: number;
-  readonly runId: number;
-  readonly offset: number;
-  readonly text: string;
-}
-
-export interface MetricsEvent {
-  readonly jobId: number;
-  readonly runId: number;
-  readonly latest: Readonly<Record<string, LatestPoint>>;
-}
-
-/** An event of `GET /api/v1/events`. Events of other types are skipped. */
+/** An event of `GET /api/v1/events` as `openEvents` yields it. Events of other types are skipped. */
 export type ApiEvent =
   | { readonly type: 'job'; readonly data: ApiJob }
   | { readonly type: 'log'; readonly data: LogEvent }
@@ -127,12 +87,6 @@ export type ApiEvent =
 /** An open event stream: iterate it once; it ends when closed, aborted, or the server ends it. */
 export interface EventStream extends AsyncIterable<ApiEvent> {
   close(): void;
-}
-
-export interface MetricsBatch {
-  batchId: string;
-  series?: Record<string, { steps: number[]; values: (number | null | string)[]; times?: number[] }>;
-  rows?: { step: number; time?: number; metrics: Record<string, number | null | string> }[];
 }
 
 export interface ClientOptions {
@@ -159,34 +113,51 @@ export class ApiError extends Error {
 /** The server could not be reached (refused, reset, DNS, aborted mid-body). */
 export class ApiConnectionError extends Error {
   constructor(readonly url: string, options?: { cause?: unknown }) {
-    super(`cannot reach the Trainyard server at ${url}${describeCause(options?.cause)}`, options);
+    super(`cannot reach the Trainyard server${url ? ` at ${url}` : ''}${describeCause(options?.cause)}`, options);
     this.name = 'ApiConnectionError';
   }
 }
 
-export type Client = ReturnType<typeof createClient>;
+/** What every request of a client goes through: its base URL, its token, its errors. */
+export interface Transport {
+  /** The server's base URL, without a trailing slash. */
+  readonly url: string;
+  /** The response of a request that succeeded (2xx); rejects with ApiError or ApiConnectionError. */
+  send(method: string, path: string, init?: SendOptions): Promise<Response>;
+  /** A request's JSON answer. */
+  json<T>(method: string, path: string, init?: SendOptions): Promise<T>;
+}
 
-/** Creates a client of one server. */
-export function createClient(options: ClientOptions) {
+export interface SendOptions {
+  readonly query?: Query;
+  readonly body?: unknown;
+  readonly signal?: AbortSignal;
+  /** Default: application/json. */
+  readonly accept?: string;
+}
+
+/** The one fetch wrapper of the SDK, the CLI and the dashboard's client. */
+export function createTransport(options: ClientOptions & { readonly fetch?: typeof fetch }): Transport {
   const base = options.url.replace(/\/+$/, '');
   const auth: Record<string, string> = options.token ? { authorization: `Bearer ${options.token}` } : {};
+  const request = options.fetch ?? ((input, init) => fetch(input, init));
 
-  async function send(method: string, path: string, init: { query?: Query; body?: unknown; signal?: AbortSignal; accept?: string } = {}): Promise<Response> {
+  async function send(method: string, path: string, init: SendOptions = {}): Promise<Response> {
     const url = base + path + queryString(init.query);
     const headers: Record<string, string> = { ...auth, accept: init.accept ?? 'application/json' };
     if (init.body !== undefined) headers['content-type'] = 'application/json';
     let response: Response;
     try {
-      response = await fetch(url, { method, headers, body: init.body === undefined ? undefined : JSON.stringify(init.body), signal: init.signal });
+      response = await request(url, { method, headers, body: init.body === undefined ? undefined : JSON.stringify(init.body), signal: init.signal });
     } catch (error) {
       if (init.signal?.aborted) throw error;
       throw new ApiConnectionError(base, { cause: error });
     }
-    if (!response.ok) throw await errorFrom(response);
+    if (!response.ok) throw await apiErrorFrom(response);
     return response;
   }
 
-  async function json<T>(method: string, path: string, init?: { query?: Query; body?: unknown }): Promise<T> {
+  async function json<T>(method: string, path: string, init?: SendOptions): Promise<T> {
     const response = await send(method, path, init);
     try {
       return (await response.json()) as T;
@@ -195,12 +166,23 @@ export function createClient(options: ClientOptions) {
     }
   }
 
+  return { url: base, send, json };
+}
+
+export type Client = ReturnType<typeof createClient>;
+
+/** Creates a client of one server. */
+export function createClient(options: ClientOptions) {
+  const transport = createTransport(options);
+  const { send, json } = transport;
+  const base = transport.url;
+
   return {
     /** The server's base URL, without a trailing slash. */
     url: base,
 
     /** `GET /health` (no token needed). */
-    health: () => json<{ ok: boolean; version: string }>('GET', '/health'),
+    health: () => json<Health>('GET', '/health'),
 
     /** `GET /openapi.json`: the machine-readable API document. */
     openapi: () => json<Record<string, unknown>>('GET', '/openapi.json'),
@@ -208,10 +190,15 @@ export function createClient(options: ClientOptions) {
     /** Submits a job (`POST /api/v1/jobs`). A refused spec rejects with ApiError 400 naming `field`. */
     submitJob: (spec: JobSpecInput) => json<ApiJob>('POST', '/api/v1/jobs', { body: spec }),
 
-    /** Lists jobs, newest first. Default limit (server side): 100. */
-    listJobs: async (filter: { states?: readonly (JobState | string)[]; limit?: number } = {}) => {
-      const query = { state: filter.states?.length ? filter.states.join(',') : undefined, limit: filter.limit };
-      return (await json<{ jobs: ApiJob[] }>('GET', '/api/v1/jobs', { query })).jobs;
+    /** Lists jobs, newest first, each with its latest metric values. Default limit (server side): 100. */
+    listJobs: async (filter: JobListFilter = {}) => {
+      const query = {
+        state: filter.states?.length ? filter.states.join(',') : undefined,
+        tag: filter.tags?.length ? filter.tags.join(',') : undefined,
+        name: filter.namePrefix || undefined,
+        limit: filter.limit,
+      };
+      return (await json<{ jobs: ListedJob[] }>('GET', '/api/v1/jobs', { query })).jobs;
     },
 
     /** One job with its runs and the latest point of each metric. */
@@ -224,7 +211,7 @@ export function createClient(options: ClientOptions) {
     /** Queues a paused job again; it resumes from its latest checkpoint. */
     resumeJob: (id: number) => json<ApiJob>('POST', `/api/v1/jobs/${id}/resume`),
     /** Sets a job's priority: `high`/`normal`/`low`, a number (within normal), or `{class, value}`. */
-    setPriority: (id: number, priority: string | number | { class: string; value: number }) =>
+    setPriority: (id: number, priority: PriorityInput) =>
       json<ApiJob>('POST', `/api/v1/jobs/${id}/priority`, { body: { priority } }),
     /** Moves a queued job ahead of the others of its priority. */
     moveToFront: (id: number) => json<ApiJob>('POST', `/api/v1/jobs/${id}/move`, { body: { to: 'front' } }),
@@ -241,8 +228,8 @@ export function createClient(options: ClientOptions) {
       await send('DELETE', `/api/v1/tokens/${encodeURIComponent(id)}`);
     },
 
-    /** The job's checkpoints, oldest first (deleted ones included, flagged `deleted`). */
-    listCheckpoints: async (id: number) => (await json<{ checkpoints: Checkpoint[] }>('GET', `/api/v1/jobs/${id}/checkpoints`)).checkpoints,
+    /** The job's checkpoints, oldest first (deleted ones included, flagged `deleted`), each with its evaluations. */
+    listCheckpoints: async (id: number) => (await json<{ checkpoints: EvaluatedCheckpoint[] }>('GET', `/api/v1/jobs/${id}/checkpoints`)).checkpoints,
 
     /** A summary of each metric series of the job. */
     listSeries: async (id: number) => (await json<{ series: SeriesInfo[] }>('GET', `/api/v1/jobs/${id}/metrics`)).series,
@@ -318,17 +305,28 @@ export function createClient(options: ClientOptions) {
       };
     },
 
+    /** A page of the durable event log (docs/events.md), oldest first; `lastEventId` is where to read on. */
+    listEvents: (filter: { after?: number; types?: readonly ApiDomainEvent['type'][]; job?: number; limit?: number } = {}) =>
+      json<EventsPage>('GET', '/api/v1/events', { query: { after: filter.after, types: filter.types?.join(','), job: filter.job, limit: filter.limit } }),
+
+    /** Which run held which slot when, utilisation and queue depth over [from, to] (default: the last hour). */
+    timeline: (window: { from?: number; to?: number; samples?: number } = {}) => json<TimelineResponse>('GET', '/api/v1/timeline', { query: window }),
+
+    /** One metric of several jobs, bucketed on shared step columns, with params and best checkpoints. */
+    compare: (query: { jobs: readonly number[]; key: string; buckets?: number; from?: number; to?: number; goal?: 'min' | 'max'; bands?: boolean; digits?: number }) =>
+      json<CompareResponse>('GET', '/api/v1/compare', { query: { ...query, jobs: query.jobs.join(','), bands: query.bands === undefined ? undefined : String(query.bands) } }),
+
     /** Reports metrics of a run (`run` token). A resent `batchId` is a no-op: `duplicate: true`. */
     reportMetrics: (runId: number, batch: MetricsBatch) =>
-      json<{ accepted: number; duplicate: boolean }>('POST', `/api/v1/runs/${runId}/metrics`, { body: batch }),
+      json<MetricWriteAnswer>('POST', `/api/v1/runs/${runId}/metrics`, { body: batch }),
 
     /** Registers a checkpoint file of a run; `path` is relative to its checkpoint directory. */
-    registerCheckpoint: (runId: number, checkpoint: { path: string; step: number; metrics?: Record<string, number> }) =>
+    registerCheckpoint: (runId: number, checkpoint: CheckpointInput) =>
       json<Checkpoint>('POST', `/api/v1/runs/${runId}/checkpoints`, { body: checkpoint }),
 
     /** Heartbeat and progress of a run; tells whether a stop was requested. */
-    reportStatus: (runId: number, status: { total?: number; message?: string } = {}) =>
-      json<{ stopRequested: boolean }>('POST', `/api/v1/runs/${runId}/status`, { body: status }),
+    reportStatus: (runId: number, status: StatusInput = {}) =>
+      json<StatusAnswer>('POST', `/api/v1/runs/${runId}/status`, { body: status }),
   };
 }
 
@@ -341,10 +339,11 @@ function queryString(query: Query | undefined): string {
   return text ? `?${text}` : '';
 }
 
-async function errorFrom(response: Response): Promise<ApiError> {
+/** The ApiError of an error answer: its `{error: {code, message, field?}}`, or its status line. */
+export async function apiErrorFrom(response: Response): Promise<ApiError> {
   const text = await response.text().catch(() => '');
   try {
-    const body = JSON.parse(text) as { error?: { code?: unknown; message?: unknown; field?: unknown } };
+    const body = JSON.parse(text) as { error?: { [K in keyof ErrorBody['error']]?: unknown } };
     const e = body.error;
     if (e && typeof e.message === 'string') {
       return new ApiError(response.status, typeof e.code === 'string' ? e.code : `http_${response.status}`, e.message, typeof e.field === 'string' ? e.field : null);
@@ -364,8 +363,10 @@ function describeCause(cause: unknown): string {
 }
 
 function toApiEvent(message: SseMessage): ApiEvent | null {
-  if (!['job', 'log', 'metrics', 'checkpoint'].includes(message.event)) return null;
   try {
+    // Durable events carry the whole event ({id, type, jobId, runId, at, data}).
+    if (message.event === 'checkpoint.registered') return { type: 'checkpoint', data: JSON.parse(message.data).data };
+    if (!['job', 'log', 'metrics'].includes(message.event)) return null;
     return { type: message.event, data: JSON.parse(message.data) } as ApiEvent;
   } catch {
     return null;

@@ -31,11 +31,14 @@ const stub = {
   batches: new Map<string, Received['body']>(),
   status: (_request: Received): number => 200,
   stopRequested: false,
+  /** While set, requests wait for it before they are answered: a server that hangs. */
+  frozen: null as Promise<void> | null,
 };
 const server = createServer((req, res) => {
   let data = '';
   req.on('data', (chunk) => (data += chunk));
-  req.on('end', () => {
+  req.on('end', async () => {
+    await stub.frozen;
     const request: Received = { path: req.url ?? '', body: data ? JSON.parse(data) : {} };
     stub.received.push(request);
     res.statusCode = stub.status(request);
@@ -62,6 +65,7 @@ beforeEach(() => {
   stub.batches = new Map();
   stub.status = () => 200;
   stub.stopRequested = false;
+  stub.frozen = null;
 });
 
 const runs: Run[] = [];
@@ -76,7 +80,6 @@ function start(options: InitOptions & { env?: Record<string, string> } = {}): { 
   const run = init({
     flushIntervalMs: 20,
     heartbeatIntervalMs: 60_000,
-    checkpointRetryMs: 200,
     closeTimeoutMs: 1_000,
     catchSigterm: false,
     warn: (message) => warnings.push(message),
@@ -144,7 +147,9 @@ describe('reporter', () => {
     const { run, dir } = start();
     run.log({ loss: 0.5 }, 10);
     await run.atomicPath('step-10.pt', (tmp) => writeFile(tmp, 'weights'));
-    const record = await run.checkpoint('step-10.pt', 10, { loss: 0.5, bad: NaN });
+    const pending = run.checkpoint('step-10.pt', 10, { loss: 0.5, bad: NaN });
+    assert.deepEqual([pending.path, pending.step, pending.metrics], [join(dir, 'step-10.pt'), 10, { loss: 0.5 }]);
+    const record = await pending.registered;
     assert.equal(record?.id, 1);
     const order = stub.received.filter((r) => !r.path.endsWith('/status')).map((r) => r.path.split('/').at(-1));
     assert.deepEqual(order, ['metrics', 'checkpoints']);
@@ -152,20 +157,69 @@ describe('reporter', () => {
 
     stub.status = () => 503;
     await writeFile(join(dir, 'step-20.pt'), 'weights');
-    assert.equal(await run.checkpoint('step-20.pt', 20), null);
+    const spooled = run.checkpoint('step-20.pt', 20);
+    assert.equal(await run.flush(), false);
     assert.equal(readdirSync(run.spoolDir).length, 1);
     stub.status = () => 200;
     assert.equal(await run.flush(), true);
     assert.deepEqual(stub.received.at(-1)!.body, { path: 'step-20.pt', step: 20, metrics: {} });
+    assert.equal((await spooled.registered)?.step, 20, 'settled with the record once the spool was sent');
     await run.close();
+  });
+
+  it('returns from checkpoint() at once while the server hangs, and registers it once it answers', async () => {
+    const { run, dir } = start({ requestTimeoutMs: 60_000 });
+    let thaw!: () => void;
+    stub.frozen = new Promise<void>((done) => (thaw = done));
+    run.log({ loss: 0.5 }, 10);
+    await writeFile(join(dir, 'step-10.pt'), 'weights');
+    const started = performance.now();
+    const pending = run.checkpoint('step-10.pt', 10, { loss: 0.5 });
+    const elapsed = performance.now() - started;
+    run.log({ loss: 0.4 }, 11);
+    assert.ok(elapsed < 1_000, `checkpoint() took ${elapsed.toFixed(0)} ms while the server hung`);
+    let settled = false;
+    void pending.registered.then(() => (settled = true));
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(settled, false, 'not registered while the server hangs');
+    thaw();
+    stub.frozen = null;
+    assert.equal((await pending.registered)?.step, 10);
+    await run.close();
+    const sent = stub.received.filter((r) => !r.path.endsWith('/status'));
+    const point10 = sent.findIndex((r) => r.body.series?.loss.steps.includes(10));
+    const checkpoint10 = sent.findIndex((r) => r.path.endsWith('/checkpoints'));
+    assert.ok(point10 !== -1 && point10 < checkpoint10, 'the points logged before it go first');
+    assert.deepEqual(acceptedSteps(), [10, 11]);
+  });
+
+  it('close() sends the registrations still pending; after close() nothing is registered', async () => {
+    const { run, dir, warnings } = start();
+    await writeFile(join(dir, 'last.pt'), 'weights');
+    const pending = run.checkpoint('last.pt', 99);
+    await run.close();
+    assert.equal(stub.received.filter((r) => r.path.endsWith('/checkpoints')).length, 1);
+    assert.equal((await pending.registered)?.step, 99);
+    assert.equal(await run.checkpoint('last.pt', 100).registered, null);
+    assert.match(warnings.join('\n'), /checkpoint 'last.pt' not registered: the run was closed/);
+  });
+
+  it('settles a registration with null when close() gives up with it in the spool', async () => {
+    const { run, dir } = start({ closeTimeoutMs: 300 });
+    stub.status = () => 503;
+    await writeFile(join(dir, 'late.pt'), 'weights');
+    const pending = run.checkpoint('late.pt', 5);
+    await run.close();
+    assert.equal(await pending.registered, null);
+    assert.equal(readdirSync(run.spoolDir).filter((n) => n.endsWith('.json')).length, 1, 'left for the server to take in');
   });
 
   it('refuses checkpoint paths outside the directory and missing files', async () => {
     const { run } = start();
-    await assert.rejects(run.checkpoint('../escape.pt', 1), CheckpointPathError);
-    await assert.rejects(run.checkpoint('/etc/passwd', 1), CheckpointPathError);
-    await assert.rejects(run.checkpoint('', 1), CheckpointPathError);
-    await assert.rejects(run.checkpoint('missing.pt', 1), CheckpointNotFoundError);
+    assert.throws(() => run.checkpoint('../escape.pt', 1), CheckpointPathError);
+    assert.throws(() => run.checkpoint('/etc/passwd', 1), CheckpointPathError);
+    assert.throws(() => run.checkpoint('', 1), CheckpointPathError);
+    assert.throws(() => run.checkpoint('missing.pt', 1), CheckpointNotFoundError);
     await run.close();
   });
 
@@ -267,7 +321,8 @@ describe('reporter', () => {
     run.log({ loss: 0.5, gap: NaN }, 0);
     run.log({ loss: 1e-7 });
     await writeFile(join(dir, 'a b.pt'), 'x');
-    await run.checkpoint('a b.pt', 1, { loss: 0.25 });
+    const record = await run.checkpoint('a b.pt', 1, { loss: 0.25 }).registered;
+    assert.deepEqual(record, { id: null, path: join(dir, 'a b.pt'), step: 1, bytes: 1, metrics: { loss: 0.25 }, createdAt: null });
     await run.close();
     assert.deepEqual(out.trimEnd().split('\n').map(parseLine), [
       { kind: 'progress', total: 2, message: 'epoch "1"' },

@@ -10,7 +10,7 @@
  *   run.log({ loss: trainStep() }, step);                 // returns at once, never throws
  *   if (step % 100 === 99) {
  *     await run.atomicPath(`step-${step}.json`, (tmp) => writeFile(tmp, state()));
- *     await run.checkpoint(`step-${step}.json`, step, { loss });
+ *     run.checkpoint(`step-${step}.json`, step, { loss });  // returns at once, like log()
  *   }
  * }
  * await run.close();
@@ -24,6 +24,9 @@
  *                                  ▼
  *          spool dir, one file per batch ─► resent oldest first once the server answers
  *          (the server ignores a batchId it already has, so resending never duplicates)
+ *
+ * checkpoint() ─► the same order, after the points logged before it ─► POST /runs/:id/checkpoints
+ *          (or the spool); `.registered` resolves with the record once the server has it
  * ```
  * A heartbeat (`POST /runs/:id/status`, with the total) goes every 5 s and reads
  * `stopRequested`. Without `TRAINYARD_URL` the same calls print the stdout line protocol
@@ -35,7 +38,7 @@ import { readRunEnvironment, type Env } from './reporter/env.ts';
 import { Run, type ReportMode } from './reporter/run.ts';
 import { createTransport } from './reporter/transport.ts';
 
-export { Run, type CheckpointRecord, type ReportMode } from './reporter/run.ts';
+export { Run, type CheckpointRecord, type PendingCheckpoint, type ReportMode } from './reporter/run.ts';
 export { CheckpointNotFoundError, CheckpointPathError, ReporterError } from './reporter/errors.ts';
 
 export const REPORTER_VERSION = '0.1.0';
@@ -64,7 +67,7 @@ export interface InitOptions {
   readonly heartbeatIntervalMs?: number;
   /** One request's limit before the server counts as unreachable. Default: 5000. */
   readonly requestTimeoutMs?: number;
-  /** How long `checkpoint()` retries before spooling the registration. Default: 10000. */
+  /** @deprecated Ignored: `checkpoint()` no longer waits; it registers in the background. */
   readonly checkpointRetryMs?: number;
   /** How long `close()` tries to empty the spool. Default: 10000. */
   readonly closeTimeoutMs?: number;
@@ -115,7 +118,6 @@ export function init(options: InitOptions = {}): Run {
     flushIntervalMs: options.flushIntervalMs ?? 500,
     flushRows: options.flushRows ?? 5_000,
     heartbeatIntervalMs: options.heartbeatIntervalMs ?? 5_000,
-    checkpointRetryMs: options.checkpointRetryMs ?? 10_000,
     closeTimeoutMs: options.closeTimeoutMs ?? 10_000,
     catchSigterm: options.catchSigterm ?? true,
     warn,

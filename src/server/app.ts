@@ -2,41 +2,43 @@
  * The HTTP application: authentication, the routes, the OpenAPI document and the error
  * handler. Built without listening, so tests can use `app.inject()`.
  */
+import { randomBytes } from 'node:crypto';
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
-import {
-  jsonSchemaTransform,
-  serializerCompiler,
-  validatorCompiler,
-  type ZodTypeProvider,
-} from 'fastify-type-provider-zod';
+import { jsonSchemaTransform } from 'fastify-type-provider-zod';
+import { errorResponses } from '../core/api/errors.ts';
+import { healthSchema } from '../core/api/health.ts';
+import type { Control } from '../control/control.ts';
+import type { Evaluator } from '../evaluation/evaluator.ts';
 import type { TokenScope } from '../core/types.ts';
 import type { Store } from '../store/store.ts';
 import { authenticate, authorize, type Access } from './auth.ts';
-import type { DataDirLayout } from './data-dir.ts';
-import { errorHandler } from './errors.ts';
-import type { EventBus } from './events.ts';
+import { registerBodyParsers } from './body-parsers.ts';
+import type { DataDirLayout } from '../control/data-dir.ts';
+import { createErrorHandler } from './errors.ts';
 import type { BatchParserPool } from './ingest/batch-parser-pool.ts';
 import type { SlotInventory } from '../scheduler/scheduler.ts';
 import { registerControlRoutes } from './routes/control.ts';
-import type { ProgressBook } from './progress-book.ts';
 import { registerCompareRoutes } from './routes/compare.ts';
 import { registerDatasetRoutes } from './routes/datasets.ts';
+import { registerEvaluationRoutes } from './routes/evaluations.ts';
 import { registerEventRoutes } from './routes/events.ts';
 import { registerJobRoutes } from './routes/jobs.ts';
 import { registerMetricRoutes } from './routes/metrics.ts';
+import { registerModelRoutes } from './routes/models.ts';
 import { registerRunRoutes } from './routes/runs.ts';
+import { describeOpenApi } from './openapi.ts';
+import { serializerCompiler, validatorCompiler, type ApiTypeProvider } from './routes/schemas.ts';
 import { registerTokenRoutes } from './routes/tokens.ts';
-import type { RunManager } from './run-manager.ts';
+import { createServerLog } from './server-log.ts';
 import { registerWeb } from './web.ts';
 
 export const VERSION = '0.1.0';
 
 export interface AppDeps {
+  /** Reads. Every change goes through `control`. */
   readonly store: Store;
-  readonly bus: EventBus;
-  readonly runs: RunManager;
-  readonly progress: ProgressBook;
+  readonly control: Control;
   readonly layout: DataDirLayout;
   readonly now: () => number;
   /** The slots this server hands out (for the timeline). */
@@ -45,6 +47,10 @@ export interface AppDeps {
   readonly batchParser: BatchParserPool;
   /** Default: false (quiet); the server logs its own lines. */
   readonly logRequests?: boolean;
+  /** The server's console; told the first line of each failed request. Default: nothing. */
+  readonly log?: (line: string) => void;
+  /** Eval suites and evaluations (src/evaluation). */
+  readonly evaluator: Evaluator;
 }
 
 declare module 'fastify' {
@@ -57,26 +63,40 @@ declare module 'fastify' {
   }
 }
 
-export type App = FastifyInstance<any, any, any, any, ZodTypeProvider>;
+export type App = FastifyInstance<any, any, any, any, ApiTypeProvider>;
+
+/**
+ * Request ids: a random prefix per process, so that ids in the server log stay unique across
+ * restarts, then a counter (drawing random bytes for every request cost ~20 µs of a batch's).
+ */
+function createRequestIds(): () => string {
+  const prefix = randomBytes(4).toString('hex');
+  let n = 0;
+  return () => `${prefix}${(n++).toString(36)}`;
+}
 
 export async function buildApp(deps: AppDeps): Promise<App> {
   const app = Fastify({
     logger: deps.logRequests ? { level: 'info' } : false,
     forceCloseConnections: true,
     bodyLimit: 1 << 20,
-  }).withTypeProvider<ZodTypeProvider>();
+    genReqId: createRequestIds(),
+  }).withTypeProvider<ApiTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  app.setErrorHandler(errorHandler);
+  app.setErrorHandler(createErrorHandler(createServerLog(deps.layout.serverLog, { now: deps.now, echo: deps.log })));
+  registerBodyParsers(app);
   app.decorateRequest('scope', null);
 
   await app.register(fastifySwagger, {
     openapi: {
+      openapi: '3.1.0',
       info: { title: 'Trainyard API', version: VERSION, description: 'Submit, watch and steer training jobs. See docs/http-api.md.' },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },
     transform: jsonSchemaTransform,
+    transformObject: describeOpenApi,
   });
 
   // Authenticate before the body is read, so an unauthenticated client cannot make us parse MBs.
@@ -90,7 +110,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     if (access && request.scope) authorize(request.scope, access(request));
   });
 
-  app.get('/health', { schema: { hide: true } }, async () => ({ ok: true, version: VERSION }));
+  app.get('/health', {
+    schema: { summary: 'Whether the server is up, and its version (no token needed)', security: [], response: { 200: healthSchema, ...errorResponses({}) } },
+  }, async () => ({ ok: true, version: VERSION }) as const);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   registerJobRoutes(app, deps);
@@ -101,6 +123,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   registerCompareRoutes(app, deps);
   registerTokenRoutes(app, deps);
   registerDatasetRoutes(app, deps);
+  registerModelRoutes(app, deps);
+  registerEvaluationRoutes(app, deps);
   await registerWeb(app);
   return app;
 }

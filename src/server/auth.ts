@@ -1,27 +1,14 @@
 /**
- * Tokens: `ty_<id>_<secret>`. The store keeps the id and the sha256 of the secret; a request's
- * secret is hashed and compared in constant time. Secrets are 256 random bits, so a plain
- * hash (no slow KDF) is the right tool.
+ * Authentication (a bearer token's scope, compared in constant time) and authorization (what a
+ * scope may do). Tokens are made in control/tokens.ts.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
+import { hashSecret } from '../control/tokens.ts';
 import { ForbiddenError, UnauthorizedError } from '../core/errors.ts';
 import type { TokenScope } from '../core/types.ts';
 import type { TokenStore } from '../store/store.ts';
 
 const TOKEN = /^ty_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
-
-export interface IssuedToken {
-  readonly id: string;
-  readonly token: string;
-}
-
-/** Makes a token for `scope`; `name` (default: none) is shown when tokens are listed. */
-export async function issueToken(store: TokenStore, scope: TokenScope, now: number, name: string | null = null): Promise<IssuedToken> {
-  const id = randomBytes(8).toString('hex');
-  const secret = randomBytes(32).toString('base64url');
-  await store.createToken(id, hashSecret(secret), scope, now, name);
-  return { id, token: `ty_${id}_${secret}` };
-}
 
 /** The scope of a bearer token, or UnauthorizedError. */
 export async function authenticate(store: TokenStore, header: string | undefined): Promise<TokenScope> {
@@ -41,7 +28,10 @@ export type Access =
   | { readonly kind: 'admin' }
   /** GET of anything: admin and read tokens. */
   | { readonly kind: 'read' }
-  /** A job's own routes: admin, read (GET only), or the run token of one of its runs. */
+  /**
+   * A job's own routes: admin, read (GET only), or the run token of one of its runs; for
+   * reading, also the run token of a job that waits on it (`after`).
+   */
   | { readonly kind: 'job'; readonly jobId: number; readonly write: boolean }
   /** A run's reporting routes: admin or that run's token. */
   | { readonly kind: 'run'; readonly runId: number };
@@ -50,12 +40,24 @@ export function authorize(scope: TokenScope, access: Access): void {
   if (scope.role === 'admin') return;
   const ok =
     access.kind === 'read' ? scope.role === 'read'
-    : access.kind === 'job' ? (scope.role === 'read' && !access.write) || (scope.role === 'run' && scope.jobId === access.jobId && !access.write)
+    : access.kind === 'job' ? !access.write && (scope.role === 'read' || (scope.role === 'run' && runTokenReads(scope, access.jobId)))
     : access.kind === 'run' ? scope.role === 'run' && scope.runId === access.runId
     : false;
   if (!ok) throw new ForbiddenError(`a ${scope.role} token may not do this`);
 }
 
-function hashSecret(secret: string): Buffer {
-  return createHash('sha256').update(secret).digest();
+/** A run token reads its own job and the job's upstream jobs. */
+function runTokenReads(scope: TokenScope, jobId: number): boolean {
+  return scope.jobId === jobId || (scope.upstreamJobIds?.includes(jobId) ?? false);
+}
+
+/**
+ * Who a request comes from, for records such as the alias history: its token's name with the
+ * token id ("ci (token 0123456789abcdef)"), or its role and id ("admin token 0123456789abcdef").
+ */
+export async function callerName(store: Pick<TokenStore, 'listTokens'>, authorization: string | undefined, scope: TokenScope | null): Promise<string> {
+  const id = /^Bearer\s+ty_([0-9a-f]{16})_/i.exec(authorization ?? '')?.[1] ?? null;
+  if (id === null) return scope?.role ?? 'unknown';
+  const named = (await store.listTokens()).find((t) => t.id === id)?.name;
+  return named ? `${named} (token ${id})` : `${scope?.role ?? 'a'} token ${id}`;
 }

@@ -1,6 +1,11 @@
-/** The one place where errors become HTTP responses: `{error: {code, message, field?}}`. */
+/**
+ * The one place where errors become HTTP responses: `{error: {code, message, field?, requestId?}}`.
+ * A 5xx is written to the server log under its request id, which the body carries.
+ */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import type { z } from 'zod';
+import type { ErrorBody } from '../core/api/errors.ts';
 import {
   ConflictError,
   ForbiddenError,
@@ -8,12 +13,15 @@ import {
   PayloadTooLargeError,
   TrainyardError,
   UnauthorizedError,
+  UnsupportedMediaTypeError,
   ValidationError,
 } from '../core/errors.ts';
+import { closestIssue, describeIssue, issueField } from '../core/issue-message.ts';
+import { announcedLength, bodyTooLarge, discardBody, shouldDiscard } from './oversized-body.ts';
+import type { ServerLog } from './server-log.ts';
 
-export interface ErrorBody {
-  readonly error: { readonly code: string; readonly message: string; readonly field?: string };
-}
+/** The one error shape (its schema, `core/api/errors.ts`, documents every route's error answers). */
+export type { ErrorBody };
 
 const STATUS: ReadonlyArray<[new (...args: never[]) => TrainyardError, number]> = [
   [ValidationError, 400],
@@ -22,6 +30,7 @@ const STATUS: ReadonlyArray<[new (...args: never[]) => TrainyardError, number]> 
   [NotFoundError, 404],
   [ConflictError, 409],
   [PayloadTooLargeError, 413],
+  [UnsupportedMediaTypeError, 415],
 ];
 
 export function toErrorResponse(error: unknown): { status: number; body: ErrorBody } {
@@ -32,11 +41,13 @@ export function toErrorResponse(error: unknown): { status: number; body: ErrorBo
   }
   const fastifyError = error as FastifyError;
   if (hasZodFastifySchemaValidationErrors(fastifyError)) {
-    const issue = fastifyError.validation[0];
+    // The library's own validator compiler (ours in routes/schemas.ts throws ValidationError).
+    const item = fastifyError.validation[0];
+    const issue = closestIssue({ ...item.params, code: item.keyword, message: item.message, path: item.instancePath.split('/').filter(Boolean) } as z.core.$ZodIssue);
     const where = fastifyError.validationContext ?? 'body';
-    const path = issue.instancePath.replace(/^\//, '').replaceAll('/', '.');
+    const path = issueField(issue);
     const field = path ? `${where === 'body' ? '' : `${where}.`}${path}` : where;
-    return { status: 400, body: { error: { code: 'invalid_input', message: `${field}: ${issue.message}`, field } } };
+    return { status: 400, body: { error: { code: 'invalid_input', message: `${field}: ${describeIssue(issue)}`, field } } };
   }
   if (fastifyError.statusCode && fastifyError.statusCode < 500) {
     const code = fastifyError.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'payload_too_large'
@@ -44,11 +55,57 @@ export function toErrorResponse(error: unknown): { status: number; body: ErrorBo
       : 'bad_request';
     return { status: fastifyError.statusCode, body: { error: { code, message: fastifyError.message } } };
   }
-  return { status: 500, body: { error: { code: 'internal', message: 'internal error; see the server log' } } };
+  return { status: 500, body: { error: { code: 'internal', message: 'internal error' } } };
 }
 
-export function errorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
-  const { status, body } = toErrorResponse(error);
-  if (status >= 500) request.log.error({ err: error }, 'request failed');
-  void reply.status(status).send(body);
+/**
+ * Fastify's own refusals, said with what only the request knows: the route's body limit and
+ * the size that came (413), the content-type that came (415).
+ */
+export function explainFrameworkError(error: unknown, request: FastifyRequest): unknown {
+  const code = (error as FastifyError | null)?.code;
+  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    return bodyTooLarge(`${request.method} ${request.routeOptions.url ?? request.url}`, request.routeOptions.bodyLimit, announcedLength(request.raw));
+  }
+  if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return new UnsupportedMediaTypeError(request.headers['content-type'] ?? '(none)');
+  return error;
+}
+
+/** The app's error handler: maps the error, logs a 5xx, and keeps a refusal readable. */
+export function createErrorHandler(log: ServerLog) {
+  return function errorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
+    const { status, body } = toErrorResponse(explainFrameworkError(error, request));
+    let sent = body;
+    if (status >= 500) {
+      log.failed({ requestId: request.id, method: request.method, url: request.url, status, error });
+      const message = `${body.error.message}; see request ${request.id} in the server log (server.log in the server's data directory)`;
+      sent = { error: { ...body.error, message, requestId: request.id } };
+    }
+    const send = () => void reply.status(status).send(sent);
+    const pending = readRestOfBody(request, reply, status);
+    if (pending) void pending.then(send);
+    else send();
+  };
+}
+
+/**
+ * Fastify closes the connection after a body it could not parse, in case more of it is on the
+ * way. When the body was read to its end there is nothing to fear: the connection is kept.
+ * When a body over the limit is still coming, the rest is read and dropped (up to a bound)
+ * before the 413 is sent, so a client that sends everything before it reads (Node's fetch,
+ * Python's urllib, which also asks to close after the answer) reads the 413 instead of failing
+ * to write into a closed socket (`oversized-body.ts`). Returns what to wait for, or null.
+ */
+function readRestOfBody(request: FastifyRequest, reply: FastifyReply, status: number): Promise<void> | null {
+  if (String(reply.getHeader('connection')).toLowerCase() !== 'close') return null;
+  const raw = request.raw;
+  if (raw.complete) {
+    reply.removeHeader('connection');
+    return null;
+  }
+  if (status !== 413 || !shouldDiscard(raw)) return null;
+  reply.removeHeader('connection');
+  return discardBody(raw).then((outcome) => {
+    if (outcome !== 'read') reply.header('connection', 'close');
+  });
 }

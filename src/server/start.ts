@@ -3,23 +3,22 @@
  * at first start, re-attaches to runs a previous server left behind, and serves the API.
  */
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { readServerEnv } from '../config.ts';
+import { createControl } from '../control/control.ts';
+import { issueToken } from '../control/tokens.ts';
 import { TrainyardError } from '../core/errors.ts';
-import { createLocalExecutor } from '../executors/local/local-executor.ts';
+import { datasetsForRun } from '../datasets/job-datasets.ts';
+import { removeDatasetLeftovers } from '../datasets/leftovers.ts';
+import { createExecutor, EXECUTOR_NAMES } from '../executors/executors.ts';
 import { createInbox } from '../inbox/inbox.ts';
 import { createSqliteStore } from '../store/sqlite/sqlite-store.ts';
 import type { Store } from '../store/store.ts';
+import { subscribeAfterTraining } from './after-training.ts';
 import { buildApp, VERSION } from './app.ts';
-import { issueToken } from './auth.ts';
-import { createDataDirLayout } from './data-dir.ts';
-import { createEventBus } from './events.ts';
-import { detectGpus } from './gpus.ts';
+import { createDataDirLayout } from '../control/data-dir.ts';
 import { createBatchParserPool } from './ingest/batch-parser-pool.ts';
 import { acquireLock } from './lock.ts';
-import { createProgressBook } from './progress-book.ts';
-import { createRunManager } from './run-manager.ts';
 
 export interface StartOptions {
   readonly dataDir: string;
@@ -32,6 +31,8 @@ export interface StartOptions {
   readonly log?: (line: string) => void;
   /** Default: process.env. */
   readonly env?: NodeJS.ProcessEnv;
+  /** Which executor runs the jobs (executors/executors.ts). Default: TRAINYARD_EXECUTOR, else `local`. */
+  readonly executor?: string;
 }
 
 export interface RunningServer {
@@ -58,23 +59,27 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const lock = acquireLock(layout.lock, dataDir);
   let store: Store | null = null;
   try {
-    store = await openStore(options.db, layout.database);
+    const opened = await openStore(options.db, layout.database);
+    store = opened;
     const adminToken = await ensureAdminToken(store, layout.adminToken);
+    await removeDatasetLeftovers(store, layout.datasetDir, log);
     const serverEnv = readServerEnv(env);
-    const gpus = serverEnv.gpus ?? detectGpus().map((g) => g.index);
-    const slots = { gpus, cpuSlots: serverEnv.cpuSlots ?? cpus().length };
-    const bus = createEventBus();
+    const executorName = options.executor ?? serverEnv.executor;
+    const executor = createExecutor(executorName, serverEnv);
+    if (!executor) throw new StartError(`executor "${executorName}" (TRAINYARD_EXECUTOR) is not known: expected one of ${EXECUTOR_NAMES.join(', ')}`);
+    const slots = await executor.capacity();
     const now = () => Date.now();
-    const progress = createProgressBook(store, bus, now);
     let url = '';
-    const runs = createRunManager({
-      store, bus, layout, progress, slots, now, log,
-      executor: createLocalExecutor(),
+    const control = createControl({
+      store, layout, slots, now, log,
+      executor,
+      datasetsForRun: (job, runId) => datasetsForRun(opened, layout.datasetDir, job, runId, now()),
       serverUrl: () => url,
       baseEnv: Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined && !e[0].startsWith('TRAINYARD_'))),
     });
     const batchParser = createBatchParserPool();
-    const app = await buildApp({ store, bus, runs, progress, layout, now, batchParser, slots });
+    const evaluator = subscribeAfterTraining({ store, control, now, log });
+    const app = await buildApp({ store, control, layout, now, batchParser, slots, log, evaluator });
     const host = options.host ?? '127.0.0.1';
     try {
       await app.listen({ host, port: options.port ?? DEFAULT_PORT });
@@ -87,11 +92,11 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     const port = typeof address === 'object' && address ? address.port : options.port;
     url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
     writeFileSync(layout.serverInfo, JSON.stringify({ url, pid: process.pid, version: VERSION, startedAt: now() }, null, 2));
-    await runs.recover();
-    runs.start();
-    const inbox = createInbox({ store, bus, layout, now, log, poke: () => runs.poke() });
+    await control.recover();
+    control.start();
+    const inbox = createInbox({ store, control, layout, now, log });
     inbox.start();
-    log(`trainyard ${VERSION} serving ${url} (data ${dataDir}; ${gpus.length} GPU${gpus.length === 1 ? '' : 's'}, ${slots.cpuSlots} CPU slots)`);
+    log(`trainyard ${VERSION} serving ${url} (data ${dataDir}; ${slots.gpus.length} GPU${slots.gpus.length === 1 ? '' : 's'}, ${slots.cpuSlots} CPU slots)`);
 
     const openStoreRef = store;
     let closing: Promise<void> | null = null;
@@ -102,7 +107,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       close() {
         closing ??= (async () => {
           await inbox.close();
-          await runs.close();
+          await control.close();
           await app.close();
           await batchParser.close();
           await openStoreRef.close();

@@ -18,6 +18,7 @@ import type {
   PriorityClass,
   Progress,
   Run,
+  RunHandle,
   RunOutcome,
   SeriesInfo,
   SeriesPoints,
@@ -25,6 +26,13 @@ import type {
   TokenRole,
   TokenScope,
 } from '../core/types.ts';
+import type { DomainEvent, DomainEventType } from '../core/events.ts';
+import type { JobChange } from '../core/run-end.ts';
+import type { Evaluation, EvaluationResult, EvaluationState, EvaluationTrigger } from '../core/eval-record.ts';
+import type { EvalSuite, EvalSuiteSpec } from '../core/eval-suite.ts';
+import type { AliasMove, Model, ModelAlias, ModelSummary, ModelVersion, PromotionRule, VersionRef } from '../core/registry.ts';
+
+export type { JobChange } from '../core/run-end.ts';
 import type {
   DatasetSummary,
   DatasetUse,
@@ -37,6 +45,10 @@ import type {
 
 export interface JobFilter {
   readonly states?: readonly JobState[];
+  /** Only jobs whose spec carries every one of these tags. Default: no tag filter. */
+  readonly tags?: readonly string[];
+  /** Only jobs whose name starts with this text (case-sensitive). Default: any name. */
+  readonly namePrefix?: string;
   /** Newest first. Default: 100. */
   readonly limit?: number;
 }
@@ -44,7 +56,13 @@ export interface JobFilter {
 export interface JobStore {
   createJob(spec: JobSpec, now: number): Promise<Job>;
   getJob(id: number): Promise<Job | null>;
+  /** Jobs matching every part of `filter`, newest (highest id) first. */
   listJobs(filter?: JobFilter): Promise<Job[]>;
+  /**
+   * Every queued job, in the order the scheduler serves priorities: class (high, normal, low),
+   * then priority value (higher first), then `queuedAt` (lower first), then id. No limit.
+   */
+  listQueuedJobs(): Promise<Job[]>;
   /**
    * Atomically moves job `jobId` from `queued` to `running` and creates its next run (attempt
    * = previous attempts + 1). Returns null when the job is no longer queued, so two callers
@@ -59,24 +77,33 @@ export interface JobStore {
    */
   requestStop(jobId: number, now: number, reason?: StopReason): Promise<Job | null>;
   /** A paused job goes back to the queue (it resumes from its latest checkpoint). Else unchanged. */
-  resumeJob(jobId: number): Promise<Job | null>;
-  setPriority(jobId: number, priority: Priority): Promise<Job | null>;
+  resumeJob(jobId: number, now: number): Promise<Job | null>;
+  setPriority(jobId: number, priority: Priority, now: number): Promise<Job | null>;
   /** Puts a queued job ahead of every other job of its priority. */
-  moveToFront(jobId: number): Promise<Job | null>;
-  /** Sets the job's state and optional fields; throws if the job does not exist. */
-  updateJob(jobId: number, change: JobChange): Promise<Job>;
+  moveToFront(jobId: number, now: number): Promise<Job | null>;
+  /**
+   * A queued job that can never start (a dependency failed, no slot fits it) fails with
+   * `outcome`. Null, and nothing written, when the job is not queued.
+   */
+  failUnstartedJob(jobId: number, outcome: RunOutcome, now: number): Promise<Job | null>;
+  /**
+   * Ends a running run and moves its job on, in one transaction: the run's final state, its
+   * tokens revoked, the job's last progress, the job's next state (`run-ended` of the state
+   * machine), and the events `run.ended` and `job.state_changed`. Null, and nothing written,
+   * when the run is not running (it ended already). Throws ConflictError when the job is not in
+   * a live state or the machine does not allow `change.job.state`.
+   */
+  endRun(runId: number, change: RunEndChange): Promise<{ job: Job; run: Run } | null>;
   setProgress(jobId: number, progress: Partial<Progress>): Promise<void>;
 }
 
-export interface JobChange {
-  readonly state?: JobState;
-  readonly startedAt?: number | null;
-  readonly endedAt?: number | null;
-  readonly notBefore?: number | null;
-  readonly outcome?: RunOutcome | null;
-  readonly stopReason?: StopReason | null;
-  readonly paramsOverride?: Readonly<Record<string, unknown>> | null;
+/** What ending a run changes: the run, its job (the next state is required) and its progress. */
+export interface RunEndChange {
+  readonly run: RunEnd;
+  readonly job: JobChange & { readonly state: JobState };
+  readonly progress?: Partial<Progress>;
 }
+
 
 export interface NewRun {
   readonly logPath: string;
@@ -85,6 +112,8 @@ export interface NewRun {
   /** Slots the run holds. Default: none. */
   readonly gpus?: readonly number[];
   readonly cpus?: number;
+  /** The run's token, created with the run (see control/tokens.ts); its secret is never stored. */
+  readonly token?: { readonly id: string; readonly secretHash: Buffer; readonly upstreamJobIds?: readonly number[] };
 }
 
 export interface RunStore {
@@ -94,10 +123,11 @@ export interface RunStore {
   listLiveRuns(): Promise<Run[]>;
   /** Runs that were alive at some time in [from, to), oldest first (the timeline). */
   listRunsBetween(from: number, to: number): Promise<Run[]>;
-  /** The process was started: record its pid and /proc start time. */
-  markRunStarted(runId: number, pid: number, procStart: number | null): Promise<void>;
-  /** The run ended; sets state, exit code, signal, outcome and endedAt. */
-  finishRun(runId: number, end: RunEnd): Promise<Run>;
+  /**
+   * The run's process was started (or found again after a restart): record the handle its
+   * executor gave, replacing any earlier one, so a later server can adopt it.
+   */
+  markRunStarted(runId: number, handle: RunHandle): Promise<void>;
   recordHeartbeat(runId: number, now: number): Promise<void>;
   /** Byte offset of the run's log up to which the line protocol has been applied. Default: 0. */
   getLogOffset(runId: number): Promise<number>;
@@ -151,6 +181,11 @@ export interface MetricStore {
   truncateAfter(jobId: number, step: number): Promise<void>;
   /** Latest value of every key (for `ls` and progress). */
   latestValues(jobId: number): Promise<Record<string, { step: number; value: number }>>;
+  /**
+   * `latestValues` of several jobs in one read (a page of the job list). Jobs with no metric
+   * (or that do not exist) have no entry.
+   */
+  latestValuesOfJobs(jobIds: readonly number[]): Promise<Map<number, Record<string, { step: number; value: number }>>>;
 }
 
 export interface StepRange {
@@ -161,10 +196,13 @@ export interface StepRange {
 export interface CheckpointStore {
   /** Idempotent on (jobId, path, step): registering the same file twice returns the first record. */
   registerCheckpoint(cp: Omit<Checkpoint, 'id' | 'deleted'>): Promise<Checkpoint>;
+  /** A checkpoint by id (deleted ones too), or null. */
+  getCheckpoint(id: number): Promise<Checkpoint | null>;
   listCheckpoints(jobId: number): Promise<Checkpoint[]>;
   /** Newest (highest step, then newest) checkpoint whose file was not deleted. */
   latestCheckpoint(jobId: number): Promise<Checkpoint | null>;
-  markCheckpointDeleted(id: number): Promise<void>;
+  /** The file was deleted (retention); appends `checkpoint.deleted`. */
+  markCheckpointDeleted(id: number, now: number): Promise<void>;
 }
 
 /** A person's token as listed: never its secret or hash. */
@@ -181,7 +219,6 @@ export interface TokenStore {
   createToken(id: string, secretHash: Buffer, scope: TokenScope, now: number, name?: string | null): Promise<void>;
   /** The secret's hash and scope of a token id, or null. Callers compare in constant time. */
   findToken(id: string): Promise<{ secretHash: Buffer; scope: TokenScope } | null>;
-  revokeRunTokens(runId: number): Promise<void>;
   /** Admin and read tokens, oldest first. Run tokens are not listed (they end with their run). */
   listTokens(): Promise<TokenInfo[]>;
   /** Deletes a token; false when no token had that id. */
@@ -318,6 +355,201 @@ export interface DatasetStore extends DatasetFormatStore {
   listDatasetUses(versionId: number): Promise<DatasetUse[]>;
 }
 
-export interface Store extends JobStore, RunStore, MetricStore, CheckpointStore, TokenStore, InboxStore, DatasetStore {
+/** A model to create (core/registry.ts); its id and times are the store's. */
+export interface NewModel {
+  readonly name: string;
+  /** Default: null. */
+  readonly description?: string | null;
+  /** Default: none. */
+  readonly tags?: readonly string[];
+  /** Default: null (no automatic promotion). */
+  readonly promotionRule?: PromotionRule | null;
+}
+
+/** Fields of a model to change; an absent field stays as it is. */
+export interface ModelPatch {
+  readonly description?: string | null;
+  readonly tags?: readonly string[];
+  readonly promotionRule?: PromotionRule | null;
+}
+
+/** Fields of a version to change; an absent field stays as it is. */
+export interface ModelVersionPatch {
+  readonly notes?: string | null;
+  readonly tags?: readonly string[];
+}
+
+export interface NewModelVersion {
+  readonly model: string;
+  readonly checkpointId: number;
+  /** Default: null. */
+  readonly notes?: string | null;
+  /** Default: none. */
+  readonly tags?: readonly string[];
+}
+
+/** An alias move: set, move (`version`) or delete (`version` null) one alias of a model. */
+export interface AliasMoveRequest {
+  readonly model: string;
+  readonly alias: string;
+  /** The version it should point at; null deletes the alias. */
+  readonly version: number | null;
+  /** Who moves it: a token's name (or role and id), or `system`. */
+  readonly by: string;
+  readonly reason: string | null;
+  /**
+   * Compare-and-set: the version the caller believes the alias points at (null: unset). When
+   * given and the alias points elsewhere, nothing moves and ConflictError is thrown. Default:
+   * not checked.
+   */
+  readonly expectedFrom?: number | null;
+}
+
+export interface AliasMoveResult {
+  /** Where the alias points now; null when it is unset (deleted, or was never set). */
+  readonly alias: ModelAlias | null;
+  /** The history entry written; null when the alias pointed there already (nothing written). */
+  readonly move: AliasMove | null;
+}
+
+/**
+ * The model registry (core/registry.ts): models, versions made from checkpoints, and aliases
+ * with their append-only history. Every change appends its `model.*` event in its transaction.
+ * `by` is who acts (a token's name or role and id, or `system`). Names are not validated here
+ * beyond what keeps the store's invariants (`latest` is never stored); the service checks them.
+ */
+export interface RegistryStore {
+  /** Appends `model.created`. Throws ConflictError when the name is taken. */
+  createModel(model: NewModel, by: string, now: number): Promise<Model>;
+  getModel(name: string): Promise<Model | null>;
+  /** Every model with its latest version number and aliases, by name. */
+  listModels(): Promise<ModelSummary[]>;
+  /**
+   * Changes the given fields and appends `model.updated` naming them; a patch that changes
+   * nothing writes nothing. Throws NotFoundError for an unknown model.
+   */
+  updateModel(name: string, patch: ModelPatch, by: string, now: number): Promise<Model>;
+  /**
+   * Makes the checkpoint the model's next version (1, 2, …) with its lineage, read in the same
+   * transaction: the checkpoint, its run and job (params), the dataset versions that run read.
+   * Appends `model.version_created`. A checkpoint that is a version of this model already
+   * returns that version with `created: false` and writes nothing (at-least-once callers).
+   * Throws NotFoundError (model, checkpoint) or ConflictError (the checkpoint's file was deleted).
+   */
+  createModelVersion(version: NewModelVersion, by: string, now: number): Promise<{ version: ModelVersion; created: boolean }>;
+  /** A version by number, `latest` (the highest number) or alias; null when there is none. */
+  getModelVersion(model: string, ref: VersionRef): Promise<ModelVersion | null>;
+  /** A model's versions, oldest (1) first; empty for an unknown model. */
+  listModelVersions(model: string): Promise<ModelVersion[]>;
+  /** Like `updateModel`, for a version's notes and tags. Throws NotFoundError. */
+  updateModelVersion(model: string, version: number, patch: ModelVersionPatch, by: string, now: number): Promise<ModelVersion>;
+  /** Where each alias of a model points, by alias name. */
+  listAliases(model: string): Promise<ModelAlias[]>;
+  /**
+   * Sets, moves or deletes one alias in one transaction with its history entry and its
+   * `model.alias_moved` event. A move to where the alias points already writes nothing
+   * (`move` null). Throws ValidationError for `latest`, NotFoundError for an unknown model or
+   * version, ConflictError when `expectedFrom` does not hold.
+   */
+  moveAlias(move: AliasMoveRequest, now: number): Promise<AliasMoveResult>;
+  /** The alias history of a model (of one alias when given), oldest first. */
+  listAliasMoves(model: string, alias?: string): Promise<AliasMove[]>;
+  /**
+   * The checkpoints of a job that model versions reference, each with why
+   * ("model chat v3 (production)"): retention must not delete their files.
+   */
+  checkpointProtections(jobId: number): Promise<Map<number, string[]>>;
+}
+
+/** Which evaluations `listEvaluations` returns; every given part must match. */
+export interface EvaluationFilter {
+  /** Evaluations of checkpoints of this job. */
+  readonly jobId?: number;
+  readonly suite?: string;
+  readonly checkpointId?: number;
+  readonly state?: EvaluationState;
+  /** Oldest (lowest id) first, at most this many. Default: 1,000. */
+  readonly limit?: number;
+}
+
+/** An evaluation to create: the suite version it runs, the checkpoint, and why. */
+export interface NewEvaluation {
+  readonly suite: Pick<EvalSuite, 'name' | 'version'>;
+  readonly checkpoint: Checkpoint;
+  readonly trigger: EvaluationTrigger;
+}
+
+/**
+ * Eval suites (versioned definitions) and evaluations (src/evaluation, docs/evaluation.md).
+ * Each change appends its event in its transaction: `eval_suite.saved`, `evaluation.started`
+ * (with the evaluation's job and its `job.submitted`), `evaluation.done` (and
+ * `evaluation.regression`), `evaluation.overridden`.
+ */
+export interface EvaluationStore {
+  /**
+   * Saves a suite definition as version 1, or as the next version when `replace` is given and
+   * the definition differs from the latest one. The same definition again returns the latest
+   * version with `created: false` and writes nothing. Throws ConflictError when the name has
+   * another definition and `replace` is not given.
+   */
+  saveEvalSuite(spec: EvalSuiteSpec, now: number, options?: { readonly replace?: boolean }): Promise<{ suite: EvalSuite; created: boolean }>;
+  /** The latest version of a suite (or version `version`); null when there is none. */
+  getEvalSuite(name: string, version?: number): Promise<EvalSuite | null>;
+  /** The latest version of every suite, by name. */
+  listEvalSuites(): Promise<EvalSuite[]>;
+  /**
+   * Creates an evaluation and the job that runs it (`spec`), in one transaction with
+   * `job.submitted` and `evaluation.started`. At most one evaluation per (checkpoint, suite):
+   * when one exists, it is returned with `created: false`, `job` null and nothing written, so
+   * a replayed event creates nothing. Throws NotFoundError for an unknown suite version.
+   */
+  createEvaluation(evaluation: NewEvaluation, spec: JobSpec, now: number): Promise<{ evaluation: Evaluation; job: Job | null; created: boolean }>;
+  getEvaluation(id: number): Promise<Evaluation | null>;
+  /** The evaluation a job runs, or null when the job is not an evaluation's. */
+  getEvaluationByJob(evalJobId: number): Promise<Evaluation | null>;
+  listEvaluations(filter?: EvaluationFilter): Promise<Evaluation[]>;
+  /**
+   * A running evaluation ended with `result`: `done`, with `evaluation.done` (and
+   * `evaluation.regression` when it found any). Null, and nothing written, when it is done
+   * already (a replayed event). Throws NotFoundError.
+   */
+  completeEvaluation(id: number, result: EvaluationResult, now: number): Promise<Evaluation | null>;
+  /**
+   * Records a manual "promote anyway" with `evaluation.overridden`. Throws NotFoundError, or
+   * ConflictError when the evaluation is running or was overridden already.
+   */
+  overrideEvaluation(id: number, override: { readonly by: string; readonly reason: string }, now: number): Promise<Evaluation>;
+}
+
+export interface EventFilter {
+  /** Only events with a larger id. Default: 0 (from the first). */
+  readonly after?: number;
+  /** Only these types; an empty list matches nothing. Default: all. */
+  readonly types?: readonly DomainEventType[];
+  readonly jobId?: number;
+  /** Oldest first, at most this many. Default: 1,000; at most 10,000. */
+  readonly limit?: number;
+}
+
+/**
+ * The durable event log (core/events.ts). Events are appended only by the verbs whose change
+ * they report, in the same transaction; this interface reads them and keeps subscribers' cursors.
+ */
+export interface EventStore {
+  listEvents(filter?: EventFilter): Promise<DomainEvent[]>;
+  /** The id of the newest event, 0 when there is none. */
+  lastEventId(): Promise<number>;
+  /** The last event id a subscriber acknowledged, or null when it never did. */
+  getEventCursor(subscriber: string): Promise<number | null>;
+  /** Moves a subscriber's cursor forward to `lastId` (never back). */
+  ackEvents(subscriber: string, lastId: number, now: number): Promise<void>;
+  /**
+   * Calls `listener` after each commit that appended events (in this process), so readers need
+   * not poll. Returns the function that stops it.
+   */
+  watchEvents(listener: () => void): () => void;
+}
+
+export interface Store extends JobStore, RunStore, MetricStore, CheckpointStore, TokenStore, InboxStore, DatasetStore, EventStore, RegistryStore, EvaluationStore {
   close(): Promise<void>;
 }

@@ -10,6 +10,8 @@ export interface LogTailer {
   poll(): Promise<void>;
   /** Reads to the end one last time (a trailing partial line is delivered too) and stops. */
   close(): Promise<void>;
+  /** Stops without reading on (another server will, from the offset it finds stored). */
+  detach(): Promise<void>;
 }
 
 export interface LogTailerOptions {
@@ -70,6 +72,11 @@ export function createLogTailer(options: LogTailerOptions): LogTailer {
       closed = true;
       clearInterval(timer);
       return poll(true);
+    },
+    async detach() {
+      closed = true;
+      clearInterval(timer);
+      return busy;
     },
   };
 }

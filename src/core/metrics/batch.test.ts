@@ -44,4 +44,30 @@ describe('parseMetricBatch', () => {
     const steps = Array.from({ length: n }, (_, i) => i);
     assert.throws(() => parseMetricBatch({ series: { loss: { steps, values: steps } } }, 0), PayloadTooLargeError);
   });
+
+  it('says the limit and how many came when a batch is too large', () => {
+    const steps = Array.from({ length: BATCH_LIMITS.maxPoints + 5 }, (_, i) => i);
+    assert.throws(() => parseMetricBatch({ series: { loss: { steps, values: steps } } }, 0), {
+      message: 'a batch holds at most 1,000,000 points, this one has at least 1,000,005: split it into smaller batches',
+    });
+    const series = Object.fromEntries(Array.from({ length: BATCH_LIMITS.maxKeys + 1 }, (_, i) => [`k${i}`, { steps: [1], values: [1] }]));
+    assert.throws(() => parseMetricBatch({ series }, 0), { message: /at most 1,000 keys; series\.k1000 is key 1,001/ });
+  });
+
+  it('refuses deeply nested values by their shape, naming the first wrong place', () => {
+    const deep = JSON.parse(`${'['.repeat(100_000)}1${']'.repeat(100_000)}`);
+    assert.throws(() => parseMetricBatch({ series: { loss: { steps: [1], values: [deep] } } }, 0), (error: unknown) => {
+      assert.ok(error instanceof ValidationError);
+      assert.equal(error.field, 'series.loss.values[0]');
+      return true;
+    });
+    assert.throws(() => parseMetricBatch({ rows: [{ step: 1, metrics: { loss: deep } }] }, 0), { message: /^rows\[0\]\.metrics\.loss: values must be numbers/ });
+    assert.throws(() => parseMetricBatch({ batchId: deep, series: {} }, 0), { message: /^batchId: must be a string/ });
+  });
+});
+
+describe('reserved keys', () => {
+  it('refuses the metric key __proto__, which would become an object prototype downstream', () => {
+    assert.throws(() => parseMetricBatch(JSON.parse('{"series":{"__proto__":{"steps":[1],"values":[1]}}}'), 0), /the metric key __proto__ is reserved/);
+  });
 });

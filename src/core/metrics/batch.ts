@@ -42,11 +42,13 @@ export function parseMetricBatch(body: unknown, now: number): ParsedBatch {
 
 function parseColumnar(series: unknown, now: number): Map<string, SeriesPoints> {
   if (typeof series !== 'object' || series === null || Array.isArray(series)) fail('must be an object of key → {steps, values, times?}', 'series');
-  const out = new Map<string, SeriesPoints>();
+  // First the shapes, then the points: all columns go into one allocation (at SDK batch sizes
+  // allocating a typed array costs more than filling it).
+  const keys: Array<[key: string, steps: unknown[], values: unknown[], times: unknown[] | undefined]> = [];
   let total = 0;
   for (const [key, value] of Object.entries(series)) {
     const field = `series.${key}`;
-    checkKey(key, field, out.size);
+    checkKey(key, field, keys.length);
     if (typeof value !== 'object' || value === null) fail('must be {steps, values, times?}', field);
     const { steps, values, times } = value as Record<string, unknown>;
     if (!Array.isArray(steps)) fail('must be an array', `${field}.steps`);
@@ -54,15 +56,33 @@ function parseColumnar(series: unknown, now: number): Map<string, SeriesPoints> 
     if (values.length !== steps.length) fail(`has ${values.length} entries, steps has ${steps.length}`, `${field}.values`);
     if (times !== undefined && (!Array.isArray(times) || times.length !== steps.length)) fail('must be an array as long as steps', `${field}.times`);
     total += steps.length;
-    if (total > BATCH_LIMITS.maxPoints) throw new PayloadTooLargeError(`a batch holds at most ${BATCH_LIMITS.maxPoints} points`);
+    if (total > BATCH_LIMITS.maxPoints) throw tooManyPoints(total);
+    keys.push([key, steps, values, times as unknown[] | undefined]);
+  }
+  const columns = new Float64Array(3 * total);
+  const out = new Map<string, SeriesPoints>();
+  let at = 0;
+  for (const [key, steps, values, times] of keys) {
+    const field = `series.${key}`;
     const n = steps.length;
-    const s = new Float64Array(n);
-    const v = new Float64Array(n);
-    const t = new Float64Array(n);
+    const s = columns.subarray(at, at + n);
+    const v = columns.subarray(at + n, at + 2 * n);
+    const t = columns.subarray(at + 2 * n, at + 3 * n);
+    at += 3 * n;
+    // The common case inline; a point that is not a plain number goes through the checks
+    // (the field name is built only then: per point, it cost more than the parse).
     for (let i = 0; i < n; i++) {
-      s[i] = toStep(steps[i], `${field}.steps[${i}]`);
-      v[i] = toValue(values[i], `${field}.values[${i}]`);
-      t[i] = times === undefined ? now : toTime((times as unknown[])[i], `${field}.times[${i}]`);
+      const step = steps[i];
+      s[i] = typeof step === 'number' && Number.isFinite(step) ? step : toStep(step, `${field}.steps[${i}]`);
+      const value = values[i];
+      v[i] = typeof value === 'number' ? value : toValue(value, `${field}.values[${i}]`);
+    }
+    if (times === undefined) t.fill(now);
+    else {
+      for (let i = 0; i < n; i++) {
+        const time = times[i];
+        t[i] = typeof time === 'number' && Number.isInteger(time) && time >= 0 ? time : toTime(time, `${field}.times[${i}]`);
+      }
     }
     if (n > 0) out.set(key, { steps: s, values: v, times: t });
   }
@@ -87,7 +107,7 @@ function parseRows(rows: unknown, now: number): Map<string, SeriesPoints> {
         column = { steps: [], values: [], times: [] };
         columns.set(key, column);
       }
-      if (++total > BATCH_LIMITS.maxPoints) throw new PayloadTooLargeError(`a batch holds at most ${BATCH_LIMITS.maxPoints} points`);
+      if (++total > BATCH_LIMITS.maxPoints) throw tooManyPoints(total);
       column.steps.push(s);
       column.values.push(toValue(raw, `${field}.metrics.${key}`));
       column.times.push(t);
@@ -112,7 +132,17 @@ function summarize(series: Map<string, SeriesPoints>): Omit<ParsedBatch, 'batchI
 
 function checkKey(key: string, field: string, keysSoFar: number): void {
   if (!METRIC_KEY.test(key)) fail('metric keys are 1-200 characters of letters, digits and _ . - /', field);
-  if (keysSoFar >= BATCH_LIMITS.maxKeys) throw new PayloadTooLargeError(`a batch holds at most ${BATCH_LIMITS.maxKeys} keys`);
+  // Keys become properties of plain objects downstream (latest values of a job).
+  if (key === '__proto__') fail('the metric key __proto__ is reserved', field);
+  if (keysSoFar >= BATCH_LIMITS.maxKeys) {
+    throw new PayloadTooLargeError(`a batch holds at most ${BATCH_LIMITS.maxKeys.toLocaleString('en-US')} keys; ${field} is key ${(keysSoFar + 1).toLocaleString('en-US')}: send the rest in another batch`);
+  }
+}
+
+/** `atLeast`: the points counted when the limit was passed (parsing stops there). */
+function tooManyPoints(atLeast: number): PayloadTooLargeError {
+  const limit = BATCH_LIMITS.maxPoints.toLocaleString('en-US');
+  return new PayloadTooLargeError(`a batch holds at most ${limit} points, this one has at least ${atLeast.toLocaleString('en-US')}: split it into smaller batches`);
 }
 
 function toStep(x: unknown, field: string): number {

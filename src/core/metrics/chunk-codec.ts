@@ -34,10 +34,10 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** How the step column is stored (header byte 1). */
 const StepMode = { Float64: 0, Uint32: 1, Stride: 2 } as const;
-type StepMode = (typeof StepMode)[keyof typeof StepMode];
+export type StepMode = (typeof StepMode)[keyof typeof StepMode];
 /** How the time column is stored (header byte 2). */
 const TimeMode = { Float64: 0, Uint32: 1 } as const;
-type TimeMode = (typeof TimeMode)[keyof typeof TimeMode];
+export type TimeMode = (typeof TimeMode)[keyof typeof TimeMode];
 
 /** A blob that is not a chunk this codec wrote, or an input it cannot encode. */
 export class ChunkCodecError extends TrainyardError {
@@ -103,8 +103,19 @@ function hasNumber(values: ArrayLike<number>, start: number, end: number): boole
   return false;
 }
 
-/** Encodes `points[start, end)` (any order; decoding gives the same order back). */
-export function encodeChunk(points: SeriesPoints, start = 0, end = points.steps.length): EncodedChunk {
+/** What `encodeChunk` would write for `points[start, end)`: modes, bases and size, known before writing. */
+export interface ChunkPlan {
+  readonly summary: ChunkSummary;
+  readonly byteLength: number;
+  readonly stepMode: StepMode;
+  readonly timeMode: TimeMode;
+  readonly baseStep: number;
+  readonly stride: number;
+  readonly baseTime: number;
+}
+
+/** Plans the encoding of `points[start, end)`. Throws on an empty range or ragged columns. */
+export function planChunk(points: SeriesPoints, start = 0, end = points.steps.length): ChunkPlan {
   const { steps, values, times } = points;
   if (values.length < end || times.length < end) {
     throw new ChunkCodecError('steps, values and times must have the same length');
@@ -115,27 +126,67 @@ export function encodeChunk(points: SeriesPoints, start = 0, end = points.steps.
   const { mode: timeMode, base: baseTime } = chooseTimeMode(times, start, end);
   const stride = stepMode === StepMode.Stride && n > 1 ? steps[start + 1] - steps[start] : 0;
   const baseStep = stepMode === StepMode.Stride ? steps[start] : summary.firstStep;
-
   const timeBytes = timeMode === TimeMode.Uint32 ? 4 : 8;
   const stepBytes = stepMode === StepMode.Stride ? 0 : stepMode === StepMode.Uint32 ? 4 : 8;
-  const data = Buffer.alloc(HEADER_BYTES + n * (8 + timeBytes + stepBytes));
-  data.writeUInt8(CHUNK_FORMAT_VERSION, 0);
-  data.writeUInt8(stepMode, 1);
-  data.writeUInt8(timeMode, 2);
-  data.writeUInt32LE(n, 4);
-  data.writeDoubleLE(baseStep, 8);
-  data.writeDoubleLE(stride, 16);
-  data.writeDoubleLE(baseTime, 24);
+  return { summary, byteLength: HEADER_BYTES + n * (8 + timeBytes + stepBytes), stepMode, timeMode, baseStep, stride, baseTime };
+}
 
-  let offset = HEADER_BYTES;
-  const valueView = new Float64Array(n);
-  for (let i = 0; i < n; i++) valueView[i] = values[start + i];
-  offset += copyOut(valueView, data, offset);
-  offset += writeColumn(data, offset, times, start, n, timeMode === TimeMode.Uint32 ? baseTime : null);
-  if (stepMode !== StepMode.Stride) {
-    writeColumn(data, offset, steps, start, n, stepMode === StepMode.Uint32 ? baseStep : null);
+/**
+ * Writes the chunk planned for `points[start, start + plan.summary.count)` into `out` at
+ * `offset` (`plan.byteLength` bytes). Faster when `out.byteOffset + offset` is a multiple of 8.
+ */
+export function writeChunk(plan: ChunkPlan, points: SeriesPoints, start: number, out: Uint8Array, offset: number): void {
+  const n = plan.summary.count;
+  const view = new DataView(out.buffer, out.byteOffset + offset, plan.byteLength);
+  view.setUint8(0, CHUNK_FORMAT_VERSION);
+  view.setUint8(1, plan.stepMode);
+  view.setUint8(2, plan.timeMode);
+  view.setUint8(3, 0);
+  view.setUint32(4, n, true);
+  view.setFloat64(8, plan.baseStep, true);
+  view.setFloat64(16, plan.stride, true);
+  view.setFloat64(24, plan.baseTime, true);
+  let at = offset + HEADER_BYTES;
+  at += writeFloats(out, at, points.values, start, n);
+  at += plan.timeMode === TimeMode.Uint32 ? writeOffsets(out, at, points.times, start, n, plan.baseTime) : writeFloats(out, at, points.times, start, n);
+  if (plan.stepMode === StepMode.Uint32) writeOffsets(out, at, points.steps, start, n, plan.baseStep);
+  else if (plan.stepMode === StepMode.Float64) writeFloats(out, at, points.steps, start, n);
+}
+
+/** Encodes `points[start, end)` (any order; decoding gives the same order back). */
+export function encodeChunk(points: SeriesPoints, start = 0, end = points.steps.length): EncodedChunk {
+  const plan = planChunk(points, start, end);
+  // Not pooled, so the blob starts 8-aligned; every byte is written.
+  const data = Buffer.allocUnsafeSlow(plan.byteLength);
+  writeChunk(plan, points, start, data, 0);
+  return { summary: plan.summary, data };
+}
+
+/** Writes n numbers as float64 at `at`; returns the bytes written. */
+function writeFloats(out: Uint8Array, at: number, column: ArrayLike<number>, start: number, n: number): number {
+  const where = out.byteOffset + at;
+  if (LITTLE_ENDIAN && where % 8 === 0) {
+    const target = new Float64Array(out.buffer, where, n);
+    if (column instanceof Float64Array) target.set(column.subarray(start, start + n));
+    else for (let i = 0; i < n; i++) target[i] = column[start + i];
+  } else {
+    const view = new DataView(out.buffer, where, n * 8);
+    for (let i = 0; i < n; i++) view.setFloat64(i * 8, column[start + i], true);
   }
-  return { summary, data };
+  return n * 8;
+}
+
+/** Writes n numbers as uint32 offsets from `base` at `at`; returns the bytes written. */
+function writeOffsets(out: Uint8Array, at: number, column: ArrayLike<number>, start: number, n: number, base: number): number {
+  const where = out.byteOffset + at;
+  if (LITTLE_ENDIAN && where % 4 === 0) {
+    const target = new Uint32Array(out.buffer, where, n);
+    for (let i = 0; i < n; i++) target[i] = column[start + i] - base;
+  } else {
+    const view = new DataView(out.buffer, where, n * 4);
+    for (let i = 0; i < n; i++) view.setUint32(i * 4, column[start + i] - base, true);
+  }
+  return n * 4;
 }
 
 function chooseStepMode(steps: ArrayLike<number>, start: number, end: number, s: ChunkSummary): StepMode {
@@ -180,42 +231,45 @@ function allIntegers(steps: ArrayLike<number>, start: number, end: number): bool
   return true;
 }
 
-/** Writes n numbers as uint32 offsets from `base`, or as float64 when base is null. */
-function writeColumn(
-  data: Buffer,
-  offset: number,
-  column: ArrayLike<number>,
-  start: number,
-  n: number,
-  base: number | null,
-): number {
-  if (base === null) {
-    const raw = new Float64Array(n);
-    for (let i = 0; i < n; i++) raw[i] = column[start + i];
-    return copyOut(raw, data, offset);
-  }
-  const offsets = new Uint32Array(n);
-  for (let i = 0; i < n; i++) offsets[i] = column[start + i] - base;
-  return copyOut(offsets, data, offset);
-}
-
 /** Decodes a blob written by `encodeChunk`. Throws `ChunkCodecError` on anything else. */
 export function decodeChunk(data: Uint8Array): DecodedPoints {
-  const buf = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  const { n, stepMode, timeMode, baseStep, stride, baseTime } = readHeader(buf);
-  let offset = HEADER_BYTES;
-  const values = new Float64Array(n);
-  offset += copyIn(buf, offset, values);
-  const times = readColumn(buf, offset, n, timeMode === TimeMode.Uint32 ? baseTime : null);
-  offset += n * (timeMode === TimeMode.Uint32 ? 4 : 8);
-  let steps: Float64Array;
-  if (stepMode === StepMode.Stride) {
-    steps = new Float64Array(n);
-    for (let i = 0; i < n; i++) steps[i] = baseStep + i * stride;
-  } else {
-    steps = readColumn(buf, offset, n, stepMode === StepMode.Uint32 ? baseStep : null);
+  const header = readHeader(data);
+  const n = header.n;
+  const out = { steps: new Float64Array(n), values: new Float64Array(n), times: new Float64Array(n) };
+  decodeWith(header, data, out, 0);
+  return out;
+}
+
+/** Points in a chunk blob (its header checked). */
+export function chunkPointCount(data: Uint8Array): number {
+  return readHeader(data).n;
+}
+
+/**
+ * Decodes a chunk into `out` from index `at` (the columns must have room); returns the number
+ * of points. Lets a caller gather many chunks into one set of columns without copies between.
+ */
+export function decodeChunkInto(data: Uint8Array, out: DecodedPoints, at: number): number {
+  return decodeWith(readHeader(data), data, out, at);
+}
+
+function decodeWith(header: Header, data: Uint8Array, out: DecodedPoints, at: number): number {
+  const { n, stepMode, timeMode, baseStep, stride, baseTime } = header;
+  if (out.steps.length < at + n || out.values.length < at + n || out.times.length < at + n) {
+    throw new RangeError(`no room for ${n} points at ${at}`);
   }
-  return { steps, values, times };
+  let offset = HEADER_BYTES;
+  offset += readFloats(data, offset, out.values, at, n);
+  offset += timeMode === TimeMode.Uint32 ? readOffsets(data, offset, out.times, at, n, baseTime) : readFloats(data, offset, out.times, at, n);
+  if (stepMode === StepMode.Stride) {
+    const steps = out.steps;
+    for (let i = 0; i < n; i++) steps[at + i] = baseStep + i * stride;
+  } else if (stepMode === StepMode.Uint32) {
+    readOffsets(data, offset, out.steps, at, n, baseStep);
+  } else {
+    readFloats(data, offset, out.steps, at, n);
+  }
+  return n;
 }
 
 /**
@@ -225,24 +279,24 @@ export function decodeChunk(data: Uint8Array): DecodedPoints {
  * `data` and `scratch`: use them before the next call.
  */
 export function decodeStepsAndValues(data: Uint8Array, scratch?: Float64Array): { steps: Float64Array; values: Float64Array } {
-  const buf = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  const { n, stepMode, timeMode, baseStep, stride } = readHeader(buf);
-  const valuesAt = buf.byteOffset + HEADER_BYTES;
+  const { n, stepMode, timeMode, baseStep, stride } = readHeader(data);
+  const valuesAt = data.byteOffset + HEADER_BYTES;
   let values: Float64Array;
   if (LITTLE_ENDIAN && valuesAt % 8 === 0) {
-    values = new Float64Array(buf.buffer, valuesAt, n);
+    values = new Float64Array(data.buffer, valuesAt, n);
   } else {
     values = new Float64Array(n);
-    copyIn(buf, HEADER_BYTES, values);
+    readFloats(data, HEADER_BYTES, values, 0, n);
   }
-  const steps = scratch !== undefined && scratch.length >= n ? scratch.subarray(0, n) : new Float64Array(n);
+  const steps = scratch !== undefined && scratch.length >= n ? scratch : new Float64Array(n);
   if (stepMode === StepMode.Stride) {
     for (let i = 0; i < n; i++) steps[i] = baseStep + i * stride;
   } else {
     const stepsAt = HEADER_BYTES + n * (8 + (timeMode === TimeMode.Uint32 ? 4 : 8));
-    readColumnInto(buf, stepsAt, steps, stepMode === StepMode.Uint32 ? baseStep : null);
+    if (stepMode === StepMode.Uint32) readOffsets(data, stepsAt, steps, 0, n, baseStep);
+    else readFloats(data, stepsAt, steps, 0, n);
   }
-  return { steps, values };
+  return { steps: steps.length === n ? steps : steps.subarray(0, n), values };
 }
 
 interface Header {
@@ -255,71 +309,47 @@ interface Header {
 }
 
 /** Reads and checks the header, including that the length matches the modes and count. */
-function readHeader(buf: Buffer): Header {
-  if (buf.length < HEADER_BYTES) throw new ChunkCodecError(`chunk too short: ${buf.length} bytes`);
-  const version = buf.readUInt8(0);
+function readHeader(data: Uint8Array): Header {
+  if (data.byteLength < HEADER_BYTES) throw new ChunkCodecError(`chunk too short: ${data.byteLength} bytes`);
+  const view = new DataView(data.buffer, data.byteOffset, HEADER_BYTES);
+  const version = view.getUint8(0);
   if (version !== CHUNK_FORMAT_VERSION) throw new ChunkCodecError(`unknown chunk format version ${version}`);
-  const stepMode = buf.readUInt8(1) as StepMode;
-  const timeMode = buf.readUInt8(2) as TimeMode;
+  const stepMode = view.getUint8(1) as StepMode;
+  const timeMode = view.getUint8(2) as TimeMode;
   if (stepMode > StepMode.Stride || timeMode > TimeMode.Uint32) {
     throw new ChunkCodecError(`unknown chunk modes ${stepMode}/${timeMode}`);
   }
-  const n = buf.readUInt32LE(4);
+  const n = view.getUint32(4, true);
   const timeBytes = timeMode === TimeMode.Uint32 ? 4 : 8;
   const stepBytes = stepMode === StepMode.Stride ? 0 : stepMode === StepMode.Uint32 ? 4 : 8;
   const expected = HEADER_BYTES + n * (8 + timeBytes + stepBytes);
-  if (buf.length !== expected) {
-    throw new ChunkCodecError(`chunk of ${n} points should be ${expected} bytes, is ${buf.length}`);
+  if (data.byteLength !== expected) {
+    throw new ChunkCodecError(`chunk of ${n} points should be ${expected} bytes, is ${data.byteLength}`);
   }
-  return { n, stepMode, timeMode, baseStep: buf.readDoubleLE(8), stride: buf.readDoubleLE(16), baseTime: buf.readDoubleLE(24) };
+  return { n, stepMode, timeMode, baseStep: view.getFloat64(8, true), stride: view.getFloat64(16, true), baseTime: view.getFloat64(24, true) };
 }
 
-function readColumn(buf: Buffer, offset: number, n: number, base: number | null): Float64Array {
-  const out = new Float64Array(n);
-  readColumnInto(buf, offset, out, base);
-  return out;
-}
-
-/** Reads `out.length` numbers: float64, or uint32 offsets from `base` when base is not null. */
-function readColumnInto(buf: Buffer, offset: number, out: Float64Array, base: number | null): void {
-  const n = out.length;
-  if (base === null) {
-    copyIn(buf, offset, out);
-    return;
-  }
-  const at = buf.byteOffset + offset;
-  let offsets: Uint32Array;
-  if (LITTLE_ENDIAN && at % 4 === 0) {
-    offsets = new Uint32Array(buf.buffer, at, n);
-  } else {
-    offsets = new Uint32Array(n);
-    copyIn(buf, offset, offsets);
-  }
-  for (let i = 0; i < n; i++) out[i] = base + offsets[i];
-}
-
-/** Copies a typed array into `data` at `offset` as little-endian bytes; returns bytes written. */
-function copyOut(source: Float64Array | Uint32Array, data: Buffer, offset: number): number {
+/** Reads n float64 at byte `offset` of `data` into `target[at…]`; returns the bytes read. */
+function readFloats(data: Uint8Array, offset: number, target: Float64Array, at: number, n: number): number {
+  const bytes = n * 8;
   if (LITTLE_ENDIAN) {
-    data.set(new Uint8Array(source.buffer, source.byteOffset, source.byteLength), offset);
+    new Uint8Array(target.buffer, target.byteOffset + at * 8, bytes).set(new Uint8Array(data.buffer, data.byteOffset + offset, bytes));
   } else {
-    for (let i = 0; i < source.length; i++) {
-      if (source instanceof Float64Array) data.writeDoubleLE(source[i], offset + i * 8);
-      else data.writeUInt32LE(source[i], offset + i * 4);
-    }
-  }
-  return source.byteLength;
-}
-
-/** Fills `target` from little-endian bytes of `buf` at `offset` (any alignment). */
-function copyIn(buf: Buffer, offset: number, target: Float64Array | Uint32Array): number {
-  const bytes = target.byteLength;
-  if (LITTLE_ENDIAN) {
-    new Uint8Array(target.buffer, target.byteOffset, bytes).set(buf.subarray(offset, offset + bytes));
-  } else {
-    for (let i = 0; i < target.length; i++) {
-      target[i] = target instanceof Float64Array ? buf.readDoubleLE(offset + i * 8) : buf.readUInt32LE(offset + i * 4);
-    }
+    const view = new DataView(data.buffer, data.byteOffset + offset, bytes);
+    for (let i = 0; i < n; i++) target[at + i] = view.getFloat64(i * 8, true);
   }
   return bytes;
+}
+
+/** Reads n uint32 offsets from `base` at byte `offset` of `data` into `target[at…]`; returns the bytes read. */
+function readOffsets(data: Uint8Array, offset: number, target: Float64Array, at: number, n: number, base: number): number {
+  const where = data.byteOffset + offset;
+  if (LITTLE_ENDIAN && where % 4 === 0) {
+    const offsets = new Uint32Array(data.buffer, where, n);
+    for (let i = 0; i < n; i++) target[at + i] = base + offsets[i];
+  } else {
+    const view = new DataView(data.buffer, where, n * 4);
+    for (let i = 0; i < n; i++) target[at + i] = base + view.getUint32(i * 4, true);
+  }
+  return n * 4;
 }

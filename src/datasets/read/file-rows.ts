@@ -4,8 +4,10 @@
  * of thrown. Two modes:
  * - `all`: every line, in order, streaming in 1 MiB chunks.
  * - `sample` (depth quick): about `sampleBytes`: the head of the file plus windows spread over
- *   the middle and the tail (plain JSONL and text), or just the head (gzip, CSV); the row count
- *   is extrapolated. Rows in the middle windows have no line number (only a byte offset).
+ *   the middle and the tail, widened to whole lines (plain JSONL and text: sample-windows.ts),
+ *   or just the head (gzip, CSV); the row count is extrapolated. Past the head, rows may have no
+ *   line number (only a byte offset). Either way no line longer than `maxLineBytes` passes
+ *   unseen where the sample reads, and no more than about `maxLineBytes` of it is read.
  */
 import { isUtf8 } from 'node:buffer';
 import type { ValidationSettings } from '../../core/datasets.ts';
@@ -13,6 +15,7 @@ import type { Container } from '../formats/format.ts';
 import type { RuleId } from '../rules.ts';
 import { createCsvRecordParser } from './csv-records.ts';
 import { createLineSplitter, type RawLine } from './line-splitter.ts';
+import { readSample, type SampleConsumer } from './sample-windows.ts';
 import { describeChange, type FileIdentity, GzipError, identify, isGzip, readChunks } from './source.ts';
 
 export interface RowEvents {
@@ -28,6 +31,8 @@ export interface ReadSummary {
   readonly bytes: number;
   readonly rows: number;
   readonly rowsEstimated: boolean;
+  /** Rows read and checked when only a sample was read (`rows` is then an estimate); else null. */
+  readonly rowsSampled: number | null;
   readonly compression: 'gzip' | null;
   readonly bom: boolean;
   readonly lineEndings: 'lf' | 'crlf' | 'mixed' | 'none';
@@ -35,8 +40,6 @@ export interface ReadSummary {
 
 /** Bytes at the start searched for NUL bytes and other formats' magic numbers. */
 const SNIFF_BYTES = 8192;
-/** Middle windows of a quick sample. */
-const SAMPLE_WINDOWS = 6;
 
 /** `.tsv` files are tab-separated; other CSV files comma-separated. */
 export function csvDelimiter(fileName: string): string {
@@ -51,24 +54,26 @@ export async function readRows(path: string, container: Container, mode: 'all' |
     gzip = before.size > 0 && (await isGzip(path));
   } catch (error) {
     events.issue('unreadable', null, null, describeError(error));
-    return { bytes: 0, rows: 0, rowsEstimated: false, compression: null, bom: false, lineEndings: 'none' };
+    return { bytes: 0, rows: 0, rowsEstimated: false, rowsSampled: null, compression: null, bom: false, lineEndings: 'none' };
   }
   const consumer = createLineConsumer(container, events, settings.maxLineBytes, delimiter);
   const summary = { bytes: before.size, compression: gzip ? ('gzip' as const) : null };
   if (before.size === 0) {
     events.issue('empty-file', null, null, 'the file is empty (0 bytes)');
-    return { ...summary, rows: 0, rowsEstimated: false, bom: false, lineEndings: 'none' };
+    return { ...summary, rows: 0, rowsEstimated: false, rowsSampled: null, bom: false, lineEndings: 'none' };
   }
 
   let bom = false;
   let rows: number;
   let rowsEstimated = false;
+  let rowsSampled: number | null = null;
   const windowed = mode === 'sample' && !gzip && container !== 'csv' && before.size > settings.sampleBytes;
   if (windowed) {
-    const result = await readWindows(path, before.size, settings, consumer);
+    const result = await readSample(path, before.size, settings.sampleBytes, settings.maxLineBytes, consumer);
     bom = result.bom;
     rows = result.rows;
-    rowsEstimated = true;
+    rowsEstimated = !result.exact;
+    if (rowsEstimated) rowsSampled = result.sampledRows;
   } else {
     const limit = mode === 'sample' ? settings.sampleBytes : Infinity;
     const result = await readSequential(path, gzip, limit, settings, consumer, events);
@@ -76,6 +81,7 @@ export async function readRows(path: string, container: Container, mode: 'all' |
     rows = consumer.rows;
     if (!result.complete) {
       rowsEstimated = true;
+      rowsSampled = consumer.rows;
       const share = gzip ? result.compressedRead / before.size : result.bytes / before.size;
       rows = share > 0 ? Math.round(consumer.rows / share) : consumer.rows;
     }
@@ -87,16 +93,19 @@ export async function readRows(path: string, container: Container, mode: 'all' |
   const { crlf, lf } = consumer;
   if (crlf > 0 && lf > 0) events.issue('mixed-line-endings', consumer.firstCrlf, null, `${crlf} lines end with CRLF, ${lf} with LF`);
   else if (crlf > 0) events.issue('crlf', consumer.firstCrlf, null, `${crlf} line${crlf === 1 ? '' : 's'} end with CRLF (read as LF)`);
-  return { ...summary, rows, rowsEstimated, bom, lineEndings: crlf > 0 && lf > 0 ? 'mixed' : crlf > 0 ? 'crlf' : lf > 0 ? 'lf' : 'none' };
+  return { ...summary, rows, rowsEstimated, rowsSampled, bom, lineEndings: crlf > 0 && lf > 0 ? 'mixed' : crlf > 0 ? 'crlf' : lf > 0 ? 'lf' : 'none' };
 }
 
-/** Reads from the start; stops after `limit` decompressed bytes. */
+/** Reads from the start; stops after `limit` decompressed bytes, at the end of the line under
+ * way then (reading at most `maxLineBytes` of it: a longer one is reported). */
 async function readSequential(path: string, gzip: boolean, limit: number, settings: ValidationSettings, consumer: LineConsumer, events: RowEvents) {
   const source = readChunks(path, gzip);
   const splitter = createLineSplitter(settings.maxLineBytes, (line) => consumer.line(line, true));
   let first = true;
   let complete = true;
   let nulReported = false;
+  /** Lines ended when `limit` was reached. */
+  let linesAtLimit: number | null = null;
   try {
     for await (const chunk of source.chunks) {
       if (first) {
@@ -115,8 +124,12 @@ async function readSequential(path: string, gzip: boolean, limit: number, settin
         }
       }
       splitter.push(chunk);
-      if (splitter.bytes >= limit) {
+      if (linesAtLimit === null && splitter.bytes >= limit) linesAtLimit = splitter.lines;
+      if (linesAtLimit !== null && (splitter.lines > linesAtLimit || splitter.partialBytes === 0 || splitter.partialBytes > settings.maxLineBytes)) {
         complete = false;
+        if (splitter.lines === linesAtLimit && splitter.partialBytes > settings.maxLineBytes) {
+          consumer.overLong(splitter.lines + 1, splitter.partialOffset, splitter.partialBytes);
+        }
         break;
       }
     }
@@ -129,44 +142,7 @@ async function readSequential(path: string, gzip: boolean, limit: number, settin
   return { bom: splitter.bom, complete, bytes: splitter.bytes, compressedRead: source.compressedRead() };
 }
 
-/** The head, middle windows and tail of a plain file too big to read whole at depth quick. */
-async function readWindows(path: string, size: number, settings: ValidationSettings, consumer: LineConsumer) {
-  const head = Math.floor(settings.sampleBytes / 2);
-  const span = Math.floor(settings.sampleBytes / (2 * (SAMPLE_WINDOWS + 1)));
-  const windows: Array<{ start: number; length: number }> = [{ start: 0, length: head }];
-  for (let k = 1; k <= SAMPLE_WINDOWS; k++) {
-    windows.push({ start: Math.floor(((size - span) * k) / (SAMPLE_WINDOWS + 1)), length: span });
-  }
-  windows.push({ start: size - span, length: span });
-  let bom = false;
-  const rowsBefore = consumer.rows;
-  let rowBytes = 0;
-  for (const [index, w] of windows.entries()) {
-    const first = index === 0;
-    const reachesEnd = w.start + w.length >= size;
-    let skipFirst = !first;
-    let lineBytes = 0;
-    const splitter = createLineSplitter(settings.maxLineBytes, (line: RawLine) => {
-      if (skipFirst) {
-        skipFirst = false;
-        return;
-      }
-      if (!line.terminated && !reachesEnd) return;
-      lineBytes += line.end - line.start + 1;
-      consumer.line({ ...line, offset: line.offset + w.start }, first);
-    });
-    for await (const chunk of readChunks(path, false, { start: w.start, end: w.start + w.length - 1 }).chunks) splitter.push(chunk);
-    splitter.end();
-    if (first) bom = splitter.bom;
-    rowBytes += lineBytes;
-  }
-  const sampled = consumer.rows - rowsBefore;
-  // Rows per byte of the complete lines read, times the file's size.
-  const rows = rowBytes > 0 ? Math.round((sampled / rowBytes) * size) : 0;
-  return { bom, rows };
-}
-
-interface LineConsumer {
+interface LineConsumer extends SampleConsumer {
   line(raw: RawLine, numbered: boolean): void;
   end(): void;
   readonly rows: number;
@@ -200,6 +176,10 @@ function createLineConsumer(container: Container, events: RowEvents, maxLineByte
   }
 
   return {
+    overLong(line, offset, atLeast) {
+      const what = line === null ? `a line around byte ${offset}` : `line ${line}`;
+      events.issue('line-too-long', line, null, `${what} is over the limit of ${formatSize(maxLineBytes)} (maxLineBytes): no line break in ${formatSize(atLeast)}; skipped unread`, offset);
+    },
     line(raw, numbered) {
       const line = numbered ? raw.number : null;
       if (raw.skippedBytes > 0) {

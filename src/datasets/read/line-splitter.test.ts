@@ -43,6 +43,25 @@ describe('line splitter', () => {
     assert.deepEqual(lines.map((l) => [l.text, l.skippedBytes]), [['', 100], ['short', 0]]);
   });
 
+  it('tells the length and start of the line under way, skipped or not', () => {
+    const splitter = createLineSplitter(10, () => undefined);
+    splitter.push(Buffer.from('ab\ncdef'));
+    assert.deepEqual([splitter.partialBytes, splitter.partialOffset], [4, 3]);
+    splitter.push(Buffer.from('g'.repeat(20)));
+    assert.deepEqual([splitter.partialBytes, splitter.partialOffset], [24, 3], 'over the limit: still counted');
+    splitter.push(Buffer.from('\n'));
+    assert.deepEqual([splitter.partialBytes, splitter.partialOffset, splitter.lines], [0, 28, 2]);
+  });
+
+  it('reads a BOM as content when the stream is not the start of a file', () => {
+    const bom = Buffer.from([0xef, 0xbb, 0xbf]);
+    const lines: number[] = [];
+    const splitter = createLineSplitter(100, (l) => lines.push(l.end - l.start), { fileStart: false });
+    splitter.push(Buffer.concat([bom, Buffer.from('x\n')]));
+    assert.equal(splitter.bom, false);
+    assert.deepEqual(lines, [4]);
+  });
+
   it('gives an empty stream no lines, and a trailing newline no empty line', () => {
     assert.deepEqual(split([]).lines, []);
     assert.deepEqual(split(['a\n']).lines.map((l) => l.text), ['a']);

@@ -31,12 +31,22 @@ export interface LineSplitter {
   /** Bytes seen so far. */
   readonly bytes: number;
   readonly lines: number;
+  /** Bytes of the line under way (not ended yet), skipped ones included; 0 at a line start. */
+  readonly partialBytes: number;
+  /** Stream offset where the line under way starts (where the next line starts, at a line start). */
+  readonly partialOffset: number;
+}
+
+export interface LineSplitterOptions {
+  /** The stream is a file's start: a UTF-8 BOM there is skipped. False for a read from the
+   * middle of a file (depth quick's windows). Default: true. */
+  readonly fileStart?: boolean;
 }
 
 const LF = 0x0a;
 const CR = 0x0d;
 
-export function createLineSplitter(maxLineBytes: number, onLine: (line: RawLine) => void): LineSplitter {
+export function createLineSplitter(maxLineBytes: number, onLine: (line: RawLine) => void, options: LineSplitterOptions = {}): LineSplitter {
   let carry: Buffer[] = [];
   let carryBytes = 0;
   /** Bytes of a too-long line skipped so far; -1 when not skipping. */
@@ -44,7 +54,7 @@ export function createLineSplitter(maxLineBytes: number, onLine: (line: RawLine)
   let lineStart = 0;
   let streamOffset = 0;
   let number = 0;
-  let first = true;
+  let first = options.fileStart ?? true;
   let bom = false;
 
   function emit(buf: Buffer, start: number, nl: number, terminated: boolean): void {
@@ -127,6 +137,12 @@ export function createLineSplitter(maxLineBytes: number, onLine: (line: RawLine)
     },
     get lines() {
       return number;
+    },
+    get partialBytes() {
+      return skipping >= 0 ? skipping : carryBytes;
+    },
+    get partialOffset() {
+      return lineStart;
     },
   };
 

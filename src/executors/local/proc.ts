@@ -24,6 +24,15 @@ export function isAlive(pid: number): boolean {
   }
 }
 
+/** The arguments a process was started with; null when it is gone or /proc does not say. */
+export function readCmdline(pid: number): string[] | null {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').slice(0, -1);
+  } catch {
+    return null;
+  }
+}
+
 /** The cgroup v2 `oom_kill` counter of this process's cgroup, or null where unavailable. */
 export function readOomKillCount(): number | null {
   try {

@@ -3,8 +3,8 @@
  * under a temporary name that is renamed only once it is complete.
  */
 import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
-import { lstat, mkdir, open, readdir, realpath, rename, rm, stat } from 'node:fs/promises';
+import { constants, realpathSync, statSync } from 'node:fs';
+import { lstat, mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { CheckpointNotFoundError, CheckpointPathError } from './errors.ts';
 
@@ -28,19 +28,20 @@ export function relativeCheckpointPath(checkpointDir: string, path: string): str
 
 /**
  * Checks that an existing checkpoint is inside the directory once symbolic links are resolved.
+ * Synchronous (two `stat`-sized calls), so that `Run.checkpoint()` can throw at once and
+ * return without waiting.
  * @throws CheckpointNotFoundError when the file does not exist.
  * @throws CheckpointPathError when a link leads outside the directory.
  * @returns its size in bytes (of the link target; 0 for a directory).
  */
-export async function checkExistingCheckpoint(checkpointDir: string, name: string, path: string): Promise<number> {
+export function checkExistingCheckpoint(checkpointDir: string, name: string, path: string): number {
   let info;
   try {
-    info = await stat(path);
+    info = statSync(path);
   } catch (error) {
     throw new CheckpointNotFoundError(path, { cause: error });
   }
-  const [realDir, realPath] = await Promise.all([realpath(checkpointDir), realpath(path)]);
-  if (!isInside(realDir, realPath)) {
+  if (!isInside(realpathSync(checkpointDir), realpathSync(path))) {
     throw new CheckpointPathError(name, checkpointDir, 'leads outside the checkpoint directory through a link');
   }
   return info.isFile() ? info.size : 0;

@@ -11,23 +11,20 @@ import {
   resolveCheckpointPath,
   writeAtomically,
 } from './checkpoint-files.ts';
+import {
+  createRegistration,
+  unregistered,
+  type CheckpointRecord,
+  type PendingCheckpoint,
+  type Registration,
+} from './pending-checkpoint.ts';
 import { adoptEntry, createSpool, spoolFileName, SPOOL_VERSION, type Spool, type SpoolEntry } from './spool.ts';
 import type { Transport } from './transport.ts';
 
 /** `http`: reports to the server; `lines`: prints the stdout line protocol; `none`: reports nothing. */
 export type ReportMode = 'http' | 'lines' | 'none';
 
-/** A registered checkpoint. In `lines` mode `id` and `createdAt` are null (the supervisor
- * registers it from the printed line). */
-export interface CheckpointRecord {
-  readonly id: number | null;
-  /** Absolute. */
-  readonly path: string;
-  readonly step: number;
-  readonly bytes: number | null;
-  readonly metrics: Readonly<Record<string, number>>;
-  readonly createdAt: number | null;
-}
+export type { CheckpointRecord, PendingCheckpoint } from './pending-checkpoint.ts';
 
 /** Everything a `Run` is built from; `init()` fills it from options and the environment. */
 export interface RunSettings {
@@ -44,7 +41,6 @@ export interface RunSettings {
   readonly flushIntervalMs: number;
   readonly flushRows: number;
   readonly heartbeatIntervalMs: number;
-  readonly checkpointRetryMs: number;
   readonly closeTimeoutMs: number;
   readonly catchSigterm: boolean;
   readonly warn: (message: string) => void;
@@ -93,6 +89,10 @@ export class Run {
   #stopRequested = false;
   #sigterms = 0;
   #closing: Promise<void> | null = null;
+  /** Registrations handed over by `checkpoint()` and not yet sent or spooled, oldest first. */
+  readonly #registrations: Registration[] = [];
+  /** Registrations waiting in the spool, by spool file path: settled when the file is sent. */
+  readonly #spooled = new Map<string, Registration>();
   readonly #warned = new Set<string>();
   readonly #validKeys = new Set<string>();
   readonly #timer: NodeJS.Timeout | null;
@@ -214,45 +214,39 @@ export class Run {
   }
 
   /**
-   * Registers a checkpoint file; points logged before it are sent first. Only registered
-   * checkpoints are resumed from or deployed.
+   * Registers a checkpoint file the script wrote, and returns at once: like `log()`'s points,
+   * the registration goes out in the background (after every point logged before this call),
+   * is spooled while the server is unreachable and resent when it answers. Only registered
+   * checkpoints are resumed from or deployed. To wait for it:
+   * `await run.checkpoint(name, step).registered` (the server's record, or null: see
+   * {@link PendingCheckpoint}); `await run.flush()` waits until everything handed over so far
+   * is sent or spooled, and `close()` (also run when the event loop empties) waits for it too.
    * @param path relative to `checkpointDir`, or absolute inside it.
    * @param metrics numbers kept with it; non-finite ones are dropped (JSON cannot carry them).
-   * @returns the record, or null when it could not be registered now: spooled because the
-   *   server stayed unreachable for `checkpointRetryMs`, refused (a warning says why), or
-   *   reporting is off.
-   * @throws CheckpointPathError, CheckpointNotFoundError.
+   * @throws CheckpointPathError, CheckpointNotFoundError: checked before it returns.
    */
-  async checkpoint(
-    path: string,
-    step: number,
-    metrics: Readonly<Record<string, number>> = {},
-  ): Promise<CheckpointRecord | null> {
+  checkpoint(path: string, step: number, metrics: Readonly<Record<string, number>> = {}): PendingCheckpoint {
     const absolute = this.checkpointPath(path);
-    const bytes = await checkExistingCheckpoint(this.checkpointDir, path, absolute);
+    const bytes = checkExistingCheckpoint(this.checkpointDir, path, absolute);
+    const clean = this.#checkpointMetrics(metrics);
     if (!Number.isFinite(step)) {
       this.#settings.warn(`checkpoint '${path}' not registered: step ${step} is not a finite number`);
-      return null;
+      return unregistered(absolute, step, clean);
     }
-    const clean = this.#checkpointMetrics(metrics);
     const relative = relativeCheckpointPath(this.checkpointDir, absolute);
-    if (this.mode === 'none') return null;
+    if (this.mode === 'none') return unregistered(absolute, step, clean);
     if (this.#closing !== null) {
       this.#settings.warn(`checkpoint '${relative}' not registered: the run was closed`);
-      return null;
+      return unregistered(absolute, step, clean);
     }
-    if (this.mode === 'lines') {
-      return this.#serialize(async () => {
-        this.#flushQueueToStdout();
-        const fields = Object.entries(clean).map(([k, v]) => ` ${k}=${formatLineValue(v)}`).join('');
-        this.#settings.stdout(`#trainyard checkpoint path=${JSON.stringify(relative)} step=${step}${fields}\n`);
-        return { id: null, path: absolute, step, bytes, metrics: clean, createdAt: null };
-      });
-    }
-    return this.#serialize(() => this.#register({ path: relative, step, metrics: clean }));
+    const registration = createRegistration(absolute, bytes, { path: relative, step, metrics: clean });
+    this.#registrations.push(registration);
+    void this.#serialize(() => this.#registerNext());
+    return registration.pending;
   }
 
-  /** Sends (or spools) every point logged so far. Resolves true when the spool is empty. */
+  /** Sends (or spools) every point logged and every checkpoint handed over so far. Resolves
+   * true when the spool is empty. */
   flush(): Promise<boolean> {
     if (this.mode === 'none') return Promise.resolve(true);
     return this.#serialize(async () => {
@@ -286,6 +280,8 @@ export class Run {
       if (this.#spoolPending) await this.#drainSpool(Date.now() + this.#settings.closeTimeoutMs);
       if (!this.#spoolPending) await this.#heartbeat();
       else {
+        for (const registration of this.#spooled.values()) registration.settle(null);
+        this.#spooled.clear();
         const files = (await this.#spool.files()).length;
         this.#settings.warn(
           `the server is unreachable; ${files} undelivered request(s) are kept in ${this.spoolDir} ` +
@@ -407,6 +403,7 @@ export class Run {
         }
         if (entry.jobId !== this.jobId) continue;
         const request = adoptEntry(entry, this.runId, this.resumeStep);
+        let reply: unknown = null;
         if (request !== null) {
           const outcome = await this.#send(request);
           if (outcome.kind === 'transient') {
@@ -416,9 +413,13 @@ export class Run {
           }
           if (outcome.kind === 'permanent') {
             this.#settings.warn(`the server refused a spooled ${entry.kind} request, dropped: ${outcome.reason}`);
+          } else {
+            reply = outcome.reply;
           }
         }
         await this.#spool.remove(path);
+        this.#spooled.get(path)?.settle(reply as CheckpointRecord | null);
+        this.#spooled.delete(path);
       }
       if (!failed) {
         this.#spoolPending = false;
@@ -445,35 +446,54 @@ export class Run {
     }
   }
 
-  async #register(body: { path: string; step: number; metrics: Record<string, number> }): Promise<CheckpointRecord | null> {
-    const entry = this.#entry({ kind: 'checkpoint', body });
-    await this.#flushQueue();
-    if (this.#spoolPending) await this.#drainSpool();
-    const deadline = Date.now() + (this.#spoolPending ? 0 : this.#settings.checkpointRetryMs);
-    let waitMs = RETRY_FIRST_MS;
-    while (!this.#spoolPending) {
+  /** Sends the oldest registration after the points logged before it; inside `#serialize`,
+   * once per `checkpoint()` call. Never throws: the registration is settled whatever happens. */
+  async #registerNext(): Promise<void> {
+    const registration = this.#registrations[0];
+    if (registration === undefined) return;
+    try {
+      if (this.mode === 'lines') {
+        this.#flushQueueToStdout();
+        this.#settings.stdout(checkpointLine(registration));
+        const { path, step, metrics } = registration.pending;
+        registration.settle({ id: null, path, step, bytes: registration.bytes, metrics, createdAt: null });
+      } else {
+        await this.#flushQueue();
+        await this.#deliverCheckpoint(registration);
+      }
+    } catch (error) {
+      this.#warnOnce('checkpoint', `background reporter error registering '${registration.body.path}': ${String(error)}`);
+      registration.settle(null);
+    } finally {
+      this.#registrations.shift();
+    }
+  }
+
+  /** Sends one registration, or spools it (behind older undelivered requests) to be resent. */
+  async #deliverCheckpoint(registration: Registration): Promise<void> {
+    const entry = this.#entry({ kind: 'checkpoint', body: registration.body });
+    if (!this.#spoolPending) {
       const outcome = await this.#send(entry);
       if (outcome.kind === 'ok') {
         this.#serverUp();
-        return outcome.reply as CheckpointRecord;
+        registration.settle(outcome.reply as CheckpointRecord);
+        return;
       }
       if (outcome.kind === 'permanent') {
-        this.#settings.warn(`the server refused checkpoint '${body.path}': ${outcome.reason}`);
-        return null;
+        this.#settings.warn(`the server refused checkpoint '${registration.body.path}': ${outcome.reason}`);
+        registration.settle(null);
+        return;
       }
-      if (Date.now() + waitMs > deadline) {
-        this.#serverDown(outcome.reason);
-        break;
-      }
-      await sleep(waitMs);
-      waitMs = Math.min(waitMs * 2, RETRY_MAX_MS);
+      this.#serverDown(outcome.reason);
     }
-    const seq = this.#nextSeq();
-    if ((await this.#spool.write(spoolFileName(this.#session, seq, Date.now()), entry)) !== null) {
-      this.#spoolPending = true;
-      this.#settings.warn(`checkpoint '${body.path}' not registered yet (server unreachable); spooled`);
+    const path = await this.#spool.write(spoolFileName(this.#session, this.#nextSeq(), Date.now()), entry);
+    if (path === null) {
+      registration.settle(null);
+      return;
     }
-    return null;
+    this.#spoolPending = true;
+    this.#spooled.set(path, registration);
+    this.#settings.warn(`checkpoint '${registration.body.path}' not registered yet (server unreachable); spooled, sent when it answers`);
   }
 
   // ---------------------------------------------------------------- helpers
@@ -517,13 +537,15 @@ export class Run {
     this.#settings.warn('SIGTERM received; shouldStop() is now true (a second SIGTERM ends the process)');
   }
 
-  /** On `process.exit()`: nothing async runs any more, so queued points are spooled (or
-   * printed) synchronously; the server takes the spool in when it sees the run end. */
+  /** On `process.exit()`: nothing async runs any more, so queued points and checkpoint
+   * registrations not sent yet are spooled (or printed) synchronously; the server takes the
+   * spool in when it sees the run end. (A registration sent twice is recorded once.) */
   #exitSync(): void {
-    if (this.#closing !== null || this.#queue.length === 0) return;
+    if (this.#closing !== null || (this.#queue.length === 0 && this.#registrations.length === 0)) return;
     try {
       if (this.mode === 'lines') {
         this.#flushQueueToStdout();
+        for (const registration of this.#registrations) this.#settings.stdout(checkpointLine(registration));
         return;
       }
       let written = 0;
@@ -534,13 +556,23 @@ export class Run {
           if (this.#spool.writeSync(spoolFileName(this.#session, seq, Date.now()), entry) !== null) written++;
         }
       }
+      for (const registration of this.#registrations.splice(0)) {
+        const entry = this.#entry({ kind: 'checkpoint', body: registration.body });
+        if (this.#spool.writeSync(spoolFileName(this.#session, this.#nextSeq(), Date.now()), entry) !== null) written++;
+      }
       if (written > 0) {
-        writeSync(2, `trainyard: warning: the process exited before close(); ${written} batch(es) spooled in ${this.spoolDir}\n`);
+        writeSync(2, `trainyard: warning: the process exited before close(); ${written} request(s) spooled in ${this.spoolDir}\n`);
       }
     } catch {
       // Exiting: nothing more can be done.
     }
   }
+}
+
+/** The line-protocol instruction of a registration. */
+function checkpointLine({ body }: Registration): string {
+  const fields = Object.entries(body.metrics).map(([k, v]) => ` ${k}=${formatLineValue(v)}`).join('');
+  return `#trainyard checkpoint path=${JSON.stringify(body.path)} step=${body.step}${fields}\n`;
 }
 
 function hasSpoolFiles(dir: string): boolean {

@@ -7,7 +7,7 @@
  */
 import { cpus } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { PayloadTooLargeError, TrainyardError, ValidationError } from '../../core/errors.ts';
+import { InvalidJsonError, PayloadTooLargeError, TrainyardError, ValidationError } from '../../core/errors.ts';
 import { parseMetricBatch, type ParsedBatch } from '../../core/metrics/batch.ts';
 import type { SeriesPoints } from '../../core/types.ts';
 import type { WorkerReply } from './batch-messages.ts';
@@ -26,14 +26,8 @@ export interface BatchParserOptions {
   readonly idleMs?: number;
 }
 
-const WORKER_URL = new URL('./batch-worker.mjs', import.meta.url);
-
-/** A body that is not JSON. */
-export class InvalidJsonError extends ValidationError {
-  constructor(message: string) {
-    super(`body is not valid JSON: ${message}`, null, { code: 'invalid_json' });
-  }
-}
+/** Compiled (dist/), the worker itself; from sources, a booter that registers tsx in the worker first. */
+const WORKER_URL = new URL(import.meta.url.endsWith('.ts') ? './batch-worker.mjs' : './batch-worker.js', import.meta.url);
 
 interface Slot {
   worker: Worker;
@@ -112,7 +106,9 @@ export function createBatchParserPool(options: BatchParserOptions = {}): BatchPa
       const id = nextId++;
       return new Promise((resolve, reject) => {
         pending.set(id, { resolve, reject, slot });
-        slot.worker.postMessage({ id, body, now });
+        // A body that owns its whole buffer (large ones do) moves to the worker without a copy.
+        const owned = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength;
+        slot.worker.postMessage({ id, body, now }, owned ? [body.buffer as ArrayBuffer] : []);
       });
     },
     async close() {

@@ -15,11 +15,14 @@ parentPort!.on('message', (request: WorkerRequest) => {
   try {
     const batch = parseMetricBatch(JSON.parse(decoder.decode(request.body)), request.now);
     const series: Array<[string, Float64Array, Float64Array, Float64Array]> = [];
+    // Columns share buffers (one per batch in the columnar form): each is transferred once.
+    const buffers = new Set<ArrayBuffer>();
     for (const [key, points] of batch.series) {
       const columns = [points.steps, points.values, points.times] as Float64Array[];
       series.push([key, columns[0], columns[1], columns[2]]);
-      for (const column of columns) transfer.push(column.buffer as ArrayBuffer);
+      for (const column of columns) buffers.add(column.buffer as ArrayBuffer);
     }
+    transfer.push(...buffers);
     reply = { id: request.id, ok: true, batchId: batch.batchId, series, points: batch.points, maxStep: batch.maxStep, latest: batch.latest };
   } catch (error) {
     const e = error as Error;

@@ -10,6 +10,8 @@ import { z } from 'zod';
 import { NotFoundError } from '../../core/errors.ts';
 import type { BucketedSeries, Checkpoint } from '../../core/types.ts';
 import type { App, AppDeps } from '../app.ts';
+import { AUTH, errorResponses } from '../../core/api/errors.ts';
+import { compareSchema } from '../../core/api/compare.ts';
 import { csv } from './schemas.ts';
 
 /** Most jobs one compare request may name. Default: 100. */
@@ -44,7 +46,11 @@ export function registerCompareRoutes(app: App, deps: AppDeps): void {
 
   app.get('/api/v1/compare', {
     config: { access: () => ({ kind: 'read' }) },
-    schema: { summary: 'One metric of several jobs, bucketed on shared step columns, with params and best checkpoints', querystring: query },
+    schema: {
+      summary: 'One metric of several jobs, bucketed on shared step columns, with params and best checkpoints',
+      querystring: query,
+      response: { 200: compareSchema, ...errorResponses({ 400: true, ...AUTH, 404: 'one of the jobs does not exist' }) },
+    },
   }, async (request) => {
     const { jobs: ids, key, buckets, goal, digits, bands } = request.query;
     const unique = [...new Set(ids)];

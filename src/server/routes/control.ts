@@ -1,37 +1,40 @@
 /** Steering routes: pause, resume, priority, queue order, and the timeline of slots. */
 import { z } from 'zod';
-import { ConflictError } from '../../core/errors.ts';
 import { priorityInput } from '../../core/job-spec.ts';
 import { buildTimeline } from '../../core/timeline.ts';
 import type { Job, Run } from '../../core/types.ts';
 import type { App, AppDeps } from '../app.ts';
-import { jobView } from '../views.ts';
-import { loadJob } from './jobs.ts';
+import { jobView } from '../../control/views.ts';
+import { AUTH, BODY, errorResponses } from '../../core/api/errors.ts';
+import { jobSchema } from '../../core/api/jobs.ts';
+import { timelineSchema } from '../../core/api/timeline.ts';
 import { jobIdParams } from './schemas.ts';
 
 const admin = () => ({ kind: 'admin' }) as const;
 
 export function registerControlRoutes(app: App, deps: AppDeps): void {
-  const { store, runs } = deps;
+  const { store, control } = deps;
 
   app.post('/api/v1/jobs/:id/pause', {
     config: { access: admin },
-    schema: { summary: 'Pause a job: it checkpoints and exits (SIGTERM, grace period), freeing its slots; a queued job is held', params: jobIdParams },
+    schema: {
+      summary: 'Pause a job: it checkpoints and exits (SIGTERM, grace period), freeing its slots; a queued job is held',
+      params: jobIdParams,
+      response: { 200: jobSchema, ...errorResponses({ ...BODY, ...AUTH, 404: 'no job with this id', 409: 'the job has ended' }) },
+    },
   }, async (request) => {
-    const before = await loadJob(deps, request.params.id);
-    if (!['queued', 'running', 'pausing', 'paused'].includes(before.state)) {
-      throw new ConflictError(`job ${before.id} is ${before.state}: only a queued or running job can be paused`);
-    }
-    return jobView((await runs.requestStop(before.id, 'pause'))!);
+    return jobView(await control.jobs.pause(request.params.id));
   });
 
   app.post('/api/v1/jobs/:id/resume', {
     config: { access: admin },
-    schema: { summary: 'Queue a paused job again; it resumes from its latest checkpoint', params: jobIdParams },
+    schema: {
+      summary: 'Queue a paused job again; it resumes from its latest checkpoint',
+      params: jobIdParams,
+      response: { 200: jobSchema, ...errorResponses({ ...BODY, ...AUTH, 404: 'no job with this id', 409: 'the job is not paused' }) },
+    },
   }, async (request) => {
-    const before = await loadJob(deps, request.params.id);
-    if (before.state !== 'paused') throw new ConflictError(`job ${before.id} is ${before.state}: only a paused job can be resumed`);
-    return jobView((await runs.resume(before.id))!);
+    return jobView(await control.jobs.resume(request.params.id));
   });
 
   app.post('/api/v1/jobs/:id/priority', {
@@ -40,10 +43,10 @@ export function registerControlRoutes(app: App, deps: AppDeps): void {
       summary: "Change a job's priority: a class (high, normal, low), a number (within normal), or both",
       params: jobIdParams,
       body: z.strictObject({ priority: priorityInput }),
+      response: { 200: jobSchema, ...errorResponses({ ...BODY, ...AUTH, 404: 'no job with this id' }) },
     },
   }, async (request) => {
-    await loadJob(deps, request.params.id);
-    return jobView((await runs.setPriority(request.params.id, request.body.priority))!);
+    return jobView(await control.jobs.setPriority(request.params.id, request.body.priority));
   });
 
   app.post('/api/v1/jobs/:id/move', {
@@ -52,11 +55,10 @@ export function registerControlRoutes(app: App, deps: AppDeps): void {
       summary: 'Move a queued job ahead of the others of its priority',
       params: jobIdParams,
       body: z.strictObject({ to: z.literal('front') }),
+      response: { 200: jobSchema, ...errorResponses({ ...BODY, ...AUTH, 404: 'no job with this id', 409: 'the job is not queued' }) },
     },
   }, async (request) => {
-    const before = await loadJob(deps, request.params.id);
-    if (before.state !== 'queued') throw new ConflictError(`job ${before.id} is ${before.state}: only a queued job can be moved`);
-    return jobView((await runs.moveToFront(before.id))!);
+    return jobView(await control.jobs.moveToFront(request.params.id));
   });
 
   app.get('/api/v1/timeline', {
@@ -68,6 +70,7 @@ export function registerControlRoutes(app: App, deps: AppDeps): void {
         to: z.coerce.number().optional().describe('epoch ms; default: now'),
         samples: z.coerce.number().int().min(2).max(2000).default(100),
       }),
+      response: { 200: timelineSchema, ...errorResponses({ 400: true, ...AUTH }) },
     },
   }, async (request) => {
     const to = request.query.to ?? deps.now();

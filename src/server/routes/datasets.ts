@@ -4,9 +4,25 @@
  * (a big file at depth deep takes seconds) does not stall other requests.
  */
 import { createHash } from 'node:crypto';
-import { isAbsolute } from 'node:path';
 import { z } from 'zod';
-import { DATASET_NAME, formatDatasetRef, VALIDATION_LEVELS } from '../../core/datasets.ts';
+import {
+  checkedDatasetSchema,
+  checkInputSchema,
+  datasetDetailSchema,
+  datasetListSchema,
+  datasetRunsSchema,
+  datasetVersionsSchema,
+  formatListSchema,
+  formatSchema,
+  registeredDatasetSchema,
+  registerDatasetInputSchema,
+  storedFormatSchema,
+  validateInputSchema,
+  validationReportSchema,
+} from '../../core/api/datasets.ts';
+import { AUTH, BODY, errorResponses } from '../../core/api/errors.ts';
+import { answer } from '../../core/api/wire.ts';
+import { DATASET_NAME, formatDatasetRef } from '../../core/datasets.ts';
 import { NotFoundError, ValidationError } from '../../core/errors.ts';
 import { validateFile } from '../../datasets/index.ts';
 import { BUILTIN_FORMATS } from '../../datasets/formats/registry.ts';
@@ -14,22 +30,6 @@ import { formatDefinitionInput, parseFormatDefinition } from '../../datasets/for
 import { checkDataset, formatFor, loadVersion, registerDataset, resolveEvalSets } from '../../datasets/register.ts';
 import type { App, AppDeps } from '../app.ts';
 
-const level = z.enum(VALIDATION_LEVELS);
-const evalRefs = z.array(z.string().min(1).max(200)).max(50).describe('registered eval sets, name or name@version (depth deep)');
-const settings = z
-  .strictObject({
-    charsPerToken: z.number().positive(),
-    maxTokens: z.number().int().positive(),
-    maxLineBytes: z.number().int().positive(),
-    nearDuplicateThreshold: z.number().positive().max(1),
-    shingleWords: z.number().int().positive().max(50),
-    ngramWords: z.number().int().positive().max(100),
-    leakageMinWords: z.number().int().positive(),
-    sampleBytes: z.number().int().positive(),
-  })
-  .partial()
-  .describe('validation settings; defaults in docs/datasets.md');
-const absolutePath = z.string().min(1).max(4096).refine(isAbsolute, 'must be an absolute path on the server');
 const nameParams = z.object({ name: z.string().regex(DATASET_NAME) });
 const versionParams = z.object({
   name: z.string().regex(DATASET_NAME),
@@ -47,7 +47,18 @@ export function registerDatasetRoutes(app: App, deps: AppDeps): void {
     config: { access: admin },
     schema: {
       summary: 'Register a file or folder as the next version of a dataset, validated (a failing version is registered with its report)',
-      body: z.strictObject({ name: z.string().min(1).max(100), path: absolutePath, format: z.string().min(1).max(100), level: level.default('standard'), eval: evalRefs.optional(), settings: settings.optional() }),
+      body: registerDatasetInputSchema,
+      response: {
+        201: answer('a new version, with the report of its validation (registered even when it failed: see report.passed)', registeredDatasetSchema),
+        200: answer('the name already held this content: that version, with the validation just added', registeredDatasetSchema),
+        ...errorResponses({
+          ...BODY,
+          400: 'a body that is not valid: an unknown format, a path that is not there, a bad name',
+          ...AUTH,
+          404: 'an eval set that is not registered',
+          409: 'the name holds this content under another format',
+        }),
+      },
     },
   }, async (request, reply) => {
     const { version, created, report } = await registerDataset(datasets, request.body);
@@ -56,14 +67,18 @@ export function registerDatasetRoutes(app: App, deps: AppDeps): void {
 
   app.get('/api/v1/datasets', {
     config: { access: read },
-    schema: { summary: 'Every dataset with its latest version, by name' },
+    schema: { summary: 'Every dataset with its latest version, by name', response: { 200: datasetListSchema, ...errorResponses(AUTH) } },
   }, async () => ({ datasets: await store.listDatasets() }));
 
   app.post('/api/v1/datasets/validate', {
     config: { access: admin },
     schema: {
       summary: 'Validate a file or folder without registering it',
-      body: z.strictObject({ path: absolutePath, format: z.string().min(1).max(100), level: level.default('standard'), eval: evalRefs.optional(), settings: settings.optional() }),
+      body: validateInputSchema,
+      response: {
+        200: answer('the report, whether it passed or not', validationReportSchema),
+        ...errorResponses({ ...BODY, 400: 'a body that is not valid: an unknown format, a path that is not there', ...AUTH, 404: 'an eval set that is not registered' }),
+      },
     },
   }, async (request) => {
     const { path, format, level: depth } = request.body;
@@ -74,22 +89,26 @@ export function registerDatasetRoutes(app: App, deps: AppDeps): void {
 
   app.get('/api/v1/datasets/formats', {
     config: { access: read },
-    schema: { summary: 'Built-in and registered formats' },
+    schema: { summary: 'Built-in and registered formats', response: { 200: formatListSchema, ...errorResponses(AUTH) } },
   }, async () => {
-    const builtin = [...BUILTIN_FORMATS.values()].map((f) => ({ name: f.name, description: f.description, builtin: true }));
-    const user = (await store.listFormats()).map((f) => ({ name: f.name, description: f.definition.description ?? 'user-defined (JSON Schema)', builtin: false, sha256: f.sha256, createdAt: f.createdAt }));
+    const builtin = [...BUILTIN_FORMATS.values()].map((f) => ({ name: f.name, description: f.description, builtin: true as const }));
+    const user = (await store.listFormats()).map((f) => ({ name: f.name, description: f.definition.description ?? 'user-defined (JSON Schema)', builtin: false as const, sha256: f.sha256, createdAt: f.createdAt }));
     return { formats: [...builtin, ...user] };
   });
 
   app.get('/api/v1/datasets/formats/:name', {
     config: { access: read },
-    schema: { summary: 'One format; a user format with its definition', params: nameParams },
+    schema: {
+      summary: 'One format; a user format with its definition',
+      params: nameParams,
+      response: { 200: formatSchema, ...errorResponses({ 400: true, ...AUTH, 404: 'no format with this name' }) },
+    },
   }, async (request) => {
     const builtin = BUILTIN_FORMATS.get(request.params.name);
-    if (builtin) return { name: builtin.name, description: builtin.description, builtin: true };
+    if (builtin) return { name: builtin.name, description: builtin.description, builtin: true as const };
     const stored = await store.getFormat(request.params.name);
     if (!stored) throw new NotFoundError('format', request.params.name);
-    return { ...stored, builtin: false };
+    return { ...stored, builtin: false as const };
   });
 
   app.put('/api/v1/datasets/formats/:name', {
@@ -98,6 +117,11 @@ export function registerDatasetRoutes(app: App, deps: AppDeps): void {
       summary: 'Register a user format (JSON Schema per row plus rules); immutable once registered',
       params: nameParams,
       body: formatDefinitionInput.partial({ name: true }),
+      response: {
+        201: answer('registered', storedFormatSchema),
+        200: answer('this definition was registered under this name already', storedFormatSchema),
+        ...errorResponses({ ...BODY, 400: 'a definition that is not valid, or the name of a built-in format', ...AUTH, 409: 'another definition holds the name (formats are immutable)' }),
+      },
     },
   }, async (request, reply) => {
     const body = request.body as Record<string, unknown>;
@@ -107,12 +131,16 @@ export function registerDatasetRoutes(app: App, deps: AppDeps): void {
     const sha256 = createHash('sha256').update(canonicalJson(definition)).digest('hex');
     const before = await store.getFormat(definition.name);
     const stored = await store.registerFormat(definition, sha256, deps.now());
-    return reply.status(before ? 200 : 201).send({ ...stored, builtin: false });
+    return reply.status(before ? 200 : 201).send({ ...stored, builtin: false as const });
   });
 
   app.get('/api/v1/datasets/:name', {
     config: { access: read },
-    schema: { summary: "A dataset's versions, oldest first", params: nameParams },
+    schema: {
+      summary: "A dataset's versions, oldest first",
+      params: nameParams,
+      response: { 200: datasetVersionsSchema, ...errorResponses({ 400: true, ...AUTH, 404: 'no dataset with this name' }) },
+    },
   }, async (request) => {
     const versions = await store.listDatasetVersions(request.params.name);
     if (versions.length === 0) throw new NotFoundError('dataset', request.params.name);
@@ -121,7 +149,11 @@ export function registerDatasetRoutes(app: App, deps: AppDeps): void {
 
   app.get('/api/v1/datasets/:name/:version', {
     config: { access: read },
-    schema: { summary: 'A version (or `latest`) with the report of each of its validations', params: versionParams },
+    schema: {
+      summary: 'A version (or `latest`) with the report of each of its validations',
+      params: versionParams,
+      response: { 200: datasetDetailSchema, ...errorResponses({ 400: true, ...AUTH, 404: 'no such dataset or version' }) },
+    },
   }, async (request) => {
     const version = await loadVersion(store, refOf(request.params));
     const validations = await Promise.all(version.validations.map(async (v) => ({ ...v, report: await store.getValidationReport(v.id) })));
@@ -133,7 +165,11 @@ export function registerDatasetRoutes(app: App, deps: AppDeps): void {
     schema: {
       summary: 'Validate a registered version again (another depth, other eval sets) and record it',
       params: versionParams,
-      body: z.strictObject({ level, eval: evalRefs.optional(), settings: settings.optional() }),
+      body: checkInputSchema,
+      response: {
+        201: answer('the version, with the report of the validation just recorded', checkedDatasetSchema),
+        ...errorResponses({ ...BODY, ...AUTH, 404: 'no such dataset or version, or an eval set that is not registered' }),
+      },
     },
   }, async (request, reply) => {
     const result = await checkDataset(datasets, refOf(request.params), request.body);
@@ -142,7 +178,11 @@ export function registerDatasetRoutes(app: App, deps: AppDeps): void {
 
   app.get('/api/v1/datasets/:name/:version/runs', {
     config: { access: read },
-    schema: { summary: 'Lineage: the runs (and jobs) that read this version, oldest first', params: versionParams },
+    schema: {
+      summary: 'Lineage: the runs (and jobs) that read this version, oldest first',
+      params: versionParams,
+      response: { 200: datasetRunsSchema, ...errorResponses({ 400: true, ...AUTH, 404: 'no such dataset or version' }) },
+    },
   }, async (request) => {
     const version = await loadVersion(store, refOf(request.params));
     const uses = await store.listDatasetUses(version.id);

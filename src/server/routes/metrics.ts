@@ -1,55 +1,75 @@
 /** Metric routes: ingest batches from runs, list series, read a series raw or bucketed. */
 import { z } from 'zod';
 import { NotFoundError } from '../../core/errors.ts';
-import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { App, AppDeps } from '../app.ts';
 import { loadJob } from './jobs.ts';
-import { bodyCheckedByHandler, jobIdParams, runIdParams } from './schemas.ts';
+import { AUTH, BODY, errorResponses } from '../../core/api/errors.ts';
+import { metricBatchSchema, metricWriteSchema, seriesListSchema, seriesSchema } from '../../core/api/metrics.ts';
+import { bodyCheckedByHandler, jobIdParams, runIdParams, type ApiTypeProvider } from './schemas.ts';
 
 /** Largest metric batch body. Default: 32 MiB (over a million points in columnar JSON). */
 export const METRICS_BODY_LIMIT = 32 << 20;
 
-const seriesColumns = z.object({
-  steps: z.array(z.number()),
-  values: z.array(z.union([z.number(), z.null(), z.enum(['NaN', 'Infinity', '-Infinity'])])),
-  times: z.array(z.number()).optional().describe('epoch ms; default: the time the server received the batch'),
-});
-
-/** Documents the batch for OpenAPI; the handler validates it with a hand-written fast path. */
-const metricBatchDoc = z.object({
-  batchId: z.string().optional().describe('client-chosen id; a repeated id is accepted once'),
-  series: z.record(z.string(), seriesColumns).optional().describe('columnar form (preferred)'),
-  rows: z.array(z.object({ step: z.number(), time: z.number().optional(), metrics: z.record(z.string(), z.number()) })).optional()
-    .describe('row form'),
-});
+/** Runs whose job is remembered by the batch route. Default: 4,096. */
+const REMEMBERED_RUNS = 4096;
 
 export function registerMetricRoutes(app: App, deps: AppDeps): void {
   const { store } = deps;
+  // A run's job never changes and runs are not deleted, so the batch route reads it once per
+  // run, not once per batch (a run posts a batch every half second, 64 runs at once under load).
+  const jobOfRun = new Map<number, number>();
+
+  async function runRef(runId: number): Promise<{ runId: number; jobId: number }> {
+    let jobId = jobOfRun.get(runId);
+    if (jobId === undefined) {
+      const run = await store.getRun(runId);
+      if (!run) throw new NotFoundError('run', runId);
+      jobId = run.jobId;
+      if (jobOfRun.size >= REMEMBERED_RUNS) jobOfRun.delete(jobOfRun.keys().next().value as number);
+      jobOfRun.set(runId, jobId);
+    }
+    return { runId, jobId };
+  }
 
   // The batch route parses its own body (off the main thread when large): its JSON parser
   // hands over the raw bytes, in a plugin scope so the other routes keep the default one.
   void app.register(async (scope) => {
     scope.removeContentTypeParser('application/json');
     scope.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: METRICS_BODY_LIMIT }, (_request, body, done) => done(null, body));
-    scope.withTypeProvider<ZodTypeProvider>().post('/api/v1/runs/:runId/metrics', {
+    scope.withTypeProvider<ApiTypeProvider>().post('/api/v1/runs/:runId/metrics', {
       config: { access: (r) => ({ kind: 'run', runId: Number((r.params as { runId: string }).runId) }) },
       bodyLimit: METRICS_BODY_LIMIT,
-      schema: { summary: 'Record a batch of metric points', params: runIdParams, body: metricBatchDoc },
+      schema: {
+        summary: 'Record a batch of metric points',
+        params: runIdParams,
+        body: metricBatchSchema,
+        response: {
+          200: metricWriteSchema,
+          ...errorResponses({
+            ...BODY,
+            400: 'a batch that is not valid: `field` names the point ("series.loss.values[3]")',
+            ...AUTH,
+            404: 'no run with this id',
+            413: 'over 32 MiB, 1,000,000 points or 1,000 keys',
+          }),
+        },
+      },
       // The documented schema is not run here: the batch parser checks every point far faster.
       validatorCompiler: bodyCheckedByHandler,
     }, async (request) => {
-      const run = await store.getRun(request.params.runId);
-      if (!run) throw new NotFoundError('run', request.params.runId);
+      const run = await runRef(request.params.runId);
       const batch = await deps.batchParser.parse(request.body as unknown as Buffer, deps.now());
-      const result = await store.recordMetrics({ runId: run.id, batchId: batch.batchId, series: batch.series });
-      if (!result.duplicate) deps.runs.onMetrics(run.jobId, run.id, batch.series, batch.maxStep, batch.latest);
-      return result;
+      return deps.control.intake.metrics(run, batch);
     });
   });
 
   app.get('/api/v1/jobs/:id/metrics', {
     config: { access: (r) => ({ kind: 'job', jobId: Number((r.params as { id: string }).id), write: false }) },
-    schema: { summary: "Summaries of a job's metric series", params: jobIdParams },
+    schema: {
+      summary: "Summaries of a job's metric series",
+      params: jobIdParams,
+      response: { 200: seriesListSchema, ...errorResponses({ 400: true, ...AUTH, 404: 'no job with this id' }) },
+    },
   }, async (request) => {
     await loadJob(deps, request.params.id);
     return { series: await store.listSeries(request.params.id) };
@@ -65,6 +85,7 @@ export function registerMetricRoutes(app: App, deps: AppDeps): void {
         to: z.coerce.number().optional(),
         buckets: z.coerce.number().int().min(1).max(100_000).default(1000),
       }),
+      response: { 200: seriesSchema, ...errorResponses({ 400: true, ...AUTH, 404: 'no job with this id, or no such metric' }) },
     },
   }, async (request) => {
     const { id, key } = request.params;
@@ -80,11 +101,11 @@ export function registerMetricRoutes(app: App, deps: AppDeps): void {
       return { key, steps: Array.from(points.steps), values: Array.from(points.values).map(jsonNumber), times: Array.from(points.times) };
     }
     const b = await store.readBuckets(id, key, buckets, range);
-    return { key, bucketed: true, steps: b.steps, min: b.min.map(jsonNumber), max: b.max.map(jsonNumber), last: b.last.map(jsonNumber), count: b.count };
+    return { key, bucketed: true as const, steps: b.steps, min: b.min.map(jsonNumber), max: b.max.map(jsonNumber), last: b.last.map(jsonNumber), count: b.count };
   });
 }
 
 /** JSON has no NaN or infinities: send them as the strings the batch format accepts. */
-function jsonNumber(x: number): number | string {
-  return Number.isFinite(x) ? x : String(x);
+function jsonNumber(x: number): number | 'NaN' | 'Infinity' | '-Infinity' {
+  return Number.isFinite(x) ? x : (String(x) as 'NaN' | 'Infinity' | '-Infinity');
 }

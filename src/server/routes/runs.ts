@@ -1,9 +1,10 @@
 /** Routes a run reports through (besides metrics): checkpoints and status/heartbeat. */
-import { z } from 'zod';
+import { AUTH, BODY, errorResponses } from '../../core/api/errors.ts';
+import { checkpointSchema } from '../../core/api/jobs.ts';
+import { checkpointInputSchema, statusAnswerSchema, statusInputSchema } from '../../core/api/runs.ts';
 import { NotFoundError } from '../../core/errors.ts';
 import type { Run } from '../../core/types.ts';
 import type { App, AppDeps } from '../app.ts';
-import { registerCheckpointFile } from '../checkpoints.ts';
 import { runIdParams } from './schemas.ts';
 
 export function registerRunRoutes(app: App, deps: AppDeps): void {
@@ -21,38 +22,33 @@ export function registerRunRoutes(app: App, deps: AppDeps): void {
     schema: {
       summary: 'Register a checkpoint file the run wrote into TRAINYARD_CHECKPOINT_DIR',
       params: runIdParams,
-      body: z.strictObject({
-        path: z.string().min(1).max(4096).describe('relative to the checkpoint directory, or absolute inside it'),
-        step: z.number().refine(Number.isFinite, 'must be finite'),
-        metrics: z.record(z.string(), z.number()).default({}),
-      }),
+      body: checkpointInputSchema,
+      response: {
+        201: checkpointSchema,
+        ...errorResponses({
+          ...BODY,
+          400: 'not a valid body, a path outside the checkpoint directory, or a file that is not there',
+          ...AUTH,
+          404: 'no run with this id',
+        }),
+      },
     },
   }, async (request, reply) => {
     const run = await loadRun(request.params.runId);
-    const job = await store.getJob(run.jobId);
-    if (!job) throw new NotFoundError('job', run.jobId);
-    const { checkpoint } = await registerCheckpointFile(store, deps.layout.checkpointDir(job.id), {
-      jobId: job.id, runId: run.id, path: request.body.path, step: request.body.step, metrics: request.body.metrics,
-    }, job.spec.keepCheckpoints, deps.now());
-    deps.bus.publish({ type: 'checkpoint', jobId: job.id, data: checkpoint });
+    const checkpoint = await deps.control.intake.checkpoint({ runId: run.id, jobId: run.jobId }, request.body);
     return reply.status(201).send(checkpoint);
   });
 
   app.post('/api/v1/runs/:runId/status', {
     config: { access: ownRun },
     schema: {
-      summary: 'Heartbeat with optional progress total; answers whether a stop was requested',
+      summary: 'Heartbeat with optional progress total and status message; answers whether a stop was requested',
       params: runIdParams,
-      body: z.strictObject({
-        total: z.number().min(0).refine(Number.isFinite, 'must be finite').optional(),
-        message: z.string().max(1000).optional(),
-      }).default({}),
+      body: statusInputSchema,
+      response: { 200: statusAnswerSchema, ...errorResponses({ ...BODY, ...AUTH, 404: 'no run with this id' }) },
     },
   }, async (request) => {
     const run = await loadRun(request.params.runId);
-    await store.recordHeartbeat(run.id, deps.now());
-    if (request.body.total !== undefined) deps.progress.setTotal(run.jobId, request.body.total);
-    const job = await store.getJob(run.jobId);
-    return { stopRequested: Boolean(job?.stopRequested) || run.state !== 'running' };
+    return deps.control.intake.status({ runId: run.id, jobId: run.jobId }, request.body, true);
   });
 }

@@ -5,8 +5,10 @@
  */
 import { z } from 'zod';
 import { ConflictError, NotFoundError } from '../../core/errors.ts';
+import { AUTH, BODY, errorResponses } from '../../core/api/errors.ts';
+import { issuedTokenSchema, tokenInputSchema, tokenListSchema, whoamiSchema } from '../../core/api/tokens.ts';
 import type { App, AppDeps } from '../app.ts';
-import { issueToken } from '../auth.ts';
+import { issueToken } from '../../control/tokens.ts';
 
 const tokenIdParams = z.object({ id: z.string().regex(/^[0-9a-f]{16}$/, 'a token id is 16 hex digits') });
 
@@ -24,7 +26,7 @@ export function registerTokenRoutes(app: App, deps: AppDeps): void {
       // Any valid token may ask who it is, run tokens included.
       access: (r) => (r.scope?.role === 'run' && r.scope.runId !== null ? { kind: 'run', runId: r.scope.runId } : { kind: 'read' }),
     },
-    schema: { summary: "The caller's role, and for a run token its job and run" },
+    schema: { summary: "The caller's role, and for a run token its job and run", response: { 200: whoamiSchema, ...errorResponses({ 401: true }) } },
   }, async (request) => {
     const scope = request.scope!;
     return { role: scope.role, jobId: scope.jobId, runId: scope.runId };
@@ -34,10 +36,8 @@ export function registerTokenRoutes(app: App, deps: AppDeps): void {
     config: { access: admin },
     schema: {
       summary: 'Make a read-only or admin token; the token is in this answer only',
-      body: z.strictObject({
-        role: z.enum(['read', 'admin']),
-        name: z.string().trim().min(1).max(200).optional().describe('what the token is for'),
-      }),
+      body: tokenInputSchema,
+      response: { 201: issuedTokenSchema, ...errorResponses({ ...BODY, ...AUTH }) },
     },
   }, async (request, reply) => {
     const { role, name } = request.body;
@@ -47,12 +47,19 @@ export function registerTokenRoutes(app: App, deps: AppDeps): void {
 
   app.get('/api/v1/tokens', {
     config: { access: admin },
-    schema: { summary: 'Admin and read tokens, oldest first, without secrets' },
+    schema: { summary: 'Admin and read tokens, oldest first, without secrets', response: { 200: tokenListSchema, ...errorResponses(AUTH) } },
   }, async () => ({ tokens: await store.listTokens() }));
 
   app.delete('/api/v1/tokens/:id', {
     config: { access: admin },
-    schema: { summary: 'Revoke a token (not the one making this request)', params: tokenIdParams },
+    schema: {
+      summary: 'Revoke a token (not the one making this request)',
+      params: tokenIdParams,
+      response: {
+        204: z.undefined().describe('revoked'),
+        ...errorResponses({ 400: true, ...AUTH, 404: 'no token with this id', 409: 'the token making this request' }),
+      },
+    },
   }, async (request, reply) => {
     const { id } = request.params;
     if (callerTokenId(request.headers.authorization) === id) {

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { ConflictError } from '../../core/errors.ts';
 import type { Checkpoint } from '../../core/types.ts';
-import { startRun, type StoreFactory, T0, useStore } from './fixtures.ts';
+import { endRun, startRun, type StoreFactory, T0, useStore } from './fixtures.ts';
 
 export function checkpointContract(createStore: StoreFactory): void {
   describe('checkpoints', () => {
@@ -36,11 +36,11 @@ export function checkpointContract(createStore: StoreFactory): void {
       assert.deepEqual((await store().listCheckpoints(job.id)).map((c) => c.step), [100, 200, 300]);
       assert.deepEqual(await store().latestCheckpoint(job.id), c300);
 
-      await store().markCheckpointDeleted(c300.id);
+      await store().markCheckpointDeleted(c300.id, T0);
       assert.deepEqual(await store().latestCheckpoint(job.id), c200);
       assert.equal((await store().listCheckpoints(job.id)).find((c) => c.id === c300.id)?.deleted, true);
-      await store().markCheckpointDeleted(c200.id);
-      await store().markCheckpointDeleted(c100.id);
+      await store().markCheckpointDeleted(c200.id, T0);
+      await store().markCheckpointDeleted(c100.id, T0);
       assert.equal(await store().latestCheckpoint(job.id), null);
     });
 
@@ -68,10 +68,19 @@ export function checkpointContract(createStore: StoreFactory): void {
       assert.deepEqual(found.scope, { role: 'run', runId: run.id, jobId: job.id });
       assert.equal(await store().findToken('missing'), null);
 
-      await store().revokeRunTokens(run.id);
+      await endRun(store(), run, 'failed');
       assert.equal(await store().findToken('run1'), null);
       assert.ok(await store().findToken('run2'));
       assert.deepEqual((await store().findToken('adm'))?.scope, { role: 'admin', runId: null, jobId: null });
+    });
+
+    it('keeps the upstream jobs a run token may read', async () => {
+      const { job, run } = await startRun(store());
+      const scope = { role: 'run', runId: run.id, jobId: job.id, upstreamJobIds: [3, 1] } as const;
+      await store().createToken('run-up', hash('u'), scope, T0);
+      assert.deepEqual((await store().findToken('run-up'))?.scope, scope);
+      await store().createToken('run-none', hash('n'), { ...scope, upstreamJobIds: [] }, T0);
+      assert.deepEqual((await store().findToken('run-none'))?.scope.upstreamJobIds, []);
     });
 
     it('lists admin and read tokens without secrets, and deletes one', async () => {

@@ -1,7 +1,7 @@
 /** Shared setup and reference computations of the store contract suite. */
 import { afterEach, beforeEach } from 'node:test';
-import type { BucketedSeries, Job, JobSpec, Run, SeriesPoints } from '../../core/types.ts';
-import type { MetricBatch, Store } from '../store.ts';
+import type { BucketedSeries, Job, JobSpec, JobState, Run, RunOutcome, SeriesPoints } from '../../core/types.ts';
+import type { JobChange, MetricBatch, Store } from '../store.ts';
 
 export type StoreFactory = () => Promise<Store>;
 
@@ -54,6 +54,22 @@ export async function startRun(store: Store, now = T0): Promise<{ job: Job; run:
   const claimed = await store.claimJob(job.id, NEW_RUN, now + 1);
   if (claimed === null) throw new Error('claim of a fresh job failed');
   return claimed;
+}
+
+/**
+ * Ends a run (as the control layer does when its process exits) and moves its job to
+ * `jobState`, with an outcome that fits.
+ */
+export async function endRun(store: Store, run: Run, jobState: JobState, now = T0 + 50, fields: Partial<JobChange> = {}): Promise<{ job: Job; run: Run }> {
+  const outcome: RunOutcome = jobState === 'succeeded'
+    ? { kind: 'success', detail: 'exit code 0', retryable: false }
+    : { kind: 'exit-code', detail: 'exit code 1', retryable: jobState === 'queued' };
+  const ended = await store.endRun(run.id, {
+    run: { state: jobState === 'succeeded' ? 'succeeded' : 'failed', exitCode: jobState === 'succeeded' ? 0 : 1, signal: null, outcome, endedAt: now },
+    job: { state: jobState, outcome, stopReason: null, ...(jobState === 'queued' || jobState === 'paused' ? {} : { endedAt: now }), ...fields },
+  });
+  if (ended === null) throw new Error(`run ${run.id} was not running`);
+  return ended;
 }
 
 export function points(steps: readonly number[], values: readonly number[], times?: readonly number[]): SeriesPoints {

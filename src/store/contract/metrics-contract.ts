@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import { NotFoundError, ValidationError } from '../../core/errors.ts';
 import type { SeriesPoints } from '../../core/types.ts';
 import {
+  endRun,
   concatPoints,
   createRandom,
   metricBatch,
@@ -17,10 +18,52 @@ import {
   T0,
   useStore,
 } from './fixtures.ts';
+import type { Store } from '../store.ts';
 
 const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i);
 
-export function metricContract(createStore: StoreFactory): void {
+/** What the metric cases need beyond a fresh store. */
+export interface MetricContractOptions {
+  /**
+   * Closes a store and opens it again on the same data, as after a crash: for a durable
+   * implementation (absent: the crash case is skipped).
+   */
+  readonly reopen?: (store: Store) => Promise<Store>;
+}
+
+/** SDK-sized batches (50 points a key) of `loss` at steps 0… and `lr` every tenth step, as a run sends them. */
+async function sendSdkBatches(store: Store, runId: number, batches: number, seed: number, first = 0): Promise<{ loss: SeriesPoints[]; lr: SeriesPoints[] }> {
+  const rand = createRandom(seed);
+  const sent = { loss: [] as SeriesPoints[], lr: [] as SeriesPoints[] };
+  for (let b = first; b < first + batches; b++) {
+    const steps = range(b * 50, 50);
+    const loss = points(steps, steps.map(() => (rand() < 0.01 ? NaN : rand() * 10)));
+    const tenth = steps.filter((step) => step % 10 === 0);
+    const lr = points(tenth, tenth.map((step) => 1 / (1 + step)));
+    sent.loss.push(loss);
+    sent.lr.push(lr);
+    await store.recordMetrics(metricBatch(runId, { loss, lr }, `sdk-${b}`, (b + 1) * 1000));
+  }
+  return sent;
+}
+
+/** What `listSeries` says of points sent (distinct steps). */
+function referenceInfo(key: string, all: SeriesPoints) {
+  const sorted = referenceSeries(all);
+  const numbers = Array.from(sorted.values).filter((v) => !Number.isNaN(v));
+  const n = sorted.steps.length;
+  return {
+    key,
+    count: n,
+    firstStep: sorted.steps[0],
+    lastStep: sorted.steps[n - 1],
+    lastValue: sorted.values[n - 1],
+    min: numbers.length === 0 ? NaN : Math.min(...numbers),
+    max: numbers.length === 0 ? NaN : Math.max(...numbers),
+  };
+}
+
+export function metricContract(createStore: StoreFactory, options: MetricContractOptions = {}): void {
   describe('metrics', () => {
     const store = useStore(createStore);
 
@@ -42,6 +85,20 @@ export function metricContract(createStore: StoreFactory): void {
       assert.deepEqual(plain(await store().readSeries(job.id, 'loss')), plain(points([0, 1, 2], [3, 1, 2])));
       assert.deepEqual(await store().listSeries(job.id + 1000), []);
       assert.deepEqual(plain(await store().readSeries(job.id, 'nope')), { steps: [], values: [], times: [] });
+    });
+
+    it('reads the latest values of several jobs at once', async () => {
+      const a = await startRun(store());
+      const b = await startRun(store());
+      const quiet = await startRun(store());
+      await store().recordMetrics(metricBatch(a.run.id, { loss: points([1, 2], [3, 2]), acc: points([1], [0.5]) }));
+      await store().recordMetrics(metricBatch(b.run.id, { loss: points([5], [NaN]) }));
+      const latest = await store().latestValuesOfJobs([a.job.id, b.job.id, quiet.job.id, 9999]);
+      assert.deepEqual([...latest.keys()].sort((x, y) => x - y), [a.job.id, b.job.id]);
+      assert.deepEqual(latest.get(a.job.id), await store().latestValues(a.job.id));
+      assert.deepEqual(latest.get(a.job.id), { acc: { step: 1, value: 0.5 }, loss: { step: 2, value: 2 } });
+      assert.ok(Number.isNaN(latest.get(b.job.id)?.loss.value));
+      assert.equal((await store().latestValuesOfJobs([])).size, 0);
     });
 
     it('ignores a batch id seen before for the same run, and saves log offsets atomically', async () => {
@@ -184,6 +241,81 @@ export function metricContract(createStore: StoreFactory): void {
       assert.deepEqual(plain(await store().readSeries(job.id, 'loss', { from: 70_499 })).values, [all.values[70_499], all.values[70_500], -1, -2]);
     });
 
+    it('reads the same whether points are still buffered or already in chunks', async () => {
+      // 47 SDK-sized batches: a store that buffers small batches holds some of them in chunks
+      // and the last ones buffered; reads must not tell the two apart.
+      const { job, run } = await startRun(store());
+      const sent = await sendSdkBatches(store(), run.id, 47, 5);
+      // A late batch reaching back into earlier points, across any boundary between the two.
+      const late = points([999.5, 1999.5, 2000.5, 2300.5], [-5, 50, NaN, 7]);
+      await store().recordMetrics(metricBatch(run.id, { loss: late }, 'late'));
+      const loss = concatPoints([...sent.loss, late]);
+      const lr = concatPoints(sent.lr);
+
+      assert.deepEqual(plain(await store().readSeries(job.id, 'loss')), plain(referenceSeries(loss)));
+      for (const r of [{ from: 1990, to: 2010 }, { from: 2300, to: 2349 }, { from: 2340 }, { to: 1000 }, { from: 999.5, to: 999.5 }]) {
+        assert.deepEqual(plain(await store().readSeries(job.id, 'loss', r)), plain(referenceSeries(loss, r.from, r.to)), JSON.stringify(r));
+      }
+      assert.deepEqual(plain(await store().readSeries(job.id, 'lr', { from: 1995 })), plain(referenceSeries(lr, 1995)));
+      const cases: [number, { from?: number; to?: number }][] = [[1, {}], [7, {}], [100, {}], [2350, {}], [3, { from: 1995, to: 2005 }], [50, { from: 1000, to: 2349 }], [10, { from: 2200 }]];
+      for (const [n, r] of cases) {
+        assert.deepEqual(await store().readBuckets(job.id, 'loss', n, r), referenceBuckets('loss', loss, n, r), `${n} buckets ${JSON.stringify(r)}`);
+      }
+      assert.deepEqual(await store().readBuckets(job.id, 'lr', 9), referenceBuckets('lr', lr, 9));
+
+      const info = [referenceInfo('loss', loss), referenceInfo('lr', lr)];
+      assert.deepEqual(await store().listSeries(job.id), info);
+      const latest = { loss: { step: info[0].lastStep, value: info[0].lastValue }, lr: { step: info[1].lastStep, value: info[1].lastValue } };
+      assert.deepEqual(await store().latestValues(job.id), latest);
+      assert.deepEqual((await store().latestValuesOfJobs([job.id])).get(job.id), latest);
+      assert.equal(await store().getLogOffset(run.id), 47_000);
+    });
+
+    it('truncates points still buffered and points already in chunks', async () => {
+      const { job, run } = await startRun(store());
+      const sent = await sendSdkBatches(store(), run.id, 47, 6);
+      let loss: SeriesPoints = concatPoints(sent.loss);
+      for (const step of [2210, 2000, 1500.5]) {
+        await store().truncateAfter(job.id, step);
+        loss = referenceSeries(loss, -Infinity, step);
+        assert.deepEqual(plain(await store().readSeries(job.id, 'loss')), plain(loss), `after ${step}`);
+        assert.deepEqual(await store().readBuckets(job.id, 'loss', 37), referenceBuckets('loss', loss, 37), `after ${step}`);
+        assert.deepEqual((await store().listSeries(job.id))[0], referenceInfo('loss', loss), `after ${step}`);
+      }
+      // Batch ids outlive truncation: a retried upload of a truncated batch stays out.
+      assert.equal((await store().recordMetrics(metricBatch(run.id, { loss: points([9999], [1]) }, 'sdk-46'))).duplicate, true);
+
+      // The job resumes from step 1500 in a new run, which sends on from there.
+      await endRun(store(), run, 'queued', T0 + 99);
+      const resumed = await store().claimJob(job.id, { ...NEW_RUN, resumedFrom: 1, resumeStep: 1500 }, T0 + 100);
+      assert.ok(resumed);
+      const more = await sendSdkBatches(store(), resumed.run.id, 25, 7, 31);
+      loss = concatPoints([loss, ...more.loss]);
+      assert.deepEqual(plain(await store().readSeries(job.id, 'loss')), plain(referenceSeries(loss)));
+      assert.deepEqual(await store().readBuckets(job.id, 'loss', 100), referenceBuckets('loss', loss, 100));
+      assert.deepEqual((await store().listSeries(job.id))[0], referenceInfo('loss', loss));
+    });
+
+    it('keeps acknowledged points across a crash, buffered ones included', { skip: options.reopen === undefined && 'the store is not durable' }, async () => {
+      let crashed = await createStore();
+      try {
+        const { job, run } = await startRun(crashed);
+        const sent = await sendSdkBatches(crashed, run.id, 27, 8);
+        crashed = await options.reopen!(crashed);
+        const loss = concatPoints(sent.loss);
+        assert.deepEqual(plain(await crashed.readSeries(job.id, 'loss')), plain(referenceSeries(loss)));
+        assert.deepEqual(await crashed.readBuckets(job.id, 'loss', 11), referenceBuckets('loss', loss, 11));
+        assert.deepEqual(await crashed.listSeries(job.id), [referenceInfo('loss', loss), referenceInfo('lr', concatPoints(sent.lr))]);
+        assert.equal(await crashed.getLogOffset(run.id), 27_000, 'the log offset was saved with the points');
+        // The SDK resends what it had not seen acknowledged: the ids it had stay out.
+        assert.equal((await crashed.recordMetrics(metricBatch(run.id, { loss: points([0], [1]) }, 'sdk-26'))).duplicate, true);
+        const more = await sendSdkBatches(crashed, run.id, 5, 9, 27);
+        assert.deepEqual(plain(await crashed.readSeries(job.id, 'loss', { from: 1300 })), plain(referenceSeries(concatPoints([loss, ...more.loss]), 1300)));
+      } finally {
+        await crashed.close();
+      }
+    });
+
     it('truncates the series of a job after a step, across chunks', async () => {
       const { job, run } = await startRun(store());
       for (let i = 0; i < 2500; i += 500) {
@@ -202,7 +334,7 @@ export function metricContract(createStore: StoreFactory): void {
       assert.equal((await store().listSeries(other.job.id))[0].count, 1, 'other jobs keep their points');
 
       // The job resumes in a new run from step 1234 and writes on.
-      await store().updateJob(job.id, { state: 'queued' });
+      await endRun(store(), run, 'queued', T0 + 99);
       const resumed = await store().claimJob(job.id, { ...NEW_RUN, resumedFrom: 1, resumeStep: 1234 }, T0 + 100);
       assert.ok(resumed);
       await store().recordMetrics(metricBatch(resumed.run.id, { loss: points(range(1235, 100), range(1235, 100).map(() => -1)) }));

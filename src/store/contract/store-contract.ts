@@ -6,23 +6,37 @@
  * Usage, in an implementation's test file:
  *
  * ```ts
- * runStoreContract('sqlite (file)', () => createSqliteStore(join(tmp, `${n++}.db`)));
+ * runStoreContract('sqlite (file)', () => createSqliteStore(join(tmp, `${n++}.db`)), { reopen });
  * ```
  */
 import { describe } from 'node:test';
 import type { Store } from '../store.ts';
 import { checkpointContract } from './checkpoints-contract.ts';
 import { datasetContract } from './datasets-contract.ts';
+import { evaluationContract } from './evaluations-contract.ts';
+import { eventContract } from './events-contract.ts';
 import { inboxContract } from './inbox-contract.ts';
 import { jobContract } from './jobs-contract.ts';
 import { metricContract } from './metrics-contract.ts';
+import { registryContract } from './registry-contract.ts';
 
-export function runStoreContract(name: string, createStore: () => Promise<Store>): void {
+export interface StoreContractOptions {
+  /**
+   * Closes a store and opens it again on the same data (what a crash then a restart leaves):
+   * for durable implementations. Without it, the cases that need it are skipped.
+   */
+  readonly reopen?: (store: Store) => Promise<Store>;
+}
+
+export function runStoreContract(name: string, createStore: () => Promise<Store>, options: StoreContractOptions = {}): void {
   describe(`Store contract: ${name}`, () => {
     jobContract(createStore);
-    metricContract(createStore);
+    metricContract(createStore, options);
     checkpointContract(createStore);
     inboxContract(createStore);
     datasetContract(createStore);
+    eventContract(createStore);
+    evaluationContract(createStore);
+    registryContract(createStore);
   });
 }

@@ -2,13 +2,14 @@
 import { NotFoundError } from '../../core/errors.ts';
 import type { CheckpointStore } from '../store.ts';
 import { checkpointFromRow } from './rows.ts';
+import { appendEvents, type EventNotifier } from './events.ts';
 import type { StoreDb } from './schema.ts';
 
-export function createCheckpointStore(db: StoreDb): CheckpointStore {
+export function createCheckpointStore(db: StoreDb, notifier: EventNotifier): CheckpointStore {
   return {
     async registerCheckpoint(cp) {
-      return db.transaction().execute(async (trx) => {
-        await trx
+      const checkpoint = await db.transaction().execute(async (trx) => {
+        const inserted = await trx
           .insertInto('checkpoints')
           .values({
             job_id: cp.jobId,
@@ -21,7 +22,7 @@ export function createCheckpointStore(db: StoreDb): CheckpointStore {
             deleted: 0,
           })
           .onConflict((oc) => oc.columns(['job_id', 'path', 'step']).doNothing())
-          .execute();
+          .executeTakeFirst();
         const row = await trx
           .selectFrom('checkpoints')
           .selectAll()
@@ -29,8 +30,19 @@ export function createCheckpointStore(db: StoreDb): CheckpointStore {
           .where('path', '=', cp.path)
           .where('step', '=', cp.step)
           .executeTakeFirstOrThrow();
-        return checkpointFromRow(row);
+        const checkpoint = checkpointFromRow(row);
+        if (inserted.numInsertedOrUpdatedRows !== 0n) {
+          await appendEvents(trx, [{ type: 'checkpoint.registered', jobId: cp.jobId, runId: cp.runId, data: checkpoint }], cp.createdAt);
+        }
+        return checkpoint;
       });
+      notifier.notify();
+      return checkpoint;
+    },
+
+    async getCheckpoint(id) {
+      const row = await db.selectFrom('checkpoints').selectAll().where('id', '=', id).executeTakeFirst();
+      return row ? checkpointFromRow(row) : null;
     },
 
     async listCheckpoints(jobId) {
@@ -57,9 +69,16 @@ export function createCheckpointStore(db: StoreDb): CheckpointStore {
       return row ? checkpointFromRow(row) : null;
     },
 
-    async markCheckpointDeleted(id) {
-      const result = await db.updateTable('checkpoints').set({ deleted: 1 }).where('id', '=', id).executeTakeFirst();
-      if (result.numUpdatedRows === 0n) throw new NotFoundError('checkpoint', id);
+    async markCheckpointDeleted(id, now) {
+      await db.transaction().execute(async (trx) => {
+        const row = await trx.updateTable('checkpoints').set({ deleted: 1 }).where('id', '=', id).where('deleted', '=', 0).returningAll().executeTakeFirst();
+        if (row !== undefined) {
+          await appendEvents(trx, [{ type: 'checkpoint.deleted', jobId: row.job_id, runId: row.run_id, data: { checkpointId: id, step: row.step, path: row.path } }], now);
+        } else if ((await trx.selectFrom('checkpoints').select('id').where('id', '=', id).executeTakeFirst()) === undefined) {
+          throw new NotFoundError('checkpoint', id);
+        }
+      });
+      notifier.notify();
     },
   };
 }

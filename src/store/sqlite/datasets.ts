@@ -15,6 +15,7 @@ import {
 import { ConflictError, NotFoundError } from '../../core/errors.ts';
 import type { DatasetStore } from '../store.ts';
 import type { DatasetFormatTable, DatasetSchema, DatasetValidationTable, DatasetVersionTable } from './dataset-schema.ts';
+import { appendEvents, type EventNotifier } from './events.ts';
 import type { StoreDb } from './schema.ts';
 
 type Db = Kysely<DatasetSchema>;
@@ -24,7 +25,7 @@ type ValidationRow = Omit<Selectable<DatasetValidationTable>, 'report'>;
 /** Columns of a validation without its (large) report. */
 const RECORD_COLUMNS = ['id', 'version_id', 'level', 'passed', 'errors', 'warnings', 'errors_by_level', 'eval_sets', 'summary', 'created_at'] as const;
 
-export function createDatasetStore(storeDb: StoreDb): DatasetStore {
+export function createDatasetStore(storeDb: StoreDb, notifier: EventNotifier): DatasetStore {
   const db = storeDb.withTables<DatasetSchema>() as unknown as Db;
 
   /** Versions with their validation records, in the order given. */
@@ -76,7 +77,7 @@ export function createDatasetStore(storeDb: StoreDb): DatasetStore {
 
   return {
     async registerDatasetVersion(version, report, now) {
-      return db.transaction().execute(async (trx) => {
+      const registered = await db.transaction().execute(async (trx) => {
         const existing = await trx
           .selectFrom('dataset_versions')
           .selectAll()
@@ -115,8 +116,17 @@ export function createDatasetStore(storeDb: StoreDb): DatasetStore {
           .executeTakeFirstOrThrow();
         await insertValidation(trx, inserted.id, report, now);
         const [v] = await withValidations(trx, [await versionRow(trx, inserted.id)]);
+        // The dataset tables' view of the connection; the events table is on the same one.
+        await appendEvents(trx as unknown as StoreDb, [{
+          type: 'dataset.version_added',
+          jobId: null,
+          runId: null,
+          data: { versionId: v.id, name: v.name, version: v.version, sha256: v.sha256, format: v.format },
+        }], now);
         return { version: v, created: true };
       });
+      if (registered.created) notifier.notify();
+      return registered;
     },
 
     async getDataset(name, version) {

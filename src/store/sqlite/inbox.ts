@@ -3,6 +3,7 @@ import type { Selectable, Updateable } from 'kysely';
 import { ConflictError, NotFoundError } from '../../core/errors.ts';
 import type { PriorityClass } from '../../core/types.ts';
 import type { InboxFile, InboxFileState, InboxStore } from '../store.ts';
+import type { EventNotifier } from './events.ts';
 import { createJobStore } from './jobs.ts';
 import type { InboxFileTable, StoreDb } from './schema.ts';
 
@@ -11,7 +12,7 @@ type InboxFileRow = Selectable<InboxFileTable>;
 /** States from which a file may be planned out of `processing/`. */
 const EXIT_FROM: readonly InboxFileState[] = ['processing', 'queued', 'leaving'];
 
-export function createInboxStore(db: StoreDb): InboxStore {
+export function createInboxStore(db: StoreDb, notifier: EventNotifier): InboxStore {
   async function load(trx: StoreDb, id: number): Promise<InboxFileRow> {
     const row = await trx.selectFrom('inbox_files').selectAll().where('id', '=', id).executeTakeFirst();
     if (row === undefined) throw new NotFoundError('inbox file', id);
@@ -63,14 +64,16 @@ export function createInboxStore(db: StoreDb): InboxStore {
     },
 
     async submitInboxJob(id, spec, now) {
-      return db.transaction().execute(async (trx) => {
+      const submitted = await db.transaction().execute(async (trx) => {
         const row = await load(trx, id);
         if (row.state !== 'processing') return null;
-        // The same code path as every other submission, inside this transaction.
-        const job = await createJobStore(trx).createJob(spec, now);
+        // The same code path as every other submission (and its event), inside this transaction.
+        const job = await createJobStore(trx, notifier).createJob(spec, now);
         const file = await update(trx, id, { state: 'queued', job_id: job.id, updated_at: now });
         return { file, job };
       });
+      if (submitted) notifier.notify();
+      return submitted;
     },
 
     async planInboxExit(id, exit, now) {

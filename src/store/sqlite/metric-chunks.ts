@@ -16,9 +16,10 @@ export interface ChunkWriter {
   readonly nextSlot: number;
   /**
    * Writes step-sorted points as chunks of CHUNK_POINTS, the remainder last; the first chunk
-   * replaces `reuse` (the run's tail chunk whose points are included) when given.
+   * replaces `reuse` (the run's tail chunk whose points are included) when given. Returns the
+   * number of points in the last chunk written.
    */
-  writePoints(runId: number, points: DecodedPoints, reuse: { id: number; slot: number } | null): void;
+  writePoints(runId: number, points: DecodedPoints, reuse: { id: number; slot: number } | null): number;
   /** Replaces a chunk's points (non-empty, sorted). */
   rewrite(chunkId: number, slot: number, points: DecodedPoints): void;
   remove(chunkId: number, slot: number): void;
@@ -37,7 +38,9 @@ export function createChunkWriter(sql: MetricSql, seriesId: number, firstFreeSlo
 
     writePoints(runId, points, reuse) {
       const n = points.steps.length;
+      let last = 0;
       for (let start = 0; start < n; start += CHUNK_POINTS) {
+        last = Math.min(n, start + CHUNK_POINTS) - start;
         const { summary, data } = encodeChunk(points, start, Math.min(n, start + CHUNK_POINTS));
         if (start === 0 && reuse !== null) {
           sql.updateChunk(reuse.id, summaryColumns(summary), data);
@@ -48,6 +51,7 @@ export function createChunkWriter(sql: MetricSql, seriesId: number, firstFreeSlo
           changes.push({ slot, chunkId, summary });
         }
       }
+      return last;
     },
 
     rewrite(chunkId, slot, points) {

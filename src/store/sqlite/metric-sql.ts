@@ -58,6 +58,10 @@ export function createMetricSql(db: Database) {
     seriesOfJob: db.prepare<[number], SeriesRow & { key: string }>(
       'select id, key, count, first_step, last_step, last_value, min, max, next_slot from metric_series where job_id = ? order by key',
     ),
+    latestOfJobs: db.prepare<[string], { job_id: number; key: string; last_step: number; last_value: number | null }>(
+      `select job_id, key, last_step, last_value from metric_series
+       where job_id in (select value from json_each(?)) order by job_id, key`,
+    ),
     insertSeries: db.prepare<[number, string, number, number, number, number | null, number | null, number | null, number]>(
       `insert into metric_series (job_id, key, count, first_step, last_step, last_value, min, max, next_slot)
        values (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -109,6 +113,16 @@ export function createMetricSql(db: Database) {
        where c.series_id = ? and c.first_step <= ? and c.last_step >= ? order by c.id`,
     ).pluck(),
 
+    insertPending: db.prepare<[number, number, number, Buffer]>('insert into metric_pending (job_id, run_id, points, data) values (?, ?, ?, ?)'),
+    pendingOfRun: db.prepare<[number, number], Buffer>('select data from metric_pending where job_id = ? and run_id = ? order by id').pluck(),
+    deletePendingOfRun: db.prepare<[number, number]>('delete from metric_pending where job_id = ? and run_id = ?'),
+    pendingOfJob: db.prepare<[number], Buffer>('select data from metric_pending where job_id = ? order by id').pluck(),
+    pendingOfJobs: db.prepare<[string], { job_id: number; data: Buffer }>(
+      'select job_id, data from metric_pending where job_id in (select value from json_each(?)) order by id',
+    ),
+    pendingRuns: db.prepare<[], { job_id: number; run_id: number }>('select distinct job_id, run_id from metric_pending'),
+    pendingRunsOfJob: db.prepare<[number], number>('select distinct run_id from metric_pending where job_id = ?').pluck(),
+
     group: db.prepare<[number, number], Buffer>('select data from metric_chunk_groups where series_id = ? and group_no = ?').pluck(),
     groupsInRange: db.prepare<[number, number, number], Buffer>(
       `select data from metric_chunk_groups where series_id = ? and first_step <= ? and last_step >= ? order by group_no`,
@@ -146,6 +160,10 @@ export function createMetricSql(db: Database) {
     },
     seriesOfJob(jobId: number): (SeriesRow & { key: string })[] {
       return q.seriesOfJob.all(jobId);
+    },
+    /** Last step and value of every series of these jobs, in one statement (ids as a JSON array). */
+    latestOfJobs(jobIds: readonly number[]): { job_id: number; key: string; last_step: number; last_value: number | null }[] {
+      return q.latestOfJobs.all(JSON.stringify(jobIds));
     },
     insertSeries(jobId: number, key: string, s: SummaryColumns, nextSlot: number): number {
       const r = q.insertSeries.run(jobId, key, s.count, s.first_step, s.last_step, s.last_value, s.min, s.max, nextSlot);
@@ -205,6 +223,30 @@ export function createMetricSql(db: Database) {
     /** Blobs of the chunks overlapping [from, to], by chunk id. */
     chunkDataInRange(seriesId: number, from: number, to: number): Buffer[] {
       return q.chunkDataInRange.all(seriesId, to, from);
+    },
+    /** Buffers a batch of a run (see pending-batch.ts). */
+    insertPending(jobId: number, runId: number, points: number, data: Buffer): void {
+      q.insertPending.run(jobId, runId, points, data);
+    },
+    /** The run's buffered batches, oldest first. */
+    pendingOfRun(jobId: number, runId: number): Buffer[] {
+      return q.pendingOfRun.all(jobId, runId);
+    },
+    deletePendingOfRun(jobId: number, runId: number): void {
+      q.deletePendingOfRun.run(jobId, runId);
+    },
+    /** The job's buffered batches (all its runs), oldest first. */
+    pendingOfJob(jobId: number): Buffer[] {
+      return q.pendingOfJob.all(jobId);
+    },
+    /** Buffered batches of these jobs, oldest first (ids as a JSON array). */
+    pendingOfJobs(jobIds: readonly number[]): { job_id: number; data: Buffer }[] {
+      return q.pendingOfJobs.all(JSON.stringify(jobIds));
+    },
+    /** Every run with buffered batches; with `jobId`, that job's. */
+    pendingRuns(jobId?: number): { job_id: number; run_id: number }[] {
+      if (jobId === undefined) return q.pendingRuns.all();
+      return q.pendingRunsOfJob.all(jobId).map((runId) => ({ job_id: jobId, run_id: runId }));
     },
     group(seriesId: number, groupNo: number): Buffer | null {
       return q.group.get(seriesId, groupNo) ?? null;

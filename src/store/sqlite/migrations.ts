@@ -4,7 +4,9 @@
  */
 import { type Kysely, type Migration, Migrator, sql } from 'kysely';
 import { TrainyardError } from '../../core/errors.ts';
+import { evaluationsMigration } from './evaluation-migration.ts';
 import { datasetsMigration } from './dataset-migration.ts';
+import { registryMigration } from './registry-migration.ts';
 
 /** A migration failed; the database is left at the last one that succeeded. */
 export class MigrationError extends TrainyardError {
@@ -203,6 +205,118 @@ const inbox: Migration = {
   },
 };
 
+/** The status line a run reports, kept with the job's progress. */
+const progressMessage: Migration = {
+  async up(db: AnyDb) {
+    await db.schema.alterTable('jobs').addColumn('progress_message', 'text').execute();
+  },
+};
+
+/** One row per (job, tag), so the job list filters by tag in SQL; filled from existing specs. */
+const jobTags: Migration = {
+  async up(db: AnyDb) {
+    await db.schema
+      .createTable('job_tags')
+      .addColumn('job_id', 'integer', (c) => c.notNull().references('jobs.id'))
+      .addColumn('tag', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('job_tags_pk', ['job_id', 'tag'])
+      .execute();
+    await db.schema.createIndex('job_tags_tag').on('job_tags').columns(['tag', 'job_id']).execute();
+    const jobs: Array<{ id: number; spec: string }> = await db.selectFrom('jobs').select(['id', 'spec']).execute();
+    for (const job of jobs) {
+      const tags = [...new Set((JSON.parse(job.spec) as { tags?: string[] }).tags ?? [])];
+      if (tags.length > 0) await db.insertInto('job_tags').values(tags.map((tag) => ({ job_id: job.id, tag }))).execute();
+    }
+  },
+};
+
+/** A run token may read its job's upstream jobs (`after`): their ids, as JSON. */
+const upstreamReads: Migration = {
+  async up(db: AnyDb) {
+    await db.schema.alterTable('tokens').addColumn('upstream_job_ids', 'text').execute();
+  },
+};
+
+/** The durable event log and its subscribers' cursors (core/events.ts). */
+const events: Migration = {
+  async up(db: AnyDb) {
+    await db.schema
+      .createTable('events')
+      .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+      .addColumn('type', 'text', (c) => c.notNull())
+      .addColumn('job_id', 'integer')
+      .addColumn('run_id', 'integer')
+      .addColumn('data', 'text', (c) => c.notNull())
+      .addColumn('at', 'integer', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('events_type').on('events').columns(['type', 'id']).execute();
+    await db.schema.createIndex('events_job').on('events').columns(['job_id', 'id']).execute();
+    await db.schema
+      .createTable('event_cursors')
+      .addColumn('subscriber', 'text', (c) => c.primaryKey())
+      .addColumn('last_id', 'integer', (c) => c.notNull())
+      .addColumn('updated_at', 'integer', (c) => c.notNull())
+      .execute();
+  },
+};
+
+/**
+ * Runs get an executor-neutral handle (executor name + its external id). The pid and proc_start
+ * columns stay: runs started by an older server are read as local handles (rows.ts).
+ */
+const runHandles: Migration = {
+  async up(db: AnyDb) {
+    await db.schema.alterTable('runs').addColumn('handle_executor', 'text').execute();
+    await db.schema.alterTable('runs').addColumn('handle_external_id', 'text').execute();
+  },
+};
+
+/**
+ * Before run end was one transaction, a crash between its writes could leave a job running,
+ * stopping or pausing with no running run, for ever. Such jobs go back to the queue (they
+ * resume from their latest checkpoint), with the event a run end would have written.
+ */
+const liveJobsWithoutRuns: Migration = {
+  async up(db: AnyDb) {
+    const orphans: Array<{ id: number; state: string }> = await db
+      .selectFrom('jobs')
+      .select(['id', 'state'])
+      .where('state', 'in', ['running', 'stopping', 'pausing'])
+      .where((eb: any) => eb.not(eb.exists(eb.selectFrom('runs').select('runs.id').whereRef('runs.job_id', '=', 'jobs.id').where('runs.state', '=', 'running'))))
+      .execute();
+    const outcome = { kind: 'lost', detail: 'its run ended while the server crashed; requeued when the store was upgraded', retryable: true };
+    for (const job of orphans) {
+      await db.updateTable('jobs').set({ state: 'queued', stop_requested: 0, stop_reason: null, outcome: JSON.stringify(outcome) }).where('id', '=', job.id).execute();
+      await db.insertInto('events').values({
+        type: 'job.state_changed',
+        job_id: job.id,
+        run_id: null,
+        data: JSON.stringify({ from: job.state, to: 'queued', transition: 'run-ended', outcome }),
+        at: Date.now(),
+      }).execute();
+    }
+  },
+};
+
+/**
+ * The metric write buffer: a batch of a run is one row here, committed before it is
+ * acknowledged, until it is folded into chunks (metric-writes.ts, pending-batch.ts).
+ */
+const metricPending: Migration = {
+  async up(db: AnyDb) {
+    await db.schema
+      .createTable('metric_pending')
+      .ifNotExists()
+      .addColumn('id', 'integer', (c) => c.primaryKey())
+      .addColumn('job_id', 'integer', (c) => c.notNull().references('jobs.id'))
+      .addColumn('run_id', 'integer', (c) => c.notNull().references('runs.id'))
+      .addColumn('points', 'integer', (c) => c.notNull())
+      .addColumn('data', 'blob', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('metric_pending_job_run').ifNotExists().on('metric_pending').columns(['job_id', 'run_id']).execute();
+  },
+};
+
 /** All migrations by name. */
 export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_initial': initial,
@@ -210,11 +324,22 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0002_token_names': tokenNames,
   '0004_inbox': inbox,
   '0005_datasets': datasetsMigration,
+  '0006_progress_message': progressMessage,
+  '0007_job_tags': jobTags,
+  '0008_upstream_reads': upstreamReads,
+  '0010_events': events,
+  '0011_run_handles': runHandles,
+  '0012_live_jobs_without_runs': liveJobsWithoutRuns,
+  '0013_metric_pending': metricPending,
+  '0020_registry': registryMigration,
+  '0021_evaluations': evaluationsMigration,
 });
 
 /** Brings the database to the latest schema; throws `MigrationError` on failure. */
 export async function migrateToLatest(db: AnyDb): Promise<void> {
-  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+  // Unordered: a migration added beside newer ones (parallel work) still applies; each is
+  // independent of those after it by name.
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations }, allowUnorderedMigrations: true });
   const { error, results } = await migrator.migrateToLatest();
   if (error !== undefined) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? null;

@@ -9,18 +9,49 @@ import type { SeriesPoints } from '../../core/types.ts';
  * times.
  */
 export function toSortedColumns(key: string, p: SeriesPoints): DecodedPoints {
-  const n = p.steps.length;
-  if (p.values.length !== n || p.times.length !== n) {
-    throw new ValidationError('steps, values and times must have the same length', `series.${key}`);
+  return toSortedBatch([[key, p]])[0][1];
+}
+
+/**
+ * `toSortedColumns` of every non-empty key of a batch, all copied into one allocation (a
+ * typed array costs far more to allocate than to fill at SDK batch sizes).
+ */
+export function toSortedBatch(series: Iterable<readonly [string, SeriesPoints]>): [string, DecodedPoints][] {
+  let total = 0;
+  const keys: [string, SeriesPoints][] = [];
+  for (const [key, p] of series) {
+    const n = p.steps.length;
+    if (p.values.length !== n || p.times.length !== n) {
+      throw new ValidationError('steps, values and times must have the same length', `series.${key}`);
+    }
+    if (n === 0) continue;
+    keys.push([key, p]);
+    total += n;
   }
-  const steps = Float64Array.from(p.steps);
-  const values = Float64Array.from(p.values);
-  const times = Float64Array.from(p.times);
-  for (let i = 0; i < n; i++) {
-    if (!Number.isFinite(steps[i])) throw new ValidationError('must be finite', `series.${key}.steps[${i}]`);
-    if (!Number.isFinite(times[i])) throw new ValidationError('must be finite', `series.${key}.times[${i}]`);
+  const store = new Float64Array(total * 3);
+  const out: [string, DecodedPoints][] = [];
+  let at = 0;
+  for (const [key, p] of keys) {
+    const n = p.steps.length;
+    const steps = copyColumn(p.steps, store, at);
+    const values = copyColumn(p.values, store, at + n);
+    const times = copyColumn(p.times, store, at + 2 * n);
+    at += 3 * n;
+    for (let i = 0; i < n; i++) {
+      if (!Number.isFinite(steps[i])) throw new ValidationError('must be finite', `series.${key}.steps[${i}]`);
+      if (!Number.isFinite(times[i])) throw new ValidationError('must be finite', `series.${key}.times[${i}]`);
+    }
+    out.push([key, isSorted(steps) ? { steps, values, times } : permute({ steps, values, times }, stableOrder(steps))]);
   }
-  return isSorted(steps) ? { steps, values, times } : permute({ steps, values, times }, stableOrder(steps));
+  return out;
+}
+
+/** Copies a column into `store` at `at`; returns the view of the copy. */
+function copyColumn(column: ArrayLike<number>, store: Float64Array, at: number): Float64Array {
+  const view = store.subarray(at, at + column.length);
+  if (column instanceof Float64Array) view.set(column);
+  else for (let i = 0; i < view.length; i++) view[i] = column[i];
+  return view;
 }
 
 export function isSorted(steps: ArrayLike<number>): boolean {

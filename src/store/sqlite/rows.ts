@@ -1,7 +1,7 @@
 /** Row ↔ domain mapping shared by the store's tables. */
 import type { Selectable } from 'kysely';
 import { parseJobSpec } from '../../core/job-spec.ts';
-import type { Checkpoint, Job, JobSpec, JobState, PriorityClass, Run, RunOutcome, RunState, StopReason } from '../../core/types.ts';
+import type { Checkpoint, Job, JobSpec, JobState, PriorityClass, Run, RunHandle, RunOutcome, RunState, StopReason } from '../../core/types.ts';
 import type { CheckpointTable, JobTable, RunTable } from './schema.ts';
 
 export type JobRow = Selectable<JobTable>;
@@ -43,6 +43,7 @@ export function jobFromRow(row: JobRow): Job {
       total: row.progress_total,
       rate: row.progress_rate,
       etaSeconds: row.progress_eta,
+      message: row.progress_message,
     },
     priority: { class: row.priority_class as PriorityClass, value: row.priority_value },
     queuedAt: row.queued_at ?? row.created_at,
@@ -67,8 +68,7 @@ export function runFromRow(row: RunRow): Run {
     state: row.state as RunState,
     startedAt: row.started_at,
     endedAt: row.ended_at,
-    pid: row.pid,
-    procStart: row.proc_start,
+    handle: handleFromRow(row),
     exitCode: row.exit_code,
     signal: row.signal,
     outcome: outcomeFromColumn(row.outcome),
@@ -79,6 +79,16 @@ export function runFromRow(row: RunRow): Run {
     gpus: JSON.parse(row.gpus) as number[],
     cpus: row.cpus,
   };
+}
+
+/**
+ * The run's handle; a run started before handles existed (migration 0011) has only a pid and a
+ * /proc start time, which is the local executor's handle `PID@START` (executors/local/handle.ts).
+ */
+function handleFromRow(row: RunRow): RunHandle | null {
+  if (row.handle_executor !== null && row.handle_external_id !== null) return { executor: row.handle_executor, externalId: row.handle_external_id };
+  if (row.pid === null) return null;
+  return { executor: 'local', externalId: row.proc_start === null ? `${row.pid}` : `${row.pid}@${row.proc_start}` };
 }
 
 export function checkpointFromRow(row: CheckpointRow): Checkpoint {

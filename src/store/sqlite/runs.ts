@@ -2,7 +2,7 @@
 import type { Updateable } from 'kysely';
 import { NotFoundError } from '../../core/errors.ts';
 import type { RunStore } from '../store.ts';
-import { outcomeToColumn, runFromRow } from './rows.ts';
+import { runFromRow } from './rows.ts';
 import type { RunTable, StoreDb } from './schema.ts';
 
 export function createRunStore(db: StoreDb): RunStore {
@@ -40,25 +40,8 @@ export function createRunStore(db: StoreDb): RunStore {
       return rows.map(runFromRow);
     },
 
-    async markRunStarted(runId, pid, procStart) {
-      await updateRun(runId, { pid, proc_start: procStart });
-    },
-
-    async finishRun(runId, end) {
-      const row = await db
-        .updateTable('runs')
-        .set({
-          state: end.state,
-          exit_code: end.exitCode,
-          signal: end.signal,
-          outcome: outcomeToColumn(end.outcome),
-          ended_at: end.endedAt,
-        })
-        .where('id', '=', runId)
-        .returningAll()
-        .executeTakeFirst();
-      if (row === undefined) throw new NotFoundError('run', runId);
-      return runFromRow(row);
+    async markRunStarted(runId, handle) {
+      await updateRun(runId, { handle_executor: handle.executor, handle_external_id: handle.externalId });
     },
 
     async recordHeartbeat(runId, now) {

@@ -30,6 +30,14 @@ export interface JobTable {
   stop_reason: string | null;
   /** Record<string, unknown> as JSON. */
   params_override: string | null;
+  /** Added by 0006_progress_message: the run's last status line. */
+  progress_message: string | null;
+}
+
+/** One row per distinct tag of a job's spec (migration 0007), for filtering in SQL. */
+export interface JobTagTable {
+  job_id: number;
+  tag: string;
 }
 
 export interface RunTable {
@@ -39,8 +47,11 @@ export interface RunTable {
   state: string;
   started_at: number;
   ended_at: number | null;
+  /** Set by servers before run handles (0011): read as a local handle. */
   pid: number | null;
   proc_start: number | null;
+  handle_executor: string | null;
+  handle_external_id: string | null;
   exit_code: number | null;
   signal: string | null;
   outcome: string | null;
@@ -76,6 +87,8 @@ export interface TokenTable {
   created_at: number;
   /** Added by 0002_token_names; null for unnamed tokens. */
   name: string | null;
+  /** Added by 0008_upstream_reads: number[] as JSON, for run tokens of jobs with `after`; else null. */
+  upstream_job_ids: string | null;
 }
 
 /** One row per (job, key), with the summary of all its chunks. */
@@ -121,6 +134,15 @@ export interface MetricChunkGroupTable {
   data: Buffer;
 }
 
+/** A buffered metric batch, not yet folded into chunks (see pending-batch.ts). */
+export interface MetricPendingTable {
+  id: Generated<number>;
+  job_id: number;
+  run_id: number;
+  points: number;
+  data: Buffer;
+}
+
 /** Batch ids already recorded, per run (dedupe of retried uploads). */
 export interface MetricBatchTable {
   run_id: number;
@@ -145,8 +167,29 @@ export interface InboxFileTable {
   updated_at: number;
 }
 
+/** The durable event log (migration 0010); see core/events.ts. */
+export interface EventTable {
+  id: Generated<number>;
+  type: string;
+  job_id: number | null;
+  run_id: number | null;
+  /** The event's data as JSON. */
+  data: string;
+  at: number;
+}
+
+/** The last event id each in-server subscriber acknowledged. */
+export interface EventCursorTable {
+  subscriber: string;
+  last_id: number;
+  updated_at: number;
+}
+
 export interface StoreSchema {
+  events: EventTable;
+  event_cursors: EventCursorTable;
   jobs: JobTable;
+  job_tags: JobTagTable;
   runs: RunTable;
   checkpoints: CheckpointTable;
   tokens: TokenTable;
@@ -155,6 +198,7 @@ export interface StoreSchema {
   metric_chunk_data: MetricChunkDataTable;
   metric_chunk_groups: MetricChunkGroupTable;
   metric_batches: MetricBatchTable;
+  metric_pending: MetricPendingTable;
   inbox_files: InboxFileTable;
 }
 

@@ -12,19 +12,29 @@ import { Kysely, SqliteDialect } from 'kysely';
 import type { Store } from '../store.ts';
 import { createCheckpointStore } from './checkpoints.ts';
 import { createDatasetStore } from './datasets.ts';
+import { createEvaluationStore } from './evaluations.ts';
+import { createEventNotifier, createEventStore } from './events.ts';
 import { createInboxStore } from './inbox.ts';
 import { createJobStore } from './jobs.ts';
 import { createMetricReader } from './metric-reads.ts';
 import { createMetricSql, type Exclusive } from './metric-sql.ts';
-import { createMetricWriter } from './metric-writes.ts';
+import { type BufferLimits, createBufferBook, DEFAULT_BUFFER_LIMITS } from './metric-buffer.ts';
+import { createMetricWriter, type MetricWriter } from './metric-writes.ts';
 import { migrateToLatest } from './migrations.ts';
+import { createRegistryStore } from './registry.ts';
 import { createRunStore } from './runs.ts';
 import type { StoreSchema } from './schema.ts';
 import { createCachingDatabase } from './statement-cache.ts';
 import { createTokenStore } from './tokens.ts';
+import { createWalCheckpointer } from './wal-checkpointer.ts';
 
 /** How long a statement waits for another process's write lock, in ms. Default: 5000. */
 const BUSY_TIMEOUT_MS = 5000;
+
+export interface SqliteStoreOptions {
+  /** Limits of the metric write buffer (metric-buffer.ts). Default: DEFAULT_BUFFER_LIMITS. */
+  readonly metricBuffer?: Partial<BufferLimits>;
+}
 
 /**
  * Opens (creating if needed) the SQLite database at `path` and migrates it. `":memory:"` gives
@@ -34,7 +44,7 @@ const BUSY_TIMEOUT_MS = 5000;
  * a crash of this process; only an OS crash or power loss can lose the last commits), foreign
  * keys on, busy_timeout.
  */
-export async function createSqliteStore(path: string): Promise<Store> {
+export async function createSqliteStore(path: string, options: SqliteStoreOptions = {}): Promise<Store> {
   const sqlite = new Database(path);
   try {
     sqlite.pragma('journal_mode = WAL');
@@ -56,17 +66,61 @@ export async function createSqliteStore(path: string): Promise<Store> {
   // Kysely's connection so that it never interleaves with a Kysely transaction.
   const metricSql = createMetricSql(sqlite);
   const exclusive: Exclusive = (work) => db.connection().execute(async () => work());
+  const limits: BufferLimits = { ...DEFAULT_BUFFER_LIMITS, ...options.metricBuffer };
+  const checkpointer = path === ':memory:' || path === '' ? null : createWalCheckpointer(path, (pages) => sqlite.pragma(`wal_autocheckpoint = ${pages}`));
+  const metricWriter = createMetricWriter(metricSql, exclusive, createBufferBook(limits), { now: Date.now, committed: () => checkpointer?.written() });
+  // Batches a crash left in the write buffer are folded now: the buffer book starts empty.
+  try {
+    await metricWriter.foldAll();
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+  const sweep = startFoldSweep(metricWriter, limits.foldAfterMs);
+  const notifier = createEventNotifier();
   return {
-    ...createJobStore(db),
+    ...createEventStore(db, notifier),
+    ...createJobStore(db, notifier),
     ...createRunStore(db),
-    ...createMetricWriter(metricSql, exclusive),
+    recordMetrics: metricWriter.recordMetrics,
+    truncateAfter: metricWriter.truncateAfter,
     ...createMetricReader(metricSql, exclusive),
-    ...createCheckpointStore(db),
+    ...createCheckpointStore(db, notifier),
     ...createTokenStore(db),
-    ...createInboxStore(db),
-    ...createDatasetStore(db),
+    ...createInboxStore(db, notifier),
+    ...createDatasetStore(db, notifier),
+    ...createRegistryStore(db, notifier),
+    ...createEvaluationStore(db, notifier),
     async close() {
+      // Buffered batches stay in the database, as after a crash; the next open folds them.
+      await metricWriter.drain();
+      await sweep.stop();
+      await checkpointer?.close();
       await db.destroy();
+    },
+  };
+}
+
+/**
+ * Folds stale write buffers in the background, every half `foldAfterMs`. A failed fold leaves
+ * the batches buffered (reads still see them) and is reported as a process warning.
+ */
+function startFoldSweep(writer: MetricWriter, foldAfterMs: number): { stop(): Promise<void> } {
+  let running: Promise<void> | null = null;
+  const timer = setInterval(() => {
+    if (running !== null) return;
+    running = writer
+      .foldStale(Date.now())
+      .catch((error: unknown) => process.emitWarning(`metric write buffer: fold failed: ${String((error as Error)?.message ?? error)}`))
+      .finally(() => {
+        running = null;
+      });
+  }, Math.max(10, foldAfterMs / 2));
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await running;
     },
   };
 }

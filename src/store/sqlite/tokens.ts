@@ -1,6 +1,6 @@
 /** TokenStore over Kysely; no dialect-specific SQL. */
 import { ConflictError } from '../../core/errors.ts';
-import type { TokenRole } from '../../core/types.ts';
+import type { TokenRole, TokenScope } from '../../core/types.ts';
 import type { TokenStore } from '../store.ts';
 import type { StoreDb } from './schema.ts';
 
@@ -18,6 +18,7 @@ export function createTokenStore(db: StoreDb): TokenStore {
           job_id: scope.jobId,
           created_at: now,
           name,
+          upstream_job_ids: scope.upstreamJobIds === undefined ? null : JSON.stringify(scope.upstreamJobIds),
         })
         .onConflict((oc) => oc.column('id').doNothing())
         .executeTakeFirst();
@@ -27,18 +28,15 @@ export function createTokenStore(db: StoreDb): TokenStore {
     async findToken(id) {
       const row = await db
         .selectFrom('tokens')
-        .select(['secret_hash', 'role', 'run_id', 'job_id'])
+        .select(['secret_hash', 'role', 'run_id', 'job_id', 'upstream_job_ids'])
         .where('id', '=', id)
         .executeTakeFirst();
       if (row === undefined) return null;
+      const scope: TokenScope = { role: row.role as TokenRole, runId: row.run_id, jobId: row.job_id };
       return {
         secretHash: Buffer.from(row.secret_hash),
-        scope: { role: row.role as TokenRole, runId: row.run_id, jobId: row.job_id },
+        scope: row.upstream_job_ids === null ? scope : { ...scope, upstreamJobIds: JSON.parse(row.upstream_job_ids) as number[] },
       };
-    },
-
-    async revokeRunTokens(runId) {
-      await db.deleteFrom('tokens').where('run_id', '=', runId).execute();
     },
 
     async listTokens() {

@@ -5,26 +5,13 @@
  * have missed while disconnected.
  */
 import { createSseParser } from '../../../src/sdk/client.ts';
-import type { Api, Checkpoint, Job } from './http.ts';
-
-export interface LogEventData {
-  readonly jobId: number;
-  readonly runId: number;
-  /** Byte offset just after `text` in the run's log. */
-  readonly offset: number;
-  readonly text: string;
-}
-
-export interface MetricsEventData {
-  readonly jobId: number;
-  readonly runId: number;
-  readonly latest: Readonly<Record<string, { step: number; value: number | null }>>;
-}
+import type { Api, Checkpoint, Job, LogEvent, MetricsEvent } from './http.ts';
 
 export interface EventMap {
   job: Job;
-  log: LogEventData;
-  metrics: MetricsEventData;
+  /** `offset` is the byte offset just after `text` in the run's log. */
+  log: LogEvent;
+  metrics: MetricsEvent;
   checkpoint: Checkpoint;
   /** The stream (re)connected: anything may have been missed. */
   resync: null;
@@ -90,14 +77,17 @@ export function createEventHub(api: Api): EventHub {
       const { done, value } = await reader.read();
       if (done) return;
       for (const message of parser.push(decoder.decode(value, { stream: true }))) {
-        if (!['job', 'log', 'metrics', 'checkpoint'].includes(message.event)) continue;
+        const durable = message.event === 'checkpoint.registered';
+        if (!durable && !['job', 'log', 'metrics'].includes(message.event)) continue;
         let data: unknown;
         try {
           data = JSON.parse(message.data);
         } catch {
           continue;
         }
-        emit(message.event, data);
+        // A durable event carries the whole event; its data is the checkpoint.
+        if (durable) emit('checkpoint', (data as { data: unknown }).data);
+        else emit(message.event, data);
       }
     }
   }

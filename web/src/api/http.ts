@@ -1,21 +1,38 @@
 /**
  * The dashboard's only way to the server: the public HTTP API with a bearer token, the same
- * routes a script would call (docs/http-api.md). Errors reject with `ApiError`.
+ * routes a script would call (docs/http-api.md), through the SDK's transport (one fetch wrapper,
+ * one `ApiError`) and with the SDK's types, which are the routes' own response schemas.
  */
-import type { ApiJob, ApiRun, Checkpoint, JobDetail, SeriesInfo } from '../../../src/sdk/client.ts';
+import { ApiError, createTransport } from '../../../src/sdk/client.ts';
 import { takePrefetched } from './prefetch.ts';
 import { queryString, type Query } from './query.ts';
 
-export { queryString, type Query };
+export { ApiError, queryString, type Query };
 
-export type { ApiJob, ApiRun, Checkpoint, JobDetail, SeriesInfo };
-
-export class ApiError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
-    super(message);
-    this.name = 'ApiError';
-  }
-}
+export type {
+  ApiFormat,
+  ApiTokenInfo as TokenInfo,
+  BucketedSeriesResponse,
+  Checkpoint,
+  CompareJob,
+  CompareResponse,
+  DatasetDetail,
+  DatasetRunUse,
+  DatasetSummary,
+  DatasetVersion,
+  JobDetail,
+  ListedJob,
+  LogEvent,
+  MetricsEvent,
+  SeriesInfo,
+  SeriesPointsResponse,
+  SeriesResponse,
+  TimelineResponse,
+  ValidationRecord,
+  ValidationReport,
+  WhoAmI,
+} from '../../../src/sdk/client.ts';
+export type { ApiJob as Job, ApiRun as Run } from '../../../src/sdk/client.ts';
 
 export interface Api {
   get<T>(path: string, query?: Query, signal?: AbortSignal): Promise<T>;
@@ -28,28 +45,19 @@ export interface Api {
 }
 
 export function createApi(token: string, base = ''): Api {
-  const headers = (extra: Record<string, string> = {}) => ({ authorization: `Bearer ${token}`, ...extra });
-
-  async function send(method: string, path: string, init: { query?: Query; body?: unknown; signal?: AbortSignal; accept?: string } = {}): Promise<Response> {
-    const url = base + path + queryString(init.query);
-    // A response the boot prefetch already started for this exact GET (see prefetch.ts).
-    const prefetched = method === 'GET' && !init.accept ? await takePrefetched(token, url)?.catch(() => undefined) : undefined;
-    const response = prefetched ?? await fetch(url, {
-      method,
-      headers: headers({
-        accept: init.accept ?? 'application/json',
-        ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
-      }),
-      body: init.body === undefined ? undefined : JSON.stringify(init.body),
-      signal: init.signal,
-      cache: 'no-store',
-    });
-    if (!response.ok) throw await errorOf(response);
-    return response;
-  }
+  // A JSON GET the boot prefetch already started for this exact URL is taken instead (prefetch.ts).
+  const request: typeof fetch = async (input, init) => {
+    const url = String(input);
+    const accept = (init?.headers as Record<string, string> | undefined)?.accept;
+    const prefetched = init?.method === 'GET' && accept === 'application/json' ? await takePrefetched(token, url)?.catch(() => undefined) : undefined;
+    return prefetched ?? fetch(url, { ...init, cache: 'no-store' });
+  };
+  const { send, json } = createTransport({ url: base, token, fetch: request });
+  // The transport's query drops undefined; the dashboard's also drops null and ''.
+  const withQuery = (path: string, query?: Query) => path + queryString(query);
 
   return {
-    get: async (path, query, signal) => (await send('GET', path, { query, signal })).json(),
+    get: <T>(path: string, query?: Query, signal?: AbortSignal) => json<T>('GET', withQuery(path, query), { signal }),
     post: async (path, body) => {
       const response = await send('POST', path, { body: body ?? {} });
       return response.status === 204 ? (undefined as never) : response.json();
@@ -58,35 +66,10 @@ export function createApi(token: string, base = ''): Api {
       await send('DELETE', path);
     },
     text: async (path, query, signal) => {
-      const response = await send('GET', path, { query, signal, accept: 'text/plain' });
+      const response = await send('GET', withQuery(path, query), { signal, accept: 'text/plain' });
       const buffer = new Uint8Array(await response.arrayBuffer());
       return { text: new TextDecoder().decode(buffer), bytes: buffer.byteLength, headers: response.headers };
     },
     stream: (path, signal) => send('GET', path, { signal, accept: 'text/event-stream' }),
   };
-}
-
-async function errorOf(response: Response): Promise<ApiError> {
-  const text = await response.text().catch(() => '');
-  try {
-    const body = JSON.parse(text) as { error?: { code?: string; message?: string } };
-    if (body.error?.message) return new ApiError(response.status, body.error.code ?? `http_${response.status}`, body.error.message);
-  } catch {
-    // not JSON
-  }
-  return new ApiError(response.status, `http_${response.status}`, text.slice(0, 300) || `${response.status} ${response.statusText}`);
-}
-
-/** A job as the list and the event stream send it; newer servers add priority and more. */
-export type Job = ApiJob & {
-  readonly priority?: { readonly class: string; readonly value: number } | number | null;
-};
-
-/** Run records; newer servers add the GPU indices and CPU slots each run held. */
-export type Run = ApiRun & { readonly gpus?: readonly number[]; readonly cpus?: number };
-
-export interface WhoAmI {
-  readonly role: 'admin' | 'read' | 'run';
-  readonly jobId: number | null;
-  readonly runId: number | null;
 }

@@ -1,5 +1,6 @@
 /** Small shared pieces: state badges, progress bars, relative times, notes. */
 import { useEffect, useState, type ReactNode } from 'react';
+import { LIVE_JOB_STATES } from '../../../src/core/types.ts';
 import { formatDuration, formatRelative, formatThousands, formatTimestamp, percentDone } from '../lib/format.ts';
 
 /** The current time, refreshed every `ms` (relative times, running durations). */
@@ -11,6 +12,8 @@ export function useNow(ms = 1000): number {
   }, [ms]);
   return now;
 }
+
+const LIVE: ReadonlySet<string> = new Set(LIVE_JOB_STATES);
 
 export function StateBadge({ state }: { state: string }) {
   return <span className={`state state-${state}`} data-state={state}>{state}</span>;
@@ -25,7 +28,7 @@ export interface ProgressLike {
 /** A bar with "step/total" and the ETA; a bare step count when the total is unknown. */
 export function ProgressBar({ progress, state, compact = false }: { progress: ProgressLike; state: string; compact?: boolean }) {
   const pct = percentDone(progress);
-  const live = state === 'running' || state === 'stopping' || state === 'pausing';
+  const live = LIVE.has(state);
   const label = progress.step === null ? '' : progress.total ? `${formatThousands(progress.step)} / ${formatThousands(progress.total)}` : `step ${formatThousands(progress.step)}`;
   const eta = live && progress.etaSeconds !== null ? `ETA ${formatDuration(progress.etaSeconds)}` : '';
   return (

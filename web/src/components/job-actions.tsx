@@ -4,11 +4,12 @@
  * `useJobCommands` is shared with the jobs page's keyboard shortcuts.
  */
 import { useCallback, useMemo, useState, type ReactNode } from 'react';
+import { TERMINAL_JOB_STATES } from '../../../src/core/types.ts';
 import type { Job } from '../api/http.ts';
 import { useSession } from '../session.tsx';
 import { useConfirm } from './confirm.tsx';
 
-const ENDED = new Set(['succeeded', 'failed', 'stopped']);
+const ENDED: ReadonlySet<string> = new Set(TERMINAL_JOB_STATES);
 export const PRIORITY_CLASSES = ['high', 'normal', 'low'] as const;
 
 export function priorityClassOf(job: Job): string | null {

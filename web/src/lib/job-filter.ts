@@ -2,6 +2,7 @@
  * The jobs page's filter box and sort order. A query is words; `state:running`, `tag:nightly`
  * and `id:12` match fields, other words match the name (case-insensitive); all must match.
  */
+import type { JobState } from '../../../src/core/types.ts';
 
 export interface FilterableJob {
   readonly id: number;
@@ -20,7 +21,7 @@ export interface SortOrder {
 }
 
 /** Order of states when sorting by state: what needs attention first. */
-const STATE_RANK: Record<string, number> = { running: 0, stopping: 1, pausing: 2, queued: 3, paused: 4, failed: 5, stopped: 6, succeeded: 7 };
+const STATE_RANK: Readonly<Record<JobState, number>> = { running: 0, stopping: 1, pausing: 2, queued: 3, paused: 4, failed: 5, stopped: 6, succeeded: 7 };
 
 export function parseQuery(query: string): (job: FilterableJob) => boolean {
   const terms = query.toLowerCase().split(/\s+/).filter(Boolean).map((word) => {
@@ -42,7 +43,7 @@ export function compareJobs(order: SortOrder, loss: (jobId: number) => number | 
     switch (order.key) {
       case 'id': return job.id;
       case 'name': return job.name.toLowerCase();
-      case 'state': return STATE_RANK[job.state] ?? 99;
+      case 'state': return STATE_RANK[job.state as JobState] ?? 99;
       case 'progress': return job.progress.total ? (job.progress.step ?? 0) / job.progress.total : null;
       case 'loss': return loss(job.id);
       case 'age': return -job.createdAt;

@@ -3,6 +3,7 @@
  * min/max band around it. Converts the API's two response shapes, appends live points, and
  * merges a finer read of a zoomed range into a coarser read of the whole.
  */
+import type { BucketedSeriesResponse, SeriesPointsResponse, SeriesResponse } from '../api/http.ts';
 
 /** One series ready to draw. `min`/`max` are null when every point is raw. */
 export interface ChartSeries {
@@ -13,9 +14,12 @@ export interface ChartSeries {
 }
 
 /** `GET /jobs/:id/metrics/:key`: raw points, or min/max/last per bucket. */
-export type SeriesResponse =
-  | { readonly bucketed?: false; readonly steps: number[]; readonly values: (number | string | null)[] }
-  | { readonly bucketed: true; readonly steps: number[]; readonly min: (number | string | null)[]; readonly max: (number | string | null)[]; readonly last: (number | string | null)[] };
+export type { SeriesResponse };
+
+/** What `fromResponse` reads of a SeriesResponse. */
+export type SeriesColumns =
+  | Pick<SeriesPointsResponse, 'bucketed' | 'steps' | 'values'>
+  | Pick<BucketedSeriesResponse, 'bucketed' | 'steps' | 'min' | 'max' | 'last'>;
 
 export const EMPTY_SERIES: ChartSeries = Object.freeze({ x: [], line: [], min: null, max: null }) as ChartSeries;
 
@@ -24,7 +28,7 @@ export function toNumber(v: number | string | null | undefined): number | null {
   return typeof v === 'number' && Number.isFinite(v) ? v : null;
 }
 
-export function fromResponse(r: SeriesResponse): ChartSeries {
+export function fromResponse(r: SeriesColumns): ChartSeries {
   if (r.bucketed) {
     return { x: r.steps.slice(), line: r.last.map(toNumber), min: r.min.map(toNumber), max: r.max.map(toNumber) };
   }

@@ -22,10 +22,10 @@ interface Props {
 
 export function CompareChart({ data, colorOf, bands, smoothing, logY, zoom, onZoom, onHover }: Props) {
   const built = useMemo(() => {
-    const fit = logY ? positiveOnly : (v: (number | null)[]) => v;
+    const fit = logY ? positiveOnly : (v: readonly (number | null)[]) => v.slice();
     // Anti-aliasing fractional widths costs the browser's raster: many runs get 1 px lines.
     const thin = data.jobs.length > THIN_LINES_FROM;
-    const columns: (number | null)[][] = [data.steps];
+    const columns: (number | null)[][] = [data.steps.slice()];
     const lines: ChartLine[] = [];
     const fills: Array<[number, number, string]> = [];
     for (const job of data.jobs) {

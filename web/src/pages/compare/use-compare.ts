@@ -4,33 +4,11 @@
  * and when the zoom changes.
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { Checkpoint } from '../../api/http.ts';
+import type { CompareJob, CompareResponse } from '../../api/http.ts';
 import { compareUrl } from '../../api/requests.ts';
 import { useEvent, useSession } from '../../session.tsx';
 
-export interface CompareJob {
-  readonly id: number;
-  readonly name: string;
-  readonly state: string;
-  readonly params: Readonly<Record<string, unknown>>;
-  readonly tags: readonly string[];
-  readonly keys: readonly string[];
-  readonly found: boolean;
-  /** null when the request asked for no bands. */
-  readonly min: (number | null)[] | null;
-  readonly max: (number | null)[] | null;
-  readonly last: (number | null)[];
-  readonly best: Checkpoint | null;
-}
-
-export interface CompareResponse {
-  readonly key: string;
-  readonly from: number | null;
-  readonly to: number | null;
-  readonly goal: 'min' | 'max';
-  readonly steps: number[];
-  readonly jobs: CompareJob[];
-}
+export type { CompareJob, CompareResponse };
 
 const LIVE_REFRESH_MS = 2000;
 

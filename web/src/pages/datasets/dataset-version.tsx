@@ -1,34 +1,22 @@
 /** One dataset version: its facts, each validation's report with examples, and the runs that used it. */
 import { useEffect, useState } from 'react';
-import type { DatasetVersion, ValidationRecord, ValidationReport } from '../../../../src/core/datasets.ts';
+import type { DatasetDetail, DatasetRunUse } from '../../api/http.ts';
 import { ErrorNote, RelTime, Section, StateBadge, useNow } from '../../components/bits.tsx';
 import { formatBytes, formatDuration, formatThousands } from '../../lib/format.ts';
 import { Link } from '../../router.tsx';
 import { useSession } from '../../session.tsx';
 import { Levels, rows } from './datasets-page.tsx';
 
-type VersionDetail = Omit<DatasetVersion, 'validations'> & { validations: Array<ValidationRecord & { report: ValidationReport | null }> };
-
-interface Use {
-  readonly jobId: number;
-  readonly runId: number;
-  readonly role: string;
-  readonly createdAt: number;
-  readonly jobName: string | null;
-  readonly jobState: string | null;
-  readonly attempt: number | null;
-}
-
 export function DatasetVersionView({ name, version }: { name: string; version: string }) {
   const { api } = useSession();
-  const [detail, setDetail] = useState<VersionDetail | null>(null);
-  const [uses, setUses] = useState<Use[] | null>(null);
+  const [detail, setDetail] = useState<DatasetDetail | null>(null);
+  const [uses, setUses] = useState<DatasetRunUse[] | null>(null);
   const [error, setError] = useState<unknown>(null);
   const now = useNow(30_000);
   const base = `/api/v1/datasets/${encodeURIComponent(name)}/${encodeURIComponent(version)}`;
   useEffect(() => {
-    api.get<VersionDetail>(base).then(setDetail, setError);
-    api.get<{ runs: Use[] }>(`${base}/runs`).then((r) => setUses(r.runs), () => setUses([]));
+    api.get<DatasetDetail>(base).then(setDetail, setError);
+    api.get<{ runs: DatasetRunUse[] }>(`${base}/runs`).then((r) => setUses(r.runs), () => setUses([]));
   }, [api, base]);
   if (!detail) return <div className="page"><ErrorNote error={error} />{!error && <p className="muted">Loading…</p>}</div>;
   const latest = [...detail.validations].reverse();
@@ -71,7 +59,7 @@ export function DatasetVersionView({ name, version }: { name: string; version: s
   );
 }
 
-function Validation({ record, now }: { record: ValidationRecord & { report: ValidationReport | null }; now: number }) {
+function Validation({ record, now }: { record: DatasetDetail['validations'][number]; now: number }) {
   const report = record.report;
   return (
     <div className={`panel validation ${record.passed ? 'passed' : 'failed'}`} data-testid="validation">

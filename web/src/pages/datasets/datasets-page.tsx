@@ -4,7 +4,8 @@
  * reports with their examples and the runs that used it (dataset-version.tsx).
  */
 import { useEffect, useState } from 'react';
-import type { DatasetSummary, DatasetVersion, LevelStatus } from '../../../../src/core/datasets.ts';
+import type { LevelStatus } from '../../../../src/core/datasets.ts';
+import type { DatasetSummary, DatasetVersion } from '../../api/http.ts';
 import { ErrorNote, RelTime, useNow } from '../../components/bits.tsx';
 import { formatBytes, formatThousands } from '../../lib/format.ts';
 import { Link } from '../../router.tsx';

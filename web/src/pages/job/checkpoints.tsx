@@ -51,10 +51,14 @@ export function Checkpoints({ jobId, runs, now }: { jobId: number; runs: readonl
 function bestOf(list: readonly Checkpoint[], key: string): Checkpoint | null {
   const goal = goalFor(key);
   let best: Checkpoint | null = null;
+  let bestValue = 0;
   for (const c of list) {
     const v = c.metrics[key];
     if (c.deleted || typeof v !== 'number' || !Number.isFinite(v)) continue;
-    if (!best || (goal === 'min' ? v <= best.metrics[key] : v >= best.metrics[key])) best = c;
+    if (!best || (goal === 'min' ? v <= bestValue : v >= bestValue)) {
+      best = c;
+      bestValue = v;
+    }
   }
   return best;
 }

@@ -65,7 +65,10 @@ export function JobPage({ jobId }: { jobId: number }) {
           <JobActions job={job} commands={commands} />
         </div>
         <div className="job-progress">
-          <ProgressBar progress={job.progress} state={job.state} />
+          <div>
+            <ProgressBar progress={job.progress} state={job.state} />
+            {job.progress.message && <p className="status-message" data-testid="status-message">{job.progress.message}</p>}
+          </div>
           <dl className="facts">
             {loss && <><dt>loss</dt><dd className="num">{formatValue(loss.value)}</dd></>}
             <dt>rate</dt><dd className="num">{formatRate(job.progress.rate)}</dd>

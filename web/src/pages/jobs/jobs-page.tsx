@@ -4,6 +4,7 @@
  * +/- change priority, x picks for compare, c compares, / filters, Esc leaves the filter.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { JOB_STATES } from '../../../../src/core/types.ts';
 import { ErrorNote, useNow } from '../../components/bits.tsx';
 import { PRIORITY_CLASSES, priorityClassOf, useJobCommands } from '../../components/job-actions.tsx';
 import { formatThousands } from '../../lib/format.ts';
@@ -15,7 +16,8 @@ import { lossOf, useJobs } from './use-jobs.ts';
 
 /** Rows drawn at first; more on request, so a 10,000-job list stays quick. */
 const PAGE_ROWS = 100;
-const STATE_CHIPS = ['running', 'queued', 'paused', 'succeeded', 'failed', 'stopped'] as const;
+/** A chip per state that some job is in, in the order of a job's life. */
+const STATE_CHIPS = JOB_STATES;
 
 export function JobsPage() {
   const { canWrite, caps } = useSession();

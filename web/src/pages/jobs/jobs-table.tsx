@@ -97,7 +97,10 @@ const Row = memo(function Row({ job, latest, selected, picked, onSelect, onPick,
       </td>
       <td><StateBadge state={job.state} /></td>
       {showPriority && <td>{priorityClassOf(job) ?? '–'}</td>}
-      <td className="wide"><ProgressBar progress={job.progress} state={job.state} compact /></td>
+      <td className="wide">
+        <ProgressBar progress={job.progress} state={job.state} compact />
+        {job.progress.message && <div className="status-message muted" title={job.progress.message} data-testid="status-message">{job.progress.message}</div>}
+      </td>
       <td className="num" title={loss ? `${loss.key} at step ${latest?.[loss.key]?.step}` : undefined} data-testid="loss">{loss ? formatValue(loss.value) : '–'}</td>
       <td>{formatSlots(job.spec.resources)}</td>
       <td><RelTime time={job.createdAt} now={now} /></td>

@@ -1,18 +1,13 @@
 /**
- * The job list, kept live: one `GET /api/v1/jobs`, then `job` events replace rows and
- * `metrics` events update each job's latest values. The list route carries no metric values,
- * so the latest ones of running jobs (and the newest few others) are read from each job once.
+ * The job list, kept live: one `GET /api/v1/jobs` (each job with its latest metric values),
+ * then `job` events replace rows and `metrics` events update each job's latest values.
  */
-import { useCallback, useEffect, useRef, useState } from 'react';
-import type { Job, JobDetail } from '../../api/http.ts';
+import { useCallback, useEffect, useState } from 'react';
+import type { Job, ListedJob } from '../../api/http.ts';
 import { jobListUrl } from '../../api/requests.ts';
 import { useEvent, useSession } from '../../session.tsx';
 
 export type Latest = Readonly<Record<string, { step: number; value: number | null }>>;
-
-/** Jobs whose latest values are read at load besides the running ones. */
-const DETAIL_RECENT = 10;
-const LIVE = new Set(['running', 'stopping', 'pausing']);
 
 export interface JobsState {
   readonly jobs: readonly Job[];
@@ -28,7 +23,6 @@ export function useJobs(): JobsState {
   const [latest, setLatest] = useState<ReadonlyMap<number, Latest>>(new Map());
   const [loaded, setLoaded] = useState(false);
   const [error, setError] = useState<unknown>(null);
-  const asked = useRef(new Set<number>());
 
   const upsert = useCallback((job: Job) => {
     setJobs((list) => {
@@ -42,35 +36,17 @@ export function useJobs(): JobsState {
 
   const load = useCallback(async () => {
     try {
-      const { jobs: list } = await api.get<{ jobs: Job[] }>(jobListUrl());
+      const { jobs: list } = await api.get<{ jobs: ListedJob[] }>(jobListUrl());
       setJobs(list);
+      // A server older than the list's `latest` sends none: keep what events brought.
+      setLatest((m) => new Map(list.map((j) => [j.id, j.latest ?? m.get(j.id) ?? {}])));
       setLoaded(true);
       setError(null);
-      const wanted = [...list.filter((j) => LIVE.has(j.state)), ...list.slice(0, DETAIL_RECENT)]
-        .map((j) => j.id)
-        .filter((id) => !asked.current.has(id));
-      await readLatest(wanted);
     } catch (e) {
       setError(e);
       setLoaded(true);
     }
   }, [api]);
-
-  async function readLatest(ids: number[]) {
-    const queue = [...new Set(ids)];
-    ids.forEach((id) => asked.current.add(id));
-    const worker = async () => {
-      for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
-        try {
-          const detail = await api.get<JobDetail>(`/api/v1/jobs/${id}`);
-          setLatest((m) => new Map(m).set(id!, { ...detail.latest, ...m.get(id!) }));
-        } catch {
-          // gone meanwhile
-        }
-      }
-    };
-    await Promise.all([worker(), worker(), worker(), worker()]);
-  }
 
   useEffect(() => {
     void load();

@@ -2,15 +2,9 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { ErrorNote, RelTime } from '../../components/bits.tsx';
 import { useConfirm } from '../../components/confirm.tsx';
+import type { TokenInfo } from '../../api/http.ts';
 import { readToken } from '../../api/session.ts';
 import { useSession } from '../../session.tsx';
-
-interface TokenInfo {
-  readonly id: string;
-  readonly role: string;
-  readonly name: string | null;
-  readonly createdAt: number;
-}
 
 export function Tokens() {
   const { api } = useSession();

@@ -4,7 +4,7 @@
  * job routes (slots packed the way the scheduler packs them; see lib/gantt.ts).
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { Job, JobDetail } from '../../api/http.ts';
+import type { Job, JobDetail, TimelineResponse } from '../../api/http.ts';
 import { layoutBySlot, queueDepth, utilisation, type RunSpan } from '../../lib/gantt.ts';
 import { useEvent, useSession } from '../../session.tsx';
 
@@ -30,15 +30,6 @@ export interface TimelineModel {
   readonly source: 'api' | 'derived';
 }
 
-interface ApiTimeline {
-  from: number;
-  to: number;
-  lanes: string[];
-  bars: Array<{ lane: string; jobId: number; runId: number; attempt: number; name: string; state: string; from: number; to: number | null }>;
-  utilisation: Record<string, number>;
-  queueDepth: Array<{ t: number; depth: number }>;
-}
-
 /** Jobs read one by one when deriving: the newest this many that overlap the window. */
 const DERIVE_MAX_JOBS = 200;
 const SAMPLES = 200;
@@ -53,7 +44,7 @@ export function useTimeline(windowMs: number) {
     const to = Date.now();
     const from = to - windowMs;
     try {
-      setModel(caps.timeline ? await fromApi(api.get<ApiTimeline>('/api/v1/timeline', { from, to, samples: SAMPLES })) : await derive(from, to));
+      setModel(caps.timeline ? await fromApi(api.get<TimelineResponse>('/api/v1/timeline', { from, to, samples: SAMPLES })) : await derive(from, to));
       setError(null);
     } catch (e) {
       setError(e);
@@ -100,7 +91,7 @@ export function useTimeline(windowMs: number) {
   return { model, error, reload: load };
 }
 
-async function fromApi(pending: Promise<ApiTimeline>): Promise<TimelineModel> {
+async function fromApi(pending: Promise<TimelineResponse>): Promise<TimelineModel> {
   const t = await pending;
   return {
     from: t.from, to: t.to, lanes: t.lanes, utilisation: t.utilisation, queue: t.queueDepth, source: 'api',

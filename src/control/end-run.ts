@@ -1,0 +1,55 @@
+/**
+ * Following a run and ending it: the supervisor's hooks for one live run. Its log lines go
+ * through the line protocol into the intake; its end takes in what the SDK spooled, decides
+ * the job's next state (core/run-end.ts) and applies it as ONE store transition (`endRun`: the
+ * run's end, its tokens revoked, the job's progress and state, and their events).
+ */
+import { appendFileSync } from 'node:fs';
+import { decideRunEnd } from '../core/run-end.ts';
+import type { RunOutcome } from '../core/types.ts';
+import type { ExitStatus } from '../executors/executor.ts';
+import type { AttemptHooks } from '../supervisor/attempt.ts';
+import type { ControlContext, LiveRun } from './context.ts';
+import { applyLogLines } from './log-lines.ts';
+import { takeInSpool } from './spool-intake.ts';
+
+export function attemptHooks(ctx: ControlContext, entry: LiveRun, logPath: string): AttemptHooks {
+  const run = { runId: entry.runId, jobId: entry.jobId };
+  return {
+    async onStarted(handle) {
+      await ctx.store.markRunStarted(entry.runId, handle);
+      const job = await ctx.store.getJob(entry.jobId);
+      // A stop that arrived while the process was being started.
+      if (job?.stopRequested) entry.attempt?.stop(job.spec.stopGraceSeconds * 1000);
+    },
+    async onLogLines(text, offsetAfter) {
+      await applyLogLines(ctx, run, text, offsetAfter, (warning) => appendFileSync(logPath, `[trainyard] ${warning}\n`));
+    },
+    async onExit(status, outcome) {
+      await endRun(ctx, entry, status, outcome);
+    },
+  };
+}
+
+export async function endRun(ctx: ControlContext, entry: LiveRun, status: ExitStatus, exitOutcome: RunOutcome): Promise<void> {
+  const { store } = ctx;
+  const t = ctx.now();
+  ctx.live.delete(entry.runId);
+  const [job, run] = await Promise.all([store.getJob(entry.jobId), store.getRun(entry.runId)]);
+  if (!job || !run || run.state !== 'running') return;
+  const spool = await takeInSpool(ctx.intake, ctx.layout.spoolDir(job.id), { runId: run.id, jobId: job.id }, t);
+  if (spool.files > 0) ctx.log(`job ${job.id} attempt ${run.attempt}: took in ${spool.points} spooled points and ${spool.checkpoints} checkpoints`);
+  for (const { file, reason } of spool.refused) ctx.log(`job ${job.id}: spool file ${file} not taken in: ${reason}`);
+  // The spool may have registered checkpoints: decide on the job as it is now.
+  const current = (await store.getJob(job.id)) ?? job;
+  const end = decideRunEnd({ job: current, attempt: run.attempt, outcome: exitOutcome, now: t, divergence: entry.diverged ?? undefined });
+  const ended = await store.endRun(run.id, {
+    run: { state: end.runState, exitCode: status.exitCode, signal: status.signal, outcome: end.outcome, endedAt: t },
+    job: end.job,
+    progress: ctx.progress.take(job.id) ?? undefined,
+  });
+  if (!ended) return;
+  ctx.log(`job ${job.id} attempt ${run.attempt} ended: ${end.outcome.detail}; job ${ended.job.state}`);
+  ctx.publishJob(ended.job);
+  ctx.poke();
+}

@@ -1,0 +1,90 @@
+/**
+ * The one intake for everything a run reports, whatever door it came in by: the HTTP routes
+ * (the SDKs), the line protocol in its log (log-lines.ts) and the spool an SDK left behind
+ * (spool-intake.ts). Each report is made durable first (one store verb), then its side effects
+ * run once, here: progress, the divergence watchdog, live events, checkpoint retention.
+ */
+import type { Checkpoint, SeriesPoints } from '../core/types.ts';
+import { NotFoundError } from '../core/errors.ts';
+import type { MetricWriteResult, Store } from '../store/store.ts';
+import { registerCheckpointFile, type CheckpointFile } from './checkpoints.ts';
+import type { LiveBus } from './live-bus.ts';
+import type { ProgressBook } from './progress-book.ts';
+
+/** The run a report belongs to. */
+export interface RunRef {
+  readonly runId: number;
+  readonly jobId: number;
+}
+
+export interface IntakeBatch {
+  /** Client-chosen id: a batch seen before is not recorded again. null: none. */
+  readonly batchId: string | null;
+  readonly series: ReadonlyMap<string, SeriesPoints>;
+  /** Highest step in the batch, null when it has no points. */
+  readonly maxStep: number | null;
+  /** Last value of each key in the batch. */
+  readonly latest: Readonly<Record<string, { step: number; value: number }>>;
+  /** From the log: the log offset after these lines, saved with the points. */
+  readonly logOffset?: number;
+}
+
+export interface StatusReport {
+  readonly total?: number;
+  readonly message?: string;
+}
+
+export interface RunIntake {
+  /** Records a batch; duplicates (same batch id) change nothing and trigger nothing. */
+  metrics(run: RunRef, batch: IntakeBatch): Promise<MetricWriteResult>;
+  /** Registers a checkpoint file the run wrote, then applies the job's retention. */
+  checkpoint(run: RunRef, file: Omit<CheckpointFile, 'jobId' | 'runId'>): Promise<Checkpoint>;
+  /** Progress total and status message; with `heartbeat`, the run also said it is alive. */
+  status(run: RunRef, report: StatusReport, heartbeat: boolean): Promise<{ readonly stopRequested: boolean }>;
+  /** Log lines with nothing to apply were read up to `offset`. */
+  logRead(run: RunRef, offset: number): Promise<void>;
+}
+
+export interface RunIntakeDeps {
+  readonly store: Store;
+  readonly bus: LiveBus;
+  readonly progress: ProgressBook;
+  readonly checkpointDir: (jobId: number) => string;
+  readonly now: () => number;
+  /** New points of a run: the divergence watchdog looks at them. */
+  readonly watch: (run: RunRef, series: ReadonlyMap<string, SeriesPoints>) => void;
+}
+
+export function createRunIntake(deps: RunIntakeDeps): RunIntake {
+  const { store } = deps;
+
+  return {
+    async metrics(run, batch) {
+      const result = await store.recordMetrics({ runId: run.runId, batchId: batch.batchId, series: batch.series, logOffset: batch.logOffset });
+      if (result.duplicate) return result;
+      if (batch.maxStep !== null) deps.progress.observe(run.jobId, batch.maxStep);
+      deps.bus.publish({ type: 'metrics', jobId: run.jobId, data: { jobId: run.jobId, runId: run.runId, latest: { ...batch.latest } } });
+      deps.watch(run, batch.series);
+      return result;
+    },
+
+    async checkpoint(run, file) {
+      const job = await store.getJob(run.jobId);
+      if (!job) throw new NotFoundError('job', run.jobId);
+      const { checkpoint } = await registerCheckpointFile(store, deps.checkpointDir(run.jobId), { ...file, jobId: run.jobId, runId: run.runId }, { keep: job.spec.keepCheckpoints, evaluate: job.spec.evaluate }, deps.now());
+      return checkpoint;
+    },
+
+    async status(run, report, heartbeat) {
+      if (heartbeat) await store.recordHeartbeat(run.runId, deps.now());
+      if (report.total !== undefined) deps.progress.setTotal(run.jobId, report.total);
+      if (report.message !== undefined) deps.progress.setMessage(run.jobId, report.message);
+      const [job, current] = await Promise.all([store.getJob(run.jobId), store.getRun(run.runId)]);
+      return { stopRequested: Boolean(job?.stopRequested) || current?.state !== 'running' };
+    },
+
+    async logRead(run, offset) {
+      await store.setLogOffset(run.runId, offset);
+    },
+  };
+}

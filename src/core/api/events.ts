@@ -1,0 +1,136 @@
+/**
+ * The durable event log as the API sends it (`GET /api/v1/events`, and each durable event of
+ * the stream): one schema per type of `core/events.ts`.
+ */
+import { z } from 'zod';
+import { JOB_TRANSITIONS, type JobTransition } from '../job-machine.ts';
+import { checkpointSchema, jobStateSchema, latestPointSchema, prioritySchema, runOutcomeSchema, stopReasonSchema } from './jobs.ts';
+import { metricDiffSchema, regressionSchema, verdictSchema } from './evaluations.ts';
+import { jsonNumber, type Wire } from './wire.ts';
+
+const transitions = Object.keys(JOB_TRANSITIONS) as [JobTransition, ...JobTransition[]];
+
+/** Which evaluation an `evaluation.*` event is about. */
+const evaluationRef = z.object({ evaluationId: z.number().int(), suite: z.string(), checkpointId: z.number().int(), step: z.number() });
+
+/** What each type carries in `data`. */
+const DATA = {
+  'job.submitted': z.object({ name: z.string(), state: jobStateSchema, tags: z.array(z.string()) }),
+  'job.state_changed': z.object({
+    from: jobStateSchema,
+    to: jobStateSchema,
+    transition: z.enum(transitions),
+    reason: stopReasonSchema.optional().describe('why a stop or pause was asked for, when it was'),
+    outcome: runOutcomeSchema.nullable().optional().describe('the outcome the job ended or was retried with'),
+  }),
+  'job.priority_changed': z.object({ priority: prioritySchema, queuedAt: z.number() }),
+  'run.started': z.object({
+    attempt: z.number().int(),
+    gpus: z.array(z.number().int()),
+    cpus: z.number().int(),
+    resumedFrom: z.number().int().nullable(),
+    resumeStep: z.number().nullable(),
+  }),
+  'run.ended': z.object({
+    attempt: z.number().int(),
+    state: z.enum(['succeeded', 'failed', 'stopped', 'lost']),
+    outcome: runOutcomeSchema,
+    exitCode: z.number().int().nullable(),
+    signal: z.string().nullable(),
+  }),
+  'checkpoint.registered': checkpointSchema,
+  'checkpoint.deleted': z.object({ checkpointId: z.number().int(), step: z.number(), path: z.string() }),
+  'dataset.version_added': z.object({ versionId: z.number().int(), name: z.string(), version: z.number().int(), sha256: z.string(), format: z.string() }),
+  'model.created': z.object({ model: z.string(), description: z.string().nullable(), tags: z.array(z.string()), by: z.string() }),
+  'model.updated': z.object({ model: z.string(), version: z.number().int().nullable().describe('null: the model itself'), fields: z.array(z.string()), by: z.string() }),
+  'model.version_created': z.object({ model: z.string(), version: z.number().int(), checkpointId: z.number().int(), step: z.number(), by: z.string() }),
+  'model.alias_moved': z.object({
+    model: z.string(),
+    alias: z.string(),
+    from: z.number().int().nullable().describe('null: the alias is new'),
+    to: z.number().int().nullable().describe('null: the alias was deleted'),
+    by: z.string(),
+    reason: z.string().nullable(),
+    moveId: z.number().int().describe('its entry in the alias history'),
+  }),
+  'eval_suite.saved': z.object({ name: z.string(), version: z.number().int() }),
+  'evaluation.started': evaluationRef.extend({ evalJobId: z.number().int(), trigger: z.enum(['checkpoint', 'manual']) }),
+  'evaluation.done': evaluationRef.extend({
+    evalJobId: z.number().int(),
+    verdict: verdictSchema,
+    summary: z.string(),
+    score: jsonNumber,
+    baselineScore: jsonNumber,
+    diffs: z.array(metricDiffSchema),
+    regressed: z.boolean(),
+  }),
+  'evaluation.regression': evaluationRef.extend({ regressions: z.array(regressionSchema) }),
+  'evaluation.overridden': evaluationRef.extend({ by: z.string(), reason: z.string() }),
+} as const;
+
+type EventType = keyof typeof DATA;
+
+function eventOf<T extends EventType>(type: T) {
+  return z
+    .object({
+      id: z.number().int().describe('monotonic: resume after it with ?after= or Last-Event-ID'),
+      at: z.number().describe('epoch ms it was appended'),
+      type: z.literal(type),
+      jobId: z.number().int().nullable(),
+      runId: z.number().int().nullable(),
+      data: DATA[type],
+    })
+    .meta({ id: `${type.split(/[._]/).map((w) => w[0].toUpperCase() + w.slice(1)).join('')}Event` });
+}
+
+export const domainEventSchema = z
+  .discriminatedUnion('type', [
+    eventOf('job.submitted'),
+    eventOf('job.state_changed'),
+    eventOf('job.priority_changed'),
+    eventOf('run.started'),
+    eventOf('run.ended'),
+    eventOf('checkpoint.registered'),
+    eventOf('checkpoint.deleted'),
+    eventOf('dataset.version_added'),
+    eventOf('model.created'),
+    eventOf('model.updated'),
+    eventOf('model.version_created'),
+    eventOf('model.alias_moved'),
+    eventOf('eval_suite.saved'),
+    eventOf('evaluation.started'),
+    eventOf('evaluation.done'),
+    eventOf('evaluation.regression'),
+    eventOf('evaluation.overridden'),
+  ])
+  .meta({ id: 'DomainEvent', description: 'A durable event (docs/events.md)' });
+
+export const eventsPageSchema = z
+  .object({
+    events: z.array(domainEventSchema).describe('oldest first'),
+    lastEventId: z.number().int().describe('the last id of this page (or `after` when empty): pass it as `after` to read on'),
+  })
+  .meta({ id: 'EventsPage' });
+
+export type ApiDomainEvent = Wire<typeof domainEventSchema>;
+export type EventsPage = Wire<typeof eventsPageSchema>;
+
+/**
+ * Live events of the stream (not kept, without an id): `job` carries a Job; these two carry
+ * what follows.
+ */
+export const liveLogSchema = z.object({
+  jobId: z.number().int(),
+  runId: z.number().int(),
+  offset: z.number().int().describe("the byte offset just after `text` in the run's log"),
+  text: z.string().describe('complete lines'),
+});
+
+export const liveMetricsSchema = z.object({
+  jobId: z.number().int(),
+  runId: z.number().int(),
+  latest: z.record(z.string(), latestPointSchema),
+});
+
+export type LogEvent = Wire<typeof liveLogSchema>;
+export type MetricsEvent = Wire<typeof liveMetricsSchema>;

@@ -1,0 +1,154 @@
+/**
+ * Jobs, runs and checkpoints as the API sends them (`GET /api/v1/jobs…`, the `job` events).
+ * Each schema is the JSON form of a domain type of `core/types.ts`; `api.test.ts` checks that
+ * they have the same fields.
+ */
+import { z } from 'zod';
+import { VALIDATION_LEVELS } from '../datasets.ts';
+import { JOB_STATES, type RunOutcomeKind, type RunState, type StopReason } from '../types.ts';
+import { epochMs, jsonNumber, type Wire } from './wire.ts';
+
+export const RUN_STATES = ['running', 'succeeded', 'failed', 'stopped', 'lost'] as const satisfies readonly RunState[];
+export const STOP_REASONS = ['stop', 'pause', 'preempt', 'stuck', 'diverged', 'time-limit'] as const satisfies readonly StopReason[];
+export const RUN_OUTCOME_KINDS = [
+  'success', 'exit-code', 'signal', 'oom-killed', 'cuda-oom', 'stopped', 'lost', 'config-error',
+  'stuck', 'diverged', 'paused', 'preempted', 'time-limit', 'dependency-failed',
+] as const satisfies readonly RunOutcomeKind[];
+
+export const jobStateSchema = z.enum(JOB_STATES).meta({ id: 'JobState' });
+export const runStateSchema = z.enum(RUN_STATES).meta({ id: 'RunState' });
+export const stopReasonSchema = z.enum(STOP_REASONS).meta({ id: 'StopReason' });
+
+export const prioritySchema = z
+  .object({
+    class: z.enum(['high', 'normal', 'low']),
+    value: z.number().int().describe('order within the class, higher first'),
+  })
+  .meta({ id: 'Priority' });
+
+export const runOutcomeSchema = z
+  .object({
+    kind: z.enum(RUN_OUTCOME_KINDS),
+    detail: z.string().describe('"exit code 3", "SIGSEGV", the matching log line'),
+    retryable: z.boolean(),
+    step: z.number().optional().describe('the step it happened at, where that matters (divergence)'),
+  })
+  .meta({ id: 'RunOutcome', description: 'Why a run ended' });
+
+export const progressSchema = z
+  .object({
+    step: z.number().nullable(),
+    total: z.number().nullable(),
+    rate: z.number().nullable().describe('steps per second over the recent window'),
+    etaSeconds: z.number().nullable(),
+    message: z.string().nullable().describe('the status line the run last reported'),
+  })
+  .meta({ id: 'Progress' });
+
+const record = z.record(z.string(), z.unknown());
+
+export const jobSpecSchema = z
+  .object({
+    name: z.string(),
+    command: z.array(z.string()),
+    shell: z.boolean(),
+    cwd: z.string(),
+    env: z.record(z.string(), z.string()),
+    params: record,
+    resources: z.object({ gpus: z.number().int(), cpus: z.number().int() }),
+    maxRetries: z.number().int(),
+    keepCheckpoints: z.number().int(),
+    stopGraceSeconds: z.number(),
+    tags: z.array(z.string()),
+    priority: prioritySchema,
+    preemptible: z.boolean(),
+    after: z.array(z.number().int()),
+    timeLimitSeconds: z.number().nullable(),
+    owner: z.string().nullable(),
+    watchdog: z.object({
+      stuckSeconds: z.number().nullable(),
+      divergence: z.object({ metric: z.string(), factor: z.number().nullable(), retryWithParams: record.nullable() }).nullable(),
+    }),
+    datasets: z.record(z.string(), z.string()).optional().describe('role → name@version, pinned at submit'),
+    datasetLevel: z.enum(VALIDATION_LEVELS).optional(),
+    evaluate: z.array(z.string()).optional().describe('eval suites run on each registered checkpoint'),
+  })
+  .meta({ id: 'JobSpec', description: 'A job spec as stored: the submitted one with every default filled in' });
+
+export const jobSchema = z
+  .object({
+    id: z.number().int(),
+    name: z.string().describe('spec.name, at the top where people look for it'),
+    spec: jobSpecSchema,
+    state: jobStateSchema,
+    createdAt: epochMs,
+    startedAt: epochMs.nullable(),
+    endedAt: epochMs.nullable(),
+    attempts: z.number().int().describe('runs started so far'),
+    notBefore: epochMs.nullable().describe('earliest start of the next run (retry backoff)'),
+    outcome: runOutcomeSchema.nullable(),
+    stopRequested: z.boolean(),
+    stopReason: stopReasonSchema.nullable(),
+    progress: progressSchema,
+    priority: prioritySchema.describe('the current priority'),
+    queuedAt: epochMs.describe('order within a priority, lower first'),
+    paramsOverride: record.nullable().describe('params merged over spec.params for the next runs'),
+  })
+  .meta({ id: 'Job' });
+
+export const runSchema = z
+  .object({
+    id: z.number().int(),
+    jobId: z.number().int(),
+    attempt: z.number().int(),
+    state: runStateSchema,
+    startedAt: epochMs,
+    endedAt: epochMs.nullable(),
+    handle: z
+      .object({ executor: z.string(), externalId: z.string().describe("the executor's own id (local: PID@START)") })
+      .nullable()
+      .describe('how its executor finds the process again; null until it started'),
+    pid: z.number().int().nullable().describe('the process id of a local run; null otherwise'),
+    exitCode: z.number().int().nullable(),
+    signal: z.string().nullable(),
+    outcome: runOutcomeSchema.nullable(),
+    resumedFrom: z.number().int().nullable().describe('the checkpoint it started from'),
+    resumeStep: z.number().nullable(),
+    logPath: z.string(),
+    lastHeartbeatAt: epochMs.nullable(),
+    gpus: z.array(z.number().int()).describe('GPU indices it held'),
+    cpus: z.number().int().describe('CPU slots it held'),
+  })
+  .meta({ id: 'Run', description: 'One attempt of a job' });
+
+export const checkpointSchema = z
+  .object({
+    id: z.number().int(),
+    jobId: z.number().int(),
+    runId: z.number().int(),
+    step: z.number(),
+    path: z.string().describe("absolute, inside the job's checkpoint directory"),
+    bytes: z.number().int(),
+    metrics: z.record(z.string(), jsonNumber),
+    createdAt: epochMs,
+    deleted: z.boolean().describe('retention removed the file; the record stays for lineage'),
+  })
+  .meta({ id: 'Checkpoint' });
+
+export const latestPointSchema = z.object({ step: z.number(), value: jsonNumber }).meta({ id: 'LatestPoint' });
+const latest = z.record(z.string(), latestPointSchema).describe('the latest point of every metric, {} when none');
+
+export const listedJobSchema = jobSchema.extend({ latest }).meta({ id: 'ListedJob' });
+export const jobListSchema = z.object({ jobs: z.array(listedJobSchema).describe('newest first') });
+export const jobDetailSchema = jobSchema.extend({ runs: z.array(runSchema).describe('oldest first'), latest }).meta({ id: 'JobDetail' });
+export const checkpointListSchema = z.object({ checkpoints: z.array(checkpointSchema).describe('oldest first, deleted ones too') });
+
+export type ApiJob = Wire<typeof jobSchema>;
+export type ApiRun = Wire<typeof runSchema>;
+export type ListedJob = Wire<typeof listedJobSchema>;
+export type JobDetail = Wire<typeof jobDetailSchema>;
+export type Checkpoint = Wire<typeof checkpointSchema>;
+export type LatestPoint = Wire<typeof latestPointSchema>;
+export type JobSpec = Wire<typeof jobSpecSchema>;
+export type RunOutcome = Wire<typeof runOutcomeSchema>;
+export type Progress = Wire<typeof progressSchema>;

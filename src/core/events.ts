@@ -1,0 +1,109 @@
+/**
+ * Domain events: the durable log of what happened, one row per change, appended by the store in
+ * the same transaction as the change it reports. Ids are monotonic, so a reader that remembers
+ * the last id it handled (a subscriber's cursor, an SSE client's Last-Event-ID) never misses one.
+ *
+ * Delivery to subscribers is at-least-once: a handler may see an event again after a crash, so
+ * handlers are idempotent (they check what they would create before creating it).
+ *
+ * Live events (`log`, `metrics`, `progress`) are not in this log: they are many and short-lived,
+ * and the data they carry is in the store already (the log file, metric chunks, job progress).
+ */
+import type { Checkpoint, JobState, Priority, RunOutcome, RunState, StopReason } from './types.ts';
+import type { JobTransition } from './job-machine.ts';
+import type { MetricDiff, Regression, Verdict } from './evaluation.ts';
+import type { EvaluationTrigger } from './eval-record.ts';
+
+/** Each durable event type with the data it carries. */
+export interface DomainEventData {
+  'job.submitted': { readonly name: string; readonly state: JobState; readonly tags: readonly string[] };
+  'job.state_changed': {
+    readonly from: JobState;
+    readonly to: JobState;
+    readonly transition: JobTransition;
+    /** Why a stop or pause was asked for, when it was. */
+    readonly reason?: StopReason;
+    /** The outcome the job ended or was retried with, when a run ended or it failed unstarted. */
+    readonly outcome?: RunOutcome | null;
+  };
+  'job.priority_changed': { readonly priority: Priority; readonly queuedAt: number };
+  'run.started': { readonly attempt: number; readonly gpus: readonly number[]; readonly cpus: number; readonly resumedFrom: number | null; readonly resumeStep: number | null };
+  'run.ended': {
+    readonly attempt: number;
+    readonly state: Exclude<RunState, 'running'>;
+    readonly outcome: RunOutcome;
+    readonly exitCode: number | null;
+    readonly signal: string | null;
+  };
+  'checkpoint.registered': Checkpoint;
+  'checkpoint.deleted': { readonly checkpointId: number; readonly step: number; readonly path: string };
+  'dataset.version_added': { readonly versionId: number; readonly name: string; readonly version: number; readonly sha256: string; readonly format: string };
+  // The model registry (core/registry.ts). `by`: a token's name (or role and id), or `system`.
+  'model.created': { readonly model: string; readonly description: string | null; readonly tags: readonly string[]; readonly by: string };
+  /** A model's or a version's description, notes, tags or promotion rule were edited. */
+  'model.updated': { readonly model: string; readonly version: number | null; readonly fields: readonly string[]; readonly by: string };
+  'model.version_created': { readonly model: string; readonly version: number; readonly checkpointId: number; readonly step: number; readonly by: string };
+  /** An alias was set, moved or deleted (`to` null); the same move is in the alias history. */
+  'model.alias_moved': { readonly model: string; readonly alias: string; readonly from: number | null; readonly to: number | null; readonly by: string; readonly reason: string | null; readonly moveId: number };
+  // Evaluation (src/evaluation, docs/evaluation.md). `jobId` of `evaluation.*` is the evaluated job.
+  'eval_suite.saved': { readonly name: string; readonly version: number };
+  'evaluation.started': EvaluationRef & { readonly evalJobId: number; readonly trigger: EvaluationTrigger };
+  'evaluation.done': EvaluationRef & {
+    readonly evalJobId: number;
+    readonly verdict: Verdict;
+    readonly summary: string;
+    readonly score: number | null;
+    readonly baselineScore: number | null;
+    readonly diffs: readonly MetricDiff[];
+    readonly regressed: boolean;
+  };
+  'evaluation.regression': EvaluationRef & { readonly regressions: readonly Regression[] };
+  'evaluation.overridden': EvaluationRef & { readonly by: string; readonly reason: string };
+}
+
+/** Which evaluation an `evaluation.*` event is about. */
+export interface EvaluationRef {
+  readonly evaluationId: number;
+  readonly suite: string;
+  readonly checkpointId: number;
+  readonly step: number;
+}
+
+export type DomainEventType = keyof DomainEventData;
+
+export const DOMAIN_EVENT_TYPES = [
+  'job.submitted',
+  'job.state_changed',
+  'job.priority_changed',
+  'run.started',
+  'run.ended',
+  'checkpoint.registered',
+  'checkpoint.deleted',
+  'dataset.version_added',
+  'model.created',
+  'model.updated',
+  'model.version_created',
+  'model.alias_moved',
+  'eval_suite.saved',
+  'evaluation.started',
+  'evaluation.done',
+  'evaluation.regression',
+  'evaluation.overridden',
+] as const satisfies readonly DomainEventType[];
+
+/** An event as a store verb hands it over to be appended. */
+export type NewDomainEvent = {
+  [T in DomainEventType]: {
+    readonly type: T;
+    readonly jobId: number | null;
+    readonly runId: number | null;
+    readonly data: DomainEventData[T];
+  };
+}[DomainEventType];
+
+/** An event as stored: with its id (monotonic) and the time it was appended (epoch ms). */
+export type DomainEvent = NewDomainEvent & { readonly id: number; readonly at: number };
+
+export function isDomainEventType(type: string): type is DomainEventType {
+  return (DOMAIN_EVENT_TYPES as readonly string[]).includes(type);
+}

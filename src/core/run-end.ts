@@ -1,0 +1,76 @@
+/**
+ * What a job becomes when a run ends: the run's final state and outcome (a stop the server
+ * asked for names its reason) and the job's next state (done, retried with backoff, paused,
+ * requeued after preemption), always one the `run-ended` transition of job-machine.ts allows.
+ * Pure.
+ */
+import { retryDelayMs, shouldRetry } from './retry.ts';
+import type { Job, JobState, RunOutcome, RunState, StopReason } from './types.ts';
+
+/** The job fields a transition may set besides its state. */
+export interface JobChange {
+  readonly state?: JobState;
+  readonly startedAt?: number | null;
+  readonly endedAt?: number | null;
+  readonly notBefore?: number | null;
+  readonly outcome?: RunOutcome | null;
+  readonly stopReason?: StopReason | null;
+  readonly paramsOverride?: Readonly<Record<string, unknown>> | null;
+}
+
+const BY_REASON: Record<StopReason, { kind: RunOutcome['kind']; retryable: boolean; verb: string }> = {
+  stop: { kind: 'stopped', retryable: false, verb: 'stopped on request' },
+  pause: { kind: 'paused', retryable: false, verb: 'paused on request' },
+  preempt: { kind: 'preempted', retryable: false, verb: 'preempted for a higher-priority job' },
+  stuck: { kind: 'stuck', retryable: true, verb: 'stuck: no new step within the window' },
+  diverged: { kind: 'diverged', retryable: false, verb: 'diverged' },
+  'time-limit': { kind: 'time-limit', retryable: false, verb: 'ran past its time limit' },
+};
+
+export interface RunEndFacts {
+  readonly job: Job;
+  readonly attempt: number;
+  /** As classified from the exit alone. */
+  readonly outcome: RunOutcome;
+  readonly now: number;
+  /** For `diverged`: what the watchdog saw. */
+  readonly divergence?: { readonly step: number; readonly detail: string };
+}
+
+export function decideRunEnd(facts: RunEndFacts): { runState: Exclude<RunState, 'running'>; outcome: RunOutcome; job: JobChange & { readonly state: JobState } } {
+  const { job, now } = facts;
+  let outcome = facts.outcome;
+  const reason = job.stopReason;
+  if (reason !== null && outcome.kind !== 'success' && outcome.kind !== 'config-error') {
+    const r = BY_REASON[reason];
+    const how = outcome.kind === 'stopped' ? outcome.detail.replace(/^stopped on request /, '') : `(${outcome.detail})`;
+    const retryable = reason === 'diverged' ? job.spec.watchdog.divergence?.retryWithParams != null : r.retryable;
+    outcome = {
+      kind: r.kind,
+      detail: reason === 'diverged' && facts.divergence ? `diverged: ${facts.divergence.detail}` : `${r.verb} ${how}`,
+      retryable,
+      ...(reason === 'diverged' && facts.divergence ? { step: facts.divergence.step } : {}),
+    };
+  }
+  const runState: Exclude<RunState, 'running'> = outcome.kind === 'success' ? 'succeeded'
+    : outcome.kind === 'stopped' || outcome.kind === 'paused' || outcome.kind === 'preempted' ? 'stopped'
+    : outcome.kind === 'lost' ? 'lost'
+    : 'failed';
+  const clear = { stopReason: null } as const;
+  let change: JobChange & { readonly state: JobState };
+  if (outcome.kind === 'success') change = { state: 'succeeded', endedAt: now, outcome, ...clear };
+  else if (outcome.kind === 'stopped') change = { state: 'stopped', endedAt: now, outcome, ...clear };
+  else if (outcome.kind === 'paused') change = { state: 'paused', outcome, ...clear };
+  else if (outcome.kind === 'preempted') change = { state: 'queued', notBefore: null, outcome, ...clear };
+  else if (shouldRetry(outcome, facts.attempt, job.spec.maxRetries)) {
+    const retryParams = outcome.kind === 'diverged' ? job.spec.watchdog.divergence?.retryWithParams : null;
+    change = {
+      state: 'queued',
+      notBefore: outcome.kind === 'diverged' ? now : now + retryDelayMs(facts.attempt),
+      outcome,
+      ...clear,
+      ...(retryParams ? { paramsOverride: { ...(job.paramsOverride ?? {}), ...retryParams } } : {}),
+    };
+  } else change = { state: 'failed', endedAt: now, outcome, ...clear };
+  return { runState, outcome, job: change };
+}
