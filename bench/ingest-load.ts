@@ -1,12 +1,18 @@
 /**
  * The realistic ingest load: 64 concurrent runs of a real `trainyard server` child process,
  * each posting SDK-sized batches (10 keys × 50 points, columnar JSON with a batch id, as
- * src/sdk/reporter sends them) with its own run token, over keep-alive HTTP, end to end into
- * the store. Beside it, in the same run: a row-per-point store (better-sqlite3, one row per
- * point, one transaction per SDK-sized batch) taking the same points, with no HTTP.
+ * src/sdk/reporter sends them) with its own run token, each over its own keep-alive
+ * connection, waiting for each reply before the next batch, end to end into the store.
  *
- * Run alone: `node --import tsx bench/ingest-load.ts`. Takes ~20 s (64 `sleep` jobs are started
- * and stopped); ~80 MB of payloads are generated before timing.
+ * Two baselines, measured in the same run: a row-per-point store (better-sqlite3, one row per
+ * point, one transaction per SDK-sized batch) taking the same points without HTTP; and the
+ * same client against a bare node:http server that only `JSON.parse`s each body
+ * (bare-http-server.ts), the most any Node server reaches on this machine at that moment. The
+ * client is http-load.ts (prepared requests on raw sockets, as wrk would do): node:http's own
+ * client spent ~300 µs a request, more than the server it was measuring.
+ *
+ * Run alone: `node --import tsx bench/ingest-load.ts`. Takes ~30 s (64 `sleep` jobs are started
+ * and stopped); ~60 MB of requests are prepared before timing.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -33,7 +39,7 @@ interface RunAccess {
 
 export async function benchIngestLoad(): Promise<BenchResult[]> {
   const envDir = mkdtempSync(join(tmpdir(), 'trainyard-bench-load-'));
-  const server = await startServer({ env: { TRAINYARD_CPU_SLOTS: String(RUNS), ...(process.env.LOAD_PROF ? { NODE_OPTIONS: `--import ${process.env.LOAD_PROF}` } : {}) } });
+  const server = await startServer({ env: { TRAINYARD_CPU_SLOTS: String(RUNS) } });
   try {
     const runs = await startRuns(server, envDir);
     // Batch 0 warms up (the route, the parser, each run's series); batches 1… are timed, so
@@ -42,7 +48,7 @@ export async function benchIngestLoad(): Promise<BenchResult[]> {
     const points = RUNS * BATCHES_PER_RUN * KEYS * POINTS_PER_KEY;
     const requests = runs.map((run, r) => payloads[r].map((body) => buildPost(server.url, `/api/v1/runs/${run.runId}/metrics`, body, { authorization: `Bearer ${run.token}` })));
     const warmup = runs.map((run, r) => buildPost(server.url, `/api/v1/runs/${run.runId}/metrics`, sdkBatch(r, 0), { authorization: `Bearer ${run.token}` }));
-    const rate = points / (await drive(server.url, requests, warmup, server.pid));
+    const rate = points / (await drive(server.url, requests, warmup));
     const ceiling = points / (await bareHttp((url) => drive(url, requests, warmup)));
     const baseline = rowPerPointStore(join(envDir, 'rows.db'), payloads);
     for (const run of runs) await server.api(`/api/v1/jobs/${run.jobId}/stop`, { method: 'POST' });
@@ -112,7 +118,7 @@ function sdkBatch(r: number, b: number): string {
  * Sends each connection's requests in order, all connections at once (one per run); returns
  * the seconds taken, after one warm-up request per connection.
  */
-async function drive(url: string, requests: Buffer[][], warmup: Buffer[], profiledPid?: number): Promise<number> {
+async function drive(url: string, requests: Buffer[][], warmup: Buffer[]): Promise<number> {
   const connections = await Promise.all(requests.map(() => openLoadConnection(url)));
   const send = async (r: number, request: Buffer) => {
     const reply = await connections[r].send(request);
@@ -120,13 +126,11 @@ async function drive(url: string, requests: Buffer[][], warmup: Buffer[], profil
   };
   try {
     await Promise.all(warmup.map((request, r) => send(r, request)));
-    if (process.env.LOAD_PROF && profiledPid) process.kill(profiledPid, 'SIGUSR2');
     const start = performance.now();
     await Promise.all(requests.map(async (list, r) => {
       for (const request of list) await send(r, request);
     }));
     const seconds = (performance.now() - start) / 1000;
-    if (process.env.LOAD_PROF && profiledPid) process.kill(profiledPid, 'SIGUSR1');
     return seconds;
   } finally {
     for (const c of connections) c.close();

@@ -1,7 +1,8 @@
 /**
  * Metric store benchmark: ingestion rate and bytes per point of the SQLite store for big
- * columnar batches and for SDK-sized ones, and `readBuckets` over a 10M-point series; against
- * a bare better-sqlite3 table with one row per point, measured in the same run.
+ * columnar batches and for SDK-sized ones (one run, then 64 at once), and `readBuckets` over a
+ * 10M-point series; against a bare better-sqlite3 table with one row per point, measured in
+ * the same run.
  *
  * Run alone: `node --import tsx bench/metrics-store.ts`. Takes 10-30 s, ~250 MB of temporary
  * disk and ~250 MB of memory (batches are generated one at a time).
@@ -23,6 +24,8 @@ const KEYS = 10;
 /** Keys × points per key per batch, and batches, of each ingestion scenario. */
 const BIG = { keys: KEYS, pointsPerKey: 10_000, batches: 30 };
 const SDK = { keys: KEYS, pointsPerKey: 50, batches: 1_000 };
+/** SDK-sized batches from many runs at once, as a busy server's store receives them. */
+const SDK_CONCURRENT = { runs: 64, batchesPerRun: 40 };
 const LONG_SERIES = { points: 10_000_000, perBatch: 200_000, buckets: 1_000, reads: 15 };
 const BASELINE_ROWS = 1_000_000;
 
@@ -32,6 +35,7 @@ export async function benchMetricsStore(): Promise<BenchResult[]> {
     const baseline = bareSqliteRows(join(dir, 'bare.db'));
     const big = await ingest(join(dir, 'big.db'), BIG);
     const sdk = await ingest(join(dir, 'sdk.db'), SDK);
+    const concurrent = await ingestConcurrently(join(dir, 'concurrent.db'));
     const buckets = await readBuckets(join(dir, 'long.db'));
     const bare = { name: 'better-sqlite3, one row per point' };
     return [
@@ -52,6 +56,12 @@ export async function benchMetricsStore(): Promise<BenchResult[]> {
       {
         name: `ingest, ${SDK.keys} keys × ${SDK.pointsPerKey} points per batch (SDK-sized)`,
         value: sdk.pointsPerSecond,
+        unit: 'points/s',
+        baseline: { ...bare, value: baseline.rowsPerSecond },
+      },
+      {
+        name: `ingest, ${SDK_CONCURRENT.runs} runs at once × SDK-sized batches (committed in groups)`,
+        value: concurrent,
         unit: 'points/s',
         baseline: { ...bare, value: baseline.rowsPerSecond },
       },
@@ -127,6 +137,26 @@ async function ingest(path: string, shape: typeof BIG): Promise<{ pointsPerSecon
   await store.close();
   const points = shape.batches * shape.keys * shape.pointsPerKey;
   return { pointsPerSecond: points / (elapsed / 1000), bytesPerPoint: diskBytes(path) / points };
+}
+
+/** SDK_CONCURRENT.runs runs each awaiting its own batches, all at once; points/s. */
+async function ingestConcurrently(path: string): Promise<number> {
+  const { store } = await openWithRun(path);
+  const runs: number[] = [];
+  for (let r = 0; r < SDK_CONCURRENT.runs; r++) {
+    const job = await store.createJob(parseJobSpec({ name: `run-${r}`, command: ['true'], cwd: '/', maxRetries: 0, keepCheckpoints: 0, stopGraceSeconds: 1 }), T0);
+    const claimed = await store.claimJob(job.id, { logPath: '/dev/null', resumedFrom: null, resumeStep: null }, T0);
+    if (claimed === null) throw new Error('claim failed');
+    runs.push(claimed.run.id);
+  }
+  const batches = runs.map((runId) => Array.from({ length: SDK_CONCURRENT.batchesPerRun }, (_, b) => batchOf(runId, b, SDK.keys, SDK.pointsPerKey)));
+  const start = performance.now();
+  await Promise.all(batches.map(async (list) => {
+    for (const batch of list) await store.recordMetrics(batch);
+  }));
+  const seconds = (performance.now() - start) / 1000;
+  await store.close();
+  return (SDK_CONCURRENT.runs * SDK_CONCURRENT.batchesPerRun * SDK.keys * SDK.pointsPerKey) / seconds;
 }
 
 async function readBuckets(path: string): Promise<{ wholeMs: number; unalignedMs: number }> {

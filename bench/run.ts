@@ -8,6 +8,8 @@ import type { BenchResult } from './bench-result.ts';
 const groups: Array<[string, () => Promise<BenchResult[]>]> = [
   ['metrics-store', async () => (await import('./metrics-store.ts')).benchMetricsStore()],
   ['server', async () => (await import('./server.ts')).benchServer()],
+  ['ingest-load', async () => (await import('./ingest-load.ts')).benchIngestLoad()],
+  ['events', async () => (await import('./events.ts')).benchEvents()],
   ['sdk-overhead', async () => (await import('./sdk-overhead.ts')).benchSdkOverhead()],
   ['scheduler', async () => (await import('./scheduler.ts')).benchScheduler()],
   ['dashboard', async () => (await import('./dashboard.ts')).benchDashboard()],

@@ -11,6 +11,7 @@ import { InvalidJsonError, PayloadTooLargeError, TrainyardError, ValidationError
 import { parseMetricBatch, type ParsedBatch } from '../../core/metrics/batch.ts';
 import type { SeriesPoints } from '../../core/types.ts';
 import type { WorkerReply } from './batch-messages.ts';
+import { bodyText } from './body-text.ts';
 
 export interface BatchParserPool {
   parse(body: Buffer, now: number): Promise<ParsedBatch>;
@@ -89,7 +90,7 @@ export function createBatchParserPool(options: BatchParserOptions = {}): BatchPa
       if (body.length < inlineBelow) {
         let json: unknown;
         try {
-          json = JSON.parse(body.toString('utf8'));
+          json = JSON.parse(bodyText(body));
         } catch (error) {
           return Promise.reject(new InvalidJsonError((error as Error).message));
         }

@@ -6,14 +6,13 @@ import { parentPort } from 'node:worker_threads';
 import { PayloadTooLargeError, ValidationError } from '../../core/errors.ts';
 import { parseMetricBatch } from '../../core/metrics/batch.ts';
 import type { WorkerReply, WorkerRequest } from './batch-messages.ts';
-
-const decoder = new TextDecoder();
+import { bodyText } from './body-text.ts';
 
 parentPort!.on('message', (request: WorkerRequest) => {
   let reply: WorkerReply;
   const transfer: ArrayBuffer[] = [];
   try {
-    const batch = parseMetricBatch(JSON.parse(decoder.decode(request.body)), request.now);
+    const batch = parseMetricBatch(JSON.parse(bodyText(request.body)), request.now);
     const series: Array<[string, Float64Array, Float64Array, Float64Array]> = [];
     // Columns share buffers (one per batch in the columnar form): each is transferred once.
     const buffers = new Set<ArrayBuffer>();

@@ -18,58 +18,66 @@ import type { BufferedRun } from './metric-buffer.ts';
 import { CHUNK_POINTS, createChunkWriter, summaryColumns } from './metric-chunks.ts';
 import type { MetricSql, SeriesRow } from './metric-sql.ts';
 import { forEachPendingEntry } from './pending-batch.ts';
+import type { PendingRow } from './pending-mirror.ts';
 import { filterRange, mergeSorted, sortByStep } from './points.ts';
 import { combineSummaries, seriesSummary } from './series-summary.ts';
 
 /**
  * Folds a run's buffered batches, then `extra` (a batch not buffered), into chunks, and deletes
- * the buffered rows. `mirrored`: the rows as the caller holds them, or null to read them from
- * the table. Returns the points in each written key's tail chunk.
+ * the buffered rows. `mirrored`: the rows as the caller holds them, or null to read and decode
+ * them from the table. Returns the points in each written key's tail chunk.
  */
-export function foldRun(sql: MetricSql, run: BufferedRun, extra: ReadonlyArray<readonly [string, DecodedPoints]>, mirrored: readonly Buffer[] | null): Map<string, number> {
-  // Gather each key's points in arrival order: buffered chunks, then `extra`, into one set of
-  // columns per key, decoded in place.
-  const parts = new Map<string, { count: number; chunks: Uint8Array[]; extra: DecodedPoints | null }>();
-  const rows = mirrored ?? sql.pendingOfRun(run.jobId, run.runId);
-  for (const data of rows) {
-    forEachPendingEntry(data, ({ key, summary, chunk }) => {
-      const part = parts.get(key);
-      if (part === undefined) parts.set(key, { count: summary.count, chunks: [chunk], extra: null });
-      else {
-        part.count += summary.count;
-        part.chunks.push(chunk);
-      }
-    });
-  }
-  for (const [key, points] of extra) {
-    const part = parts.get(key);
-    if (part === undefined) parts.set(key, { count: points.steps.length, chunks: [], extra: points });
+export function foldRun(sql: MetricSql, run: BufferedRun, extra: PendingRow, mirrored: readonly PendingRow[] | null): Map<string, number> {
+  // Each key's parts in arrival order: chunks still encoded (read from the table) or points.
+  const parts = new Map<string, { count: number; parts: Array<Uint8Array | DecodedPoints> }>();
+  const add = (key: string, count: number, part: Uint8Array | DecodedPoints) => {
+    const known = parts.get(key);
+    if (known === undefined) parts.set(key, { count, parts: [part] });
     else {
-      part.count += points.steps.length;
-      part.extra = points;
+      known.count += count;
+      known.parts.push(part);
+    }
+  };
+  let buffered = 0;
+  if (mirrored === null) {
+    for (const data of sql.pendingOfRun(run.jobId, run.runId)) {
+      buffered++;
+      forEachPendingEntry(data, ({ key, summary, chunk }) => add(key, summary.count, chunk));
+    }
+  } else {
+    for (const row of mirrored) {
+      buffered++;
+      for (const [key, points] of row) add(key, points.steps.length, points);
     }
   }
+  for (const [key, points] of extra) add(key, points.steps.length, points);
+
   const tails = new Map<string, number>();
-  for (const [key, part] of parts) {
-    let points: DecodedPoints;
-    if (part.chunks.length === 0 && part.extra !== null) {
-      points = part.extra;
-    } else {
-      const store = new Float64Array(part.count * 3);
-      points = { steps: store.subarray(0, part.count), values: store.subarray(part.count, 2 * part.count), times: store.subarray(2 * part.count) };
-      let at = 0;
-      for (const chunk of part.chunks) at += decodeChunkInto(chunk, points, at);
-      if (part.extra !== null) {
-        points.steps.set(part.extra.steps, at);
-        points.values.set(part.extra.values, at);
-        points.times.set(part.extra.times, at);
-      }
-    }
+  for (const [key, { count, parts: list }] of parts) {
     // Each part is sorted; a stable sort of their concatenation keeps arrival order on ties.
-    tails.set(key, appendToSeries(sql, run, key, sortByStep(points)));
+    tails.set(key, appendToSeries(sql, run, key, sortByStep(gather(list, count))));
   }
-  if (rows.length > 0) sql.deletePendingOfRun(run.jobId, run.runId);
+  if (buffered > 0) sql.deletePendingOfRun(run.jobId, run.runId);
   return tails;
+}
+
+/** The parts' points in order, in one set of columns (encoded chunks decoded in place). */
+function gather(parts: ReadonlyArray<Uint8Array | DecodedPoints>, count: number): DecodedPoints {
+  if (parts.length === 1 && !(parts[0] instanceof Uint8Array)) return parts[0];
+  const store = new Float64Array(count * 3);
+  const out = { steps: store.subarray(0, count), values: store.subarray(count, 2 * count), times: store.subarray(2 * count) };
+  let at = 0;
+  for (const part of parts) {
+    if (part instanceof Uint8Array) {
+      at += decodeChunkInto(part, out, at);
+    } else {
+      out.steps.set(part.steps, at);
+      out.values.set(part.values, at);
+      out.times.set(part.times, at);
+      at += part.steps.length;
+    }
+  }
+  return out;
 }
 
 /** Appends step-sorted points of a run to a series; returns the points in the tail chunk written. */

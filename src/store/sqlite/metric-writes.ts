@@ -16,8 +16,8 @@ import type { MetricBatch, MetricStore, MetricWriteResult } from '../store.ts';
 import type { BufferBook, BufferedRun, KeyCounts } from './metric-buffer.ts';
 import { foldRun, truncateSeries } from './metric-fold.ts';
 import type { Exclusive, MetricSql } from './metric-sql.ts';
-import { encodePendingBatch } from './pending-batch.ts';
-import { createPendingMirror } from './pending-mirror.ts';
+import { createScratch, encodePendingBatch } from './pending-batch.ts';
+import { createPendingMirror, type PendingRow } from './pending-mirror.ts';
 import { toSortedBatch } from './points.ts';
 
 export interface MetricWriter extends Pick<MetricStore, 'recordMetrics' | 'truncateAfter'> {
@@ -47,8 +47,8 @@ interface QueuedBatch {
   readonly reject: (error: unknown) => void;
 }
 
-/** What writing one batch did: folded (`tails`) or buffered (`row`), for the mirror and the book. */
-type Written = { readonly run: BufferedRun; readonly tails: Map<string, number> | null; readonly row: Buffer | null } | 'duplicate';
+/** What writing one batch did: folded (`tails`) or buffered (`buffered`), for the mirror and the book. */
+type Written = { readonly run: BufferedRun; readonly tails: Map<string, number> | null; readonly buffered: boolean } | 'duplicate';
 
 export interface MetricWriterOptions {
   readonly now: () => number;
@@ -59,12 +59,14 @@ export interface MetricWriterOptions {
 export function createMetricWriter(sql: MetricSql, exclusive: Exclusive, book: BufferBook, options: MetricWriterOptions): MetricWriter {
   const { now, committed = () => {} } = options;
   const mirror = createPendingMirror();
+  /** Where buffered rows are encoded before SQLite copies them (one at a time). */
+  const scratch = createScratch();
   const queue: QueuedBatch[] = [];
   /** The group commit that will take the queue, once it holds the connection; null when none is due. */
   let flushing: Promise<void> | null = null;
 
   /** Folds a run's buffer (and `extra`) within the caller's transaction, keeping the mirror in step. */
-  function fold(run: BufferedRun, extra: ReadonlyArray<readonly [string, DecodedPoints]>): Map<string, number> {
+  function fold(run: BufferedRun, extra: PendingRow): Map<string, number> {
     const tails = foldRun(sql, run, extra, mirror.rowsOf(run.runId));
     mirror.removed(run.runId);
     return tails;
@@ -124,7 +126,7 @@ export function createMetricWriter(sql: MetricSql, exclusive: Exclusive, book: B
             continue;
           }
           // The batch's savepoint held: its row stands (unless the whole group fails).
-          if (written !== 'duplicate' && written.row !== null) mirror.added(written.run.runId, written.row);
+          if (written !== 'duplicate' && written.buffered) mirror.added(written.run.runId, item.series, item.accepted);
           outcomes.push(written);
         }
       });
@@ -150,17 +152,12 @@ export function createMetricWriter(sql: MetricSql, exclusive: Exclusive, book: B
     if (batch.batchId !== null && !sql.insertBatchId(batch.runId, batch.batchId)) return 'duplicate';
     const run: BufferedRun = { runId: batch.runId, jobId };
     let tails: Map<string, number> | null = null;
-    let row: Buffer | null = null;
     if (series.length > 0) {
-      if (book.dueWith(batch.runId, counts)) {
-        tails = fold(run, series);
-      } else {
-        row = encodePendingBatch(series).data;
-        sql.insertPending(jobId, batch.runId, accepted, row);
-      }
+      if (book.dueWith(batch.runId, counts)) tails = fold(run, series);
+      else sql.insertPending(jobId, batch.runId, accepted, encodePendingBatch(series, scratch));
     }
     if (batch.logOffset !== undefined) sql.setLogOffset(batch.runId, batch.logOffset);
-    return { run, tails, row };
+    return { run, tails, buffered: series.length > 0 && tails === null };
   }
 
   return {

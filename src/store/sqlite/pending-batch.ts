@@ -30,18 +30,35 @@ export interface PendingEntry {
   readonly chunk: Uint8Array;
 }
 
-/** Encodes a batch's step-sorted, non-empty points per key. */
-export function encodePendingBatch(series: ReadonlyArray<readonly [string, DecodedPoints]>): { data: Buffer; points: number } {
+/** Reusable memory to encode into (see `encodePendingBatch`). */
+export interface Scratch {
+  buffer: Buffer;
+}
+
+export function createScratch(): Scratch {
+  return { buffer: Buffer.allocUnsafeSlow(64 << 10) };
+}
+
+/**
+ * Encodes a batch's step-sorted, non-empty points per key. With `scratch`, the blob is a view
+ * into it, good until the next call (allocating a blob per batch cost more than encoding it);
+ * without, a fresh buffer.
+ */
+export function encodePendingBatch(series: ReadonlyArray<readonly [string, DecodedPoints]>, scratch?: Scratch): Buffer {
   const parts = series.map(([key, points]) => ({ key: Buffer.from(key, 'utf8'), points, plan: planChunk(points) }));
   let size = HEADER_BYTES;
   for (const p of parts) size += ENTRY_HEADER_BYTES + pad8(p.key.length) + pad8(p.plan.byteLength);
   // Not pooled, so the blob starts 8-aligned; padding is zeroed below.
-  const out = Buffer.allocUnsafeSlow(size);
+  let out: Buffer;
+  if (scratch === undefined) out = Buffer.allocUnsafeSlow(size);
+  else {
+    if (scratch.buffer.length < size) scratch.buffer = Buffer.allocUnsafeSlow(Math.max(size, 2 * scratch.buffer.length));
+    out = scratch.buffer.subarray(0, size);
+  }
   const view = new DataView(out.buffer, out.byteOffset, size);
   view.setUint32(0, VERSION, true);
   view.setUint32(4, parts.length, true);
   let at = HEADER_BYTES;
-  let points = 0;
   for (const { key, points: columns, plan } of parts) {
     const s = plan.summary;
     view.setUint32(at, key.length, true);
@@ -59,9 +76,8 @@ export function encodePendingBatch(series: ReadonlyArray<readonly [string, Decod
     writeChunk(plan, columns, 0, out, at);
     out.fill(0, at + plan.byteLength, at + pad8(plan.byteLength));
     at += pad8(plan.byteLength);
-    points += s.count;
   }
-  return { data: out, points };
+  return out;
 }
 
 /** Calls `fn` with each key's entry, in the order written. Throws `ChunkCodecError` on a blob it did not write. */

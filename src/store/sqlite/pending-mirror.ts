@@ -1,23 +1,28 @@
 /**
- * The write buffer's rows (`metric_pending`) kept in memory too, so that folding a run does
- * not read back from SQLite what this process has just written. Only an aid: a run whose rows
- * are not all here is folded from the table, and so is every run after a transaction that
- * changed the mirror failed, until `reset` (the store calls it once the table is empty).
+ * The write buffer's rows (`metric_pending`) kept in memory too, as the points they encode, so
+ * that folding a run neither reads back nor decodes what this process has just written. Only
+ * an aid: a run whose rows are not all here is folded from the table, and so is every run
+ * after a transaction that changed the mirror failed, until `reset` (the store calls it once
+ * the table is empty).
  *
  * Changes are made as the statements succeed, inside the transaction; `lost` undoes them all
  * (by forgetting everything) when that transaction then fails.
  */
+import type { DecodedPoints } from '../../core/metrics/chunk-codec.ts';
 
-/** Bytes of rows held at most; past it, new rows of a run are left in the table only. Default: 32 MiB. */
-const MAX_BYTES = 32 << 20;
+/** A buffered row as the points it holds: step-sorted points per key, as written. */
+export type PendingRow = ReadonlyArray<readonly [key: string, points: DecodedPoints]>;
+
+/** Points held at most (24 bytes each); past it, new rows of a run stay in the table only. Default: 1.5 M (36 MB). */
+const MAX_POINTS = 1_500_000;
 
 export interface PendingMirror {
   /** Counts changes: a savepoint that fails after it moved must call `lost`. */
   readonly version: number;
   /** The run's buffered rows, oldest first; null when they must be read from the table. */
-  rowsOf(runId: number): readonly Buffer[] | null;
-  /** A row of the run was inserted. */
-  added(runId: number, data: Buffer): void;
+  rowsOf(runId: number): readonly PendingRow[] | null;
+  /** A row of the run, of `points` points, was inserted. */
+  added(runId: number, row: PendingRow, points: number): void;
   /** The run's rows were deleted (folded). */
   removed(runId: number): void;
   /** A transaction with changes failed: nothing here can be trusted any more. */
@@ -26,17 +31,17 @@ export interface PendingMirror {
   reset(): void;
 }
 
-export function createPendingMirror(): PendingMirror {
-  /** Per run: its rows, or 'table' when some of them are only in the table. Absent: none. */
-  const runs = new Map<number, Buffer[] | 'table'>();
-  let bytes = 0;
+export function createPendingMirror(maxPoints = MAX_POINTS): PendingMirror {
+  /** Per run: its rows and their points, or 'table' when some rows are only in the table. Absent: none. */
+  const runs = new Map<number, { rows: PendingRow[]; points: number } | 'table'>();
+  let points = 0;
   /** False until `reset`, and after `lost`: every run is read from the table. */
   let trusted = false;
   let version = 0;
 
   function drop(runId: number): void {
-    const rows = runs.get(runId);
-    if (Array.isArray(rows)) for (const row of rows) bytes -= row.byteLength;
+    const held = runs.get(runId);
+    if (held !== undefined && held !== 'table') points -= held.points;
     runs.delete(runId);
   }
 
@@ -46,22 +51,25 @@ export function createPendingMirror(): PendingMirror {
     },
     rowsOf(runId) {
       if (!trusted) return null;
-      const rows = runs.get(runId);
-      return rows === undefined ? [] : rows === 'table' ? null : rows;
+      const held = runs.get(runId);
+      return held === undefined ? [] : held === 'table' ? null : held.rows;
     },
-    added(runId, data) {
+    added(runId, row, n) {
       if (!trusted) return;
       version++;
-      const rows = runs.get(runId);
-      if (rows === 'table') return;
-      if (bytes + data.byteLength > MAX_BYTES) {
+      const held = runs.get(runId);
+      if (held === 'table') return;
+      if (points + n > maxPoints) {
         drop(runId);
         runs.set(runId, 'table');
         return;
       }
-      bytes += data.byteLength;
-      if (rows === undefined) runs.set(runId, [data]);
-      else rows.push(data);
+      points += n;
+      if (held === undefined) runs.set(runId, { rows: [row], points: n });
+      else {
+        held.rows.push(row);
+        held.points += n;
+      }
     },
     removed(runId) {
       version++;
@@ -70,11 +78,11 @@ export function createPendingMirror(): PendingMirror {
     lost() {
       trusted = false;
       runs.clear();
-      bytes = 0;
+      points = 0;
     },
     reset() {
       runs.clear();
-      bytes = 0;
+      points = 0;
       trusted = true;
     },
   };

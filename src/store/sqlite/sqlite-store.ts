@@ -3,9 +3,10 @@
  * through Kysely with no SQLite-specific SQL, so a PostgreSQL sibling can reuse those files;
  * metrics (the hot path) use prepared statements (metric-sql.ts) over pure chunk logic.
  *
- * Pipeline of `createSqliteStore`: open the file → pragmas → migrations → per-concern stores
- * (jobs, runs, metrics, checkpoints, tokens, inbox) composed into one `Store`. Everything runs on one
- * connection, one query or transaction at a time.
+ * Pipeline of `createSqliteStore`: open the file → pragmas → migrations → fold the metric
+ * write buffer a crash left → per-concern stores (jobs, runs, metrics, checkpoints, tokens,
+ * inbox, …) composed into one `Store`. Everything runs on one connection, one query or
+ * transaction at a time; only WAL checkpoints run on a second one, on a worker thread.
  */
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
@@ -31,6 +32,14 @@ import { createWalCheckpointer } from './wal-checkpointer.ts';
 /** How long a statement waits for another process's write lock, in ms. Default: 5000. */
 const BUSY_TIMEOUT_MS = 5000;
 
+/**
+ * Bytes of the database file read through a memory map instead of a read call per page.
+ * Default: 1 GiB. A bucketed read of a long series fetches ~1,000 chunk blobs; mapped, that
+ * took half the time (README.md). Pages count in memory only once read, and the kernel may
+ * drop them again: an idle server is no bigger for it.
+ */
+const MMAP_BYTES = 1 << 30;
+
 export interface SqliteStoreOptions {
   /** Limits of the metric write buffer (metric-buffer.ts). Default: DEFAULT_BUFFER_LIMITS. */
   readonly metricBuffer?: Partial<BufferLimits>;
@@ -42,7 +51,7 @@ export interface SqliteStoreOptions {
  *
  * Pragmas: WAL journal (readers never block the writer), synchronous=NORMAL (a commit survives
  * a crash of this process; only an OS crash or power loss can lose the last commits), foreign
- * keys on, busy_timeout.
+ * keys on, busy_timeout, mmap_size. WAL checkpoints run on a worker thread (wal-checkpointer.ts).
  */
 export async function createSqliteStore(path: string, options: SqliteStoreOptions = {}): Promise<Store> {
   const sqlite = new Database(path);
@@ -51,6 +60,7 @@ export async function createSqliteStore(path: string, options: SqliteStoreOption
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    sqlite.pragma(`mmap_size = ${MMAP_BYTES}`);
   } catch (error) {
     sqlite.close();
     throw error;
