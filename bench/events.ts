@@ -21,6 +21,7 @@ import { createControl } from '../src/control/control.ts';
 import { createDataDirLayout } from '../src/control/data-dir.ts';
 import { issueToken } from '../src/control/tokens.ts';
 import { createEvaluator } from '../src/evaluation/evaluator.ts';
+import { createDeployer } from '../src/deploy/deployer.ts';
 import { createExecutor } from '../src/executors/executors.ts';
 import { createModelBaseline } from '../src/registry/index.ts';
 import { buildApp } from '../src/server/app.ts';
@@ -46,7 +47,8 @@ export async function benchEvents(): Promise<BenchResult[]> {
   });
   const batchParser = createBatchParserPool();
   const evaluator = createEvaluator({ store, control, now, log, modelBaseline: createModelBaseline(store) });
-  const app = await buildApp({ store, control, layout, now, batchParser, slots: await executor.capacity(), log, evaluator });
+  const deployer = createDeployer({ store, control, now, log, dataDir: dir });
+  const app = await buildApp({ store, control, layout, now, batchParser, slots: await executor.capacity(), log, evaluator, deployer });
   let sseClient: ChildProcess | null = null;
   try {
     await app.listen({ host: '127.0.0.1', port: 0 });

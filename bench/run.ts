@@ -10,6 +10,7 @@ const groups: Array<[string, () => Promise<BenchResult[]>]> = [
   ['server', async () => (await import('./server.ts')).benchServer()],
   ['ingest-load', async () => (await import('./ingest-load.ts')).benchIngestLoad()],
   ['events', async () => (await import('./events.ts')).benchEvents()],
+  ['deploy', async () => (await import('./deploy.ts')).benchDeploy()],
   ['sdk-overhead', async () => (await import('./sdk-overhead.ts')).benchSdkOverhead()],
   ['scheduler', async () => (await import('./scheduler.ts')).benchScheduler()],
   ['dashboard', async () => (await import('./dashboard.ts')).benchDashboard()],

@@ -4,6 +4,8 @@
  */
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { parseFreeSpaceFloor, type FreeSpaceFloor } from './core/disk-pressure.ts';
+import { TrainyardError } from './core/errors.ts';
 
 export interface ClientEnv {
   /** TRAINYARD_URL: the server to talk to. Default: found through the data directory. */
@@ -51,4 +53,38 @@ export function readServerEnv(env: NodeJS.ProcessEnv = process.env): Pick<Server
     cpuSlots: cpu ? Number(cpu) : null,
     executor: env.TRAINYARD_EXECUTOR || 'local',
   };
+}
+
+/** Disk-pressure collection (docs/retention.md). */
+export interface GcConfig {
+  /**
+   * TRAINYARD_GC_MIN_FREE: free space on the data directory's filesystem (`10%` or `20GiB`)
+   * under which the server deletes the oldest unprotected checkpoints until it is above again.
+   * Default: unset, off (deleting checkpoints nobody asked to delete must be asked for).
+   */
+  readonly minFree: FreeSpaceFloor | null;
+  /**
+   * TRAINYARD_GC_INTERVAL_SECONDS: how often free space is read (also after each checkpoint
+   * registration). Default: 60: a training job rarely fills a disk in a minute, and statfs is cheap.
+   */
+  readonly intervalSeconds: number;
+}
+
+/** Reads the GC variables; throws `ConfigError` naming the variable when one is invalid. */
+export function readGcEnv(env: NodeJS.ProcessEnv = process.env): GcConfig {
+  const minFree = env.TRAINYARD_GC_MIN_FREE;
+  const interval = env.TRAINYARD_GC_INTERVAL_SECONDS;
+  const floor = minFree === undefined || minFree.trim() === '' ? null : parseFreeSpaceFloor(minFree);
+  if (typeof floor === 'string') throw new ConfigError('TRAINYARD_GC_MIN_FREE', floor);
+  const seconds = interval === undefined || interval.trim() === '' ? 60 : Number(interval);
+  if (!(seconds > 0) || !Number.isFinite(seconds)) throw new ConfigError('TRAINYARD_GC_INTERVAL_SECONDS', `a number of seconds above 0, not ${JSON.stringify(interval)}`);
+  return Object.freeze({ minFree: floor, intervalSeconds: seconds });
+}
+
+/** An environment variable holds something Trainyard cannot use. */
+export class ConfigError extends TrainyardError {
+  override readonly code = 'invalid_config';
+  constructor(readonly variable: string, expected: string) {
+    super(`${variable} must be ${expected}`);
+  }
 }

@@ -242,6 +242,31 @@ export const points: Same<RO<Json<'/api/v1/jobs/{id}/metrics/{key}', 'get', 200>
     await call('DELETE', '/api/v1/tokens/{id}', `/api/v1/tokens/${made.body.id}`);
     await call('DELETE', '/api/v1/tokens/{id}', `/api/v1/tokens/${made.body.id}`);
 
+    // API keys of the serving endpoints.
+    const key = await call('POST', '/api/v1/keys', '/api/v1/keys', { name: 'contract', target: 'chat-prod' });
+    await call('POST', '/api/v1/keys', '/api/v1/keys', { name: '' });
+    await call('GET', '/api/v1/keys', '/api/v1/keys');
+    await call('DELETE', '/api/v1/keys/{id}', `/api/v1/keys/${key.body.id}`);
+    await call('DELETE', '/api/v1/keys/{id}', `/api/v1/keys/${key.body.id}`);
+    await call('DELETE', '/api/v1/keys/{id}', '/api/v1/keys/00000000000000ff');
+
+    // Deploy targets and deployments (a model without versions: deployments answer their errors).
+    assert.equal((await s.api('/api/v1/models', { body: { name: 'contract-model' } })).status, 201);
+    const targetBody = { kind: 'command', model: 'contract-model', config: { command: ['true'] }, watch: { windowSeconds: 0 } };
+    assert.equal((await call('PUT', '/api/v1/deploy/targets/{name}', '/api/v1/deploy/targets/contract', targetBody)).status, 200);
+    await call('PUT', '/api/v1/deploy/targets/{name}', '/api/v1/deploy/targets/contract', { ...targetBody, config: { command: [] } });
+    await call('PUT', '/api/v1/deploy/targets/{name}', '/api/v1/deploy/targets/other', { ...targetBody, model: 'no-such-model' });
+    await call('GET', '/api/v1/deploy/targets', '/api/v1/deploy/targets');
+    await call('GET', '/api/v1/deploy/targets/{name}', '/api/v1/deploy/targets/contract');
+    await call('GET', '/api/v1/deploy/targets/{name}', '/api/v1/deploy/targets/nope');
+    await call('POST', '/api/v1/deployments', '/api/v1/deployments', { target: 'contract', model: 'contract-model', version: 1 });
+    await call('POST', '/api/v1/deployments', '/api/v1/deployments', { target: 'contract' });
+    await call('POST', '/api/v1/deploy/targets/{name}/rollback', '/api/v1/deploy/targets/contract/rollback', {});
+    await call('GET', '/api/v1/deployments', '/api/v1/deployments?target=contract');
+    await call('GET', '/api/v1/deployments/{id}', '/api/v1/deployments/999');
+    await call('DELETE', '/api/v1/deploy/targets/{name}', '/api/v1/deploy/targets/contract');
+    await call('DELETE', '/api/v1/deploy/targets/{name}', '/api/v1/deploy/targets/contract');
+
     // Datasets and formats.
     const row = (i: number) => JSON.stringify({ messages: [{ role: 'user', content: `question ${i} about item ${i * 7}` }, { role: 'assistant', content: `reply ${i}` }] });
     writeFileSync(join(work, 'chat.jsonl'), `${Array.from({ length: 20 }, (_, i) => row(i)).join('\n')}\n`);
@@ -314,6 +339,15 @@ export const points: Same<RO<Json<'/api/v1/jobs/{id}/metrics/{key}', 'get', 200>
     await call('POST', '/api/v1/evaluations/{id}/override', `/api/v1/evaluations/${evaluationId}/override`, { reason: 'contract' });
     await call('POST', '/api/v1/evaluations/{id}/override', `/api/v1/evaluations/${evaluationId}/override`, { reason: 'again' });
     await call('GET', '/api/v1/jobs/{id}/checkpoints', `/api/v1/jobs/${id}/checkpoints`);
+
+    // Retention: the global policy and a collection (dry, then real).
+    await call('GET', '/api/v1/retention', '/api/v1/retention');
+    await call('PUT', '/api/v1/retention', '/api/v1/retention', { policy: { keepLatest: 5, keepBest: { metric: 'contract-suite/score', goal: 'max', count: 1 } } });
+    await call('PUT', '/api/v1/retention', '/api/v1/retention', { policy: { keepLatest: -1 } });
+    await call('PUT', '/api/v1/retention', '/api/v1/retention', { policy: null });
+    await call('POST', '/api/v1/gc', '/api/v1/gc', { dryRun: true });
+    await call('POST', '/api/v1/gc', '/api/v1/gc', { jobId: id });
+    await call('POST', '/api/v1/gc', '/api/v1/gc', { jobId: 999_999 });
 
     assert.deepEqual(failures, []);
     const documented = operations(doc).filter(([, path]) => !NOT_CALLED_HERE.some((prefix) => path.startsWith(prefix)));

@@ -78,6 +78,7 @@ N = int(sys.argv[1])
 run = trainyard.init()
 assert run.mode == "http", run.mode
 assert run.attempt == 1 and run.resume_from is None and run.resume_step is None, (run.attempt, run.resume_from)
+assert run.init_from is None and run.init_from_id is None, (run.init_from, run.init_from_id)   # no from: in the spec
 assert run.params == {"lr": 0.5}, run.params
 run.set_total(N, message="training")
 for step in range(N):

@@ -128,6 +128,18 @@ export function restore(ckpt: Checkpoint, model: CharMLP, optimizer: Adam, rng: 
   rng.setState(header.rng);
 }
 
+/**
+ * Copies only the weights into a freshly built model of the same shape: a run that starts from
+ * another run's checkpoint (TRAINYARD_INIT_FROM) keeps its own optimizer, RNG and step count.
+ */
+export function restoreWeights(ckpt: Checkpoint, model: CharMLP): void {
+  for (const p of model.params) {
+    const t = ckpt.tensors.get(p.name);
+    if (!t || t.length !== p.data.length) throw new Error(`checkpoint tensor ${p.name} is missing or has the wrong size`);
+    p.data.set(t);
+  }
+}
+
 function align4(n: number): number {
   return (n + 3) & ~3;
 }

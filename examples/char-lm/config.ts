@@ -24,6 +24,11 @@ export interface TrainConfig {
   corpus: string;
   /** A checkpoint file to start from; overrides TRAINYARD_RESUME_FROM. */
   resume: string;
+  /**
+   * A checkpoint whose weights (and vocabulary, and model shape) a fresh run starts from, at
+   * step 0 with a new optimizer; overrides TRAINYARD_INIT_FROM. Ignored when resuming.
+   */
+  init: string;
 }
 
 export const defaults: TrainConfig = {
@@ -46,6 +51,7 @@ export const defaults: TrainConfig = {
   temperature: 0.7,
   corpus: '',
   resume: '',
+  init: '',
 };
 
 const help: Record<keyof TrainConfig, string> = {
@@ -68,6 +74,7 @@ const help: Record<keyof TrainConfig, string> = {
   temperature: 'sampling temperature',
   corpus: 'text file to train on (default: data/corpus.txt next to train.ts)',
   resume: 'checkpoint file to resume from (default: TRAINYARD_RESUME_FROM)',
+  init: "checkpoint whose weights a fresh run starts from, at step 0 (default: TRAINYARD_INIT_FROM, the job's from:)",
 };
 
 export class ConfigError extends Error {}

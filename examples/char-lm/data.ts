@@ -17,6 +17,10 @@ export class Vocab {
     return new Vocab([...new Set(Array.from(text))].sort());
   }
 
+  has(char: string): boolean {
+    return this.index.has(char);
+  }
+
   get size(): number {
     return this.chars.length;
   }
@@ -44,20 +48,26 @@ export interface Corpus {
   train: Int32Array;
   /** Held-out text: the last `valFraction` of the corpus, never trained on. */
   val: Int32Array;
+  /** Characters of the text not in a given vocabulary, left out: how many, and which (sorted). */
+  dropped: { count: number; chars: string[] };
 }
 
-export function loadCorpus(path: string, valFraction: number): Corpus {
-  return splitCorpus(readFileSync(path, 'utf8'), valFraction);
+/** Reads and splits a corpus; with `vocab` (a checkpoint's), its characters outside it are dropped. */
+export function loadCorpus(path: string, valFraction: number, vocab?: Vocab): Corpus {
+  return splitCorpus(readFileSync(path, 'utf8'), valFraction, vocab);
 }
 
-export function splitCorpus(text: string, valFraction: number): Corpus {
-  const vocab = Vocab.fromText(text);
+export function splitCorpus(raw: string, valFraction: number, given?: Vocab): Corpus {
+  const vocab = given ?? Vocab.fromText(raw);
+  const dropped = new Map<string, number>();
+  const text = given ? Array.from(raw).filter((c) => given.has(c) || (dropped.set(c, (dropped.get(c) ?? 0) + 1), false)).join('') : raw;
   const ids = vocab.encode(text);
   // Cut at a paragraph boundary near the requested fraction, so the held-out part starts cleanly.
   let cut = Math.floor(ids.length * (1 - valFraction));
   const para = text.indexOf('\n\n', cut);
   if (para > 0 && para < ids.length - 1000) cut = para + 2;
-  return { vocab, train: ids.subarray(0, cut), val: ids.subarray(cut) };
+  const count = [...dropped.values()].reduce((a, b) => a + b, 0);
+  return { vocab, train: ids.subarray(0, cut), val: ids.subarray(cut), dropped: { count, chars: [...dropped.keys()].sort() } };
 }
 
 /** A batch of examples: `context[b*C .. b*C+C)` precedes `target[b]` in the text. */

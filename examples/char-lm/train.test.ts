@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -86,6 +86,47 @@ test('a bad argument or param exits 78 (a configuration error, not retried)', as
     const badParam = await runTrain([], { TRAINYARD_CHECKPOINT_DIR: dir, TRAINYARD_PARAMS: '{"hidden": -3}' });
     assert.equal(badParam.code, 78);
     assert.match(badParam.stderr, /hidden must be positive/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('TRAINYARD_INIT_FROM: a continued run starts from the weights (lower loss than a fresh run), at step 0, with its vocabulary', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'char-lm-init-'));
+  try {
+    const shape = ['--hidden', '32', '--sample-chars', '0', '--eval-every', '100'];
+    const base = await runTrain(['--steps', '300', '--ckpt-every', '300', ...shape], { TRAINYARD_CHECKPOINT_DIR: join(dir, 'base') });
+    assert.equal(base.code, 0, base.stderr);
+    const firstLoss = (out: string) => Number(/^#trainyard metrics step=10 loss=([\d.]+)/m.exec(out)?.[1]);
+    const fresh = firstLoss(base.stdout);
+
+    // New data with characters the base model never saw; a new learning rate.
+    const corpus = join(dir, 'more.txt');
+    writeFileSync(corpus, readFileSync(join(here, 'data', 'corpus.txt'), 'utf8').replaceAll('the ', 'the § ').replaceAll('and ', 'and ¤ '));
+    const continued = await runTrain(['--steps', '20', '--lr', '0.003', '--corpus', corpus, ...shape], {
+      TRAINYARD_CHECKPOINT_DIR: join(dir, 'continued'),
+      TRAINYARD_INIT_FROM: join(dir, 'base', 'step-300.bin'),
+      TRAINYARD_INIT_FROM_ID: '1',
+    });
+    assert.equal(continued.code, 0, continued.stderr);
+    assert.match(continued.stdout, /starting from the weights of .*step-300\.bin \(its step 300\) at step 0 with a fresh optimizer, lr 0\.003/);
+    const warnings = continued.stdout.split('\n').filter((line) => line.startsWith('warning:'));
+    assert.equal(warnings.length, 1, continued.stdout);
+    assert.match(warnings[0], /characters of .*more\.txt are not in the vocabulary of .*step-300\.bin and were dropped \(2 distinct: "¤" "§"\)/);
+    const started = firstLoss(continued.stdout);
+    assert.ok(started < fresh - 0.5, `the continued run's first loss ${started} is well below a fresh run's ${fresh}`);
+    assert.match(continued.stdout, /^#trainyard checkpoint path="step-20\.bin" step=20 /m, 'its own step count, from 0');
+
+    // A retry of the continued job resumes its own checkpoint (RESUME_FROM wins over INIT_FROM).
+    const retried = await runTrain(['--steps', '30', '--corpus', corpus, ...shape], {
+      TRAINYARD_CHECKPOINT_DIR: join(dir, 'continued'),
+      TRAINYARD_INIT_FROM: join(dir, 'base', 'step-300.bin'),
+      TRAINYARD_RESUME_FROM: join(dir, 'continued', 'step-20.bin'),
+      TRAINYARD_RESUME_STEP: '20',
+    });
+    assert.equal(retried.code, 0, retried.stderr);
+    assert.match(retried.stdout, /continuing at step 21/);
+    assert.doesNotMatch(retried.stdout, /starting from the weights/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

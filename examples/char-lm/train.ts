@@ -2,8 +2,9 @@
 //
 // Trains the character-level language model of model.ts on data/corpus.txt and reports to
 // Trainyard through the TypeScript SDK: train loss, held-out loss and bits per character,
-// progress, checkpoints. Started by Trainyard it resumes from TRAINYARD_RESUME_FROM and stops
-// cleanly on SIGTERM; started by hand it runs the same code with the SDK offline.
+// progress, checkpoints. Started by Trainyard it resumes from TRAINYARD_RESUME_FROM, else starts
+// from the weights of TRAINYARD_INIT_FROM (the job's `from:`) when set, and stops cleanly on
+// SIGTERM; started by hand it runs the same code with the SDK offline.
 //
 // Exit codes: 0 done (or stopped after a checkpoint), 78 bad configuration (not retried),
 // 1 anything else (retried by Trainyard from the latest checkpoint).
@@ -32,6 +33,7 @@ async function main(): Promise<number> {
   }
   const corpusPath = cfg.corpus ? resolve(cfg.corpus) : join(here, 'data', 'corpus.txt');
   if (cfg.resume) cfg.resume = resolve(cfg.resume);
+  if (cfg.init) cfg.init = resolve(cfg.init);
   if (run.attempt > 1) console.log(`attempt ${run.attempt}`);
   const result = await train(cfg, run, { corpusPath });
   const figures = [`after ${result.seconds.toFixed(1)} s`];

@@ -2,8 +2,8 @@
 // the SDK's `Run` satisfies (train.ts passes one in) and which tests can fake.
 import { Adam, clipGradNorm, learningRate } from './optim.ts';
 import { CharMLP } from './model.ts';
-import { allocBatch, evalPositions, fillBatch, loadCorpus, randomBatch, type Corpus } from './data.ts';
-import { loadCheckpoint, restore, saveCheckpoint } from './checkpoint.ts';
+import { allocBatch, evalPositions, fillBatch, loadCorpus, randomBatch, Vocab, type Corpus } from './data.ts';
+import { loadCheckpoint, restore, restoreWeights, saveCheckpoint, type Checkpoint } from './checkpoint.ts';
 import { Rng } from './rng.ts';
 import { ConfigError, type TrainConfig } from './config.ts';
 
@@ -16,6 +16,8 @@ export interface TrainingRun {
   atomicPath(name: string, write: (tmpPath: string) => Promise<void>): Promise<string>;
   shouldStop(): boolean;
   readonly resumeFrom: string | null;
+  /** The checkpoint the job starts from (`from:`, TRAINYARD_INIT_FROM); null or absent when none. */
+  readonly initFrom?: string | null;
 }
 
 export interface TrainOptions {
@@ -50,15 +52,44 @@ export function evaluate(model: CharMLP, ids: Int32Array, positions: Int32Array,
 
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
+/** Reads a checkpoint to start from; an unreadable one is a configuration error (not retried). */
+async function readStart(path: string, what: string): Promise<Checkpoint> {
+  try {
+    return await loadCheckpoint(path);
+  } catch (err) {
+    throw new ConfigError(`cannot read the ${what} checkpoint ${path}: ${(err as Error).message}`);
+  }
+}
+
 export async function train(cfg: TrainConfig, run: TrainingRun, opts: TrainOptions): Promise<TrainResult> {
   const print = opts.print ?? ((line: string) => console.log(line));
+  const resumePath = cfg.resume || run.resumeFrom;
+  // A job that starts from another run's checkpoint: its own resume point wins on a retry, but
+  // the vocabulary stays the one the init checkpoint was trained with.
+  const initPath = cfg.init || run.initFrom || '';
+  const init = initPath && !resumePath ? await readStart(initPath, 'init') : null;
+  const resumed = resumePath ? await readStart(resumePath, 'resume') : null;
+  const fixedVocab = initPath ? new Vocab((resumed ?? init)!.header.vocab) : undefined;
   let corpus: Corpus;
   try {
-    corpus = loadCorpus(opts.corpusPath, cfg.valFraction);
+    corpus = loadCorpus(opts.corpusPath, cfg.valFraction, fixedVocab);
   } catch (err) {
     throw new ConfigError(`cannot read the corpus: ${(err as Error).message}`);
   }
-  const { vocab } = corpus;
+  const { vocab, dropped } = corpus;
+  if (dropped.count > 0) {
+    print(
+      `warning: ${dropped.count.toLocaleString('en')} characters of ${opts.corpusPath} are not in the vocabulary of ${initPath} ` +
+        `and were dropped (${dropped.chars.length} distinct: ${dropped.chars.slice(0, 20).map((c) => JSON.stringify(c)).join(' ')}${dropped.chars.length > 20 ? ' …' : ''})`,
+    );
+  }
+  if (init) {
+    // The weights fix the model's shape: the init checkpoint's wins over this run's settings.
+    const shape = init.header.config;
+    const changed = (['context', 'embed', 'hidden'] as const).filter((key) => cfg[key] !== shape[key]);
+    if (changed.length > 0) print(`model shape from ${initPath}: ${changed.map((key) => `${key}=${shape[key]} (not ${cfg[key]})`).join(', ')}`);
+    cfg = { ...cfg, context: shape.context, embed: shape.embed, hidden: shape.hidden };
+  }
   const C = cfg.context;
 
   const rng = new Rng(cfg.seed);
@@ -66,9 +97,12 @@ export async function train(cfg: TrainConfig, run: TrainingRun, opts: TrainOptio
   const optimizer = new Adam(model.params, { weightDecay: cfg.weightDecay });
   let step = 0;
 
-  const resumePath = cfg.resume || run.resumeFrom;
-  if (resumePath) {
-    const ckpt = await loadCheckpoint(resumePath);
+  if (init) {
+    restoreWeights(init, model);
+    print(`starting from the weights of ${initPath} (its step ${init.header.step}) at step 0 with a fresh optimizer, lr ${cfg.lr}`);
+  }
+  if (resumePath && resumed) {
+    const ckpt = resumed;
     const { config, vocab: savedVocab } = ckpt.header;
     if (savedVocab.join('') !== vocab.chars.join('')) {
       throw new ConfigError(`${resumePath} was trained on a different character set than ${opts.corpusPath}`);
@@ -81,7 +115,7 @@ export async function train(cfg: TrainConfig, run: TrainingRun, opts: TrainOptio
     restore(ckpt, model, optimizer, rng);
     step = ckpt.header.step;
     print(`resumed from ${resumePath} at step ${step}; continuing at step ${step + 1}`);
-  } else {
+  } else if (!init) {
     print(
       `char-lm: ${model.parameterCount.toLocaleString('en')} parameters, vocabulary ${vocab.size} ` +
         `(uniform guess: loss ${Math.log(vocab.size).toFixed(3)}), ${corpus.train.length.toLocaleString('en')} train / ` +

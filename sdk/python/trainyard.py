@@ -15,6 +15,8 @@ Usage::
     if run.resume_from:                       # the latest registered checkpoint, or None
         state = torch.load(run.resume_from)
         model.load_state_dict(state["model"]); start = run.resume_step + 1
+    elif run.init_from:                       # the job's from: (another job's checkpoint), or None
+        model.load_state_dict(torch.load(run.init_from)["model"])   # weights only, from step 0
     run.set_total(10_000)
     for step in range(start, 10_000):
         loss = train_step(model, opt)
@@ -440,6 +442,10 @@ class Run:
     Attributes:
         resume_from: absolute path of the checkpoint to resume from, or None on a fresh start.
         resume_step: that checkpoint's step, or None.
+        init_from: absolute path of the checkpoint the job starts from (its ``from:``,
+            ``TRAINYARD_INIT_FROM``), or None when it starts fresh. Every attempt gets it: load
+            it only when ``resume_from`` is None (a resumed run continues its own checkpoint).
+        init_from_id: that checkpoint's id (an int), or None.
         params: the job's params (``TRAINYARD_PARAMS``), ``{}`` when none.
         checkpoint_dir: the job's checkpoint directory, absolute.
         attempt: which attempt of the job this is, from 1.
@@ -462,6 +468,8 @@ class Run:
         resume_from: str | None,
         resume_step: float | int | None,
         params: dict[str, Any],
+        init_from: str | None = None,
+        init_from_id: int | None = None,
         flush_interval: float,
         flush_rows: int,
         heartbeat_interval: float,
@@ -476,6 +484,8 @@ class Run:
         self.spool_dir = spool_dir
         self.resume_from = resume_from
         self.resume_step = resume_step
+        self.init_from = init_from
+        self.init_from_id = init_from_id
         self.params = params
 
         self._flush_interval = flush_interval
@@ -1170,6 +1180,8 @@ def init(
             spool_dir=os.path.abspath(spool_dir or env.get("TRAINYARD_SPOOL_DIR") or os.path.join(checkpoint_dir, ".spool")),
             resume_from=env.get("TRAINYARD_RESUME_FROM") or None,
             resume_step=_step_env("TRAINYARD_RESUME_STEP"),
+            init_from=env.get("TRAINYARD_INIT_FROM") or None,
+            init_from_id=_optional_int_env("TRAINYARD_INIT_FROM_ID"),
             params=_params_env(),
             flush_interval=flush_interval,
             flush_rows=flush_rows,
@@ -1197,6 +1209,17 @@ def _int_env(name: str, default: int) -> int:
     except ValueError:
         _warn(f"{name} is not an integer: {os.environ.get(name)!r}")
         return default
+
+
+def _optional_int_env(name: str) -> int | None:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        _warn(f"{name} is not an integer: {raw!r}")
+        return None
 
 
 def _step_env(name: str) -> int | float | None:

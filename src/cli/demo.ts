@@ -6,7 +6,7 @@
  */
 import type { Command } from 'commander';
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +18,7 @@ import { CliError, EXIT, printJson, type Io } from './io.ts';
 import { applyFlags } from './spec-args.ts';
 import { sleep } from './watch.ts';
 import { SERVER_NODE_FLAGS } from './node-flags.ts';
+import type { LoopResult } from './demo-loop.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(REPO_ROOT, 'bin', 'trainyard.js');
@@ -38,10 +39,19 @@ export function demoCommand(ctx: CliContext): Command {
         "started is stopped and the exit code is the job's: 0 only if it succeeded.",
     )
     .option('--data-dir <dir>', 'demo data directory (default: .trainyard-demo in the repository root)')
-    .action(action(ctx, (options: CommonOptions) => demo(ctx.io, options)));
+    .option(
+      '--loop',
+      'the whole loop after training: evaluate every checkpoint, promote the best, deploy it to the builtin serving ' +
+        'process and ask it for a completion; continue from production on more text; roll back a broken version',
+    )
+    .action(action(ctx, (options: DemoOptions) => demo(ctx.io, options)));
 }
 
-async function demo(io: Io, options: CommonOptions): Promise<number> {
+interface DemoOptions extends CommonOptions {
+  loop?: boolean;
+}
+
+async function demo(io: Io, options: DemoOptions): Promise<number> {
   const json = Boolean(options.json);
   const say = (text: string) => (json ? io.stderr : io.stdout).write(text);
   const dataDir = resolve(io.cwd, options.dataDir ?? join(REPO_ROOT, '.trainyard-demo'));
@@ -56,12 +66,27 @@ async function demo(io: Io, options: CommonOptions): Promise<number> {
     const client = createClient({ url: server.url, token });
     const { loadJobFile } = await import('./job-file.ts'); // yaml loads only here, not at every CLI start
     const file = loadJobFile(JOB_FILE, io.cwd);
-    const submitted = await client.submitJob(applyFlags(file.spec, {}, io.cwd));
-    say(`submitted job ${submitted.id} (${submitted.name ?? submitted.spec.name}): ${submitted.spec.command.join(' ')}\n`);
-    const { job, detached } = await followJob(client, submitted.id, io, { out: json ? io.stderr : io.stdout });
-    const checkpoints = await client.listCheckpoints(job.id);
-    const checkpoint = latestCheckpoint(checkpoints);
-    if (!detached) say(`\n${describeOutcome(job, null)}`);
+    const spec = applyFlags(file.spec, {}, io.cwd);
+    let jobId: number;
+    let detached = false;
+    let loop: LoopResult | null = null;
+    if (options.loop) {
+      const { runLoop } = await import('./demo-loop.ts');
+      const withOverrides = (overrides: Record<string, unknown>) => ({
+        ...spec, ...overrides, params: { ...(spec.params ?? {}), ...((overrides.params as object | undefined) ?? {}) },
+      });
+      loop = await runLoop(io, client, { url: server.url, token }, { repoRoot: REPO_ROOT, dataDir }, say, withOverrides);
+      jobId = loop.jobs[0];
+    } else {
+      const submitted = await client.submitJob(spec);
+      say(`submitted job ${submitted.id} (${submitted.name ?? submitted.spec.name}): ${submitted.spec.command.join(' ')}\n`);
+      const followed = await followJob(client, submitted.id, io, { out: json ? io.stderr : io.stdout });
+      jobId = followed.job.id;
+      detached = followed.detached;
+      if (!detached) say(`\n${describeOutcome(followed.job, null)}`);
+    }
+    const job = await client.getJob(jobId);
+    const checkpoint = latestCheckpoint(await client.listCheckpoints(job.id));
     const home = displayPath(io.cwd, dataDir);
     const env = home === '.trainyard-demo' ? 'TRAINYARD_HOME=.trainyard-demo' : `TRAINYARD_HOME=${home}`;
     // The dashboard signs in from ?token= once and then drops it from the address bar.
@@ -70,6 +95,7 @@ async function demo(io: Io, options: CommonOptions): Promise<number> {
       `\n${dashboard}API: ${server.url}/api/v1   (its document: ${server.url}/openapi.json)\n` +
         `Admin token: ${join(home, 'admin-token')}   Server log: ${join(home, 'server.log')}\n` +
         `Checkpoint: ${checkpoint ? describeCheckpoint(checkpoint) : 'none registered'}\n` +
+        (loop?.servingUrl ? `Serving: ${loop.servingUrl}/v1/completions (API key: ${loop.apiKey})\n` : '') +
         (leftRunning ? '\nTry next:\n' : `\nTry next, after starting the server again with: npx trainyard server --data-dir ${home}\n`) +
         `  ${env} npx trainyard ls\n` +
         `  ${env} npx trainyard show ${job.id}\n` +
@@ -78,13 +104,16 @@ async function demo(io: Io, options: CommonOptions): Promise<number> {
         `  ${env} npx trainyard checkpoints ${job.id}\n`,
     );
     exitCode = interactive ? EXIT.ok : detached ? EXIT.interrupted : job.state === 'succeeded' ? EXIT.ok : EXIT.failure;
-    if (json) printJson(io, { url: server.url, pid: server.pid, dataDir, adminTokenFile: join(dataDir, 'admin-token'), job, checkpoint, serverLeftRunning: leftRunning });
+    if (json) printJson(io, { url: server.url, pid: server.pid, dataDir, adminTokenFile: join(dataDir, 'admin-token'), job, checkpoint, serverLeftRunning: leftRunning, loop });
   } finally {
     if (leftRunning) {
+      const serving = servingPids(dataDir);
       say(`\nThe server keeps running (pid ${server.pid}); stop it with: kill ${server.pid}\n`);
+      if (serving.length > 0) say(`The serving process keeps running too; stop it with: kill ${serving.join(' ')}\n`);
     } else {
       await stopServer(server.pid, server.exited);
       say(`\nStopped the demo server (pid ${server.pid}).\n`);
+      for (const pid of await stopServingProcesses(dataDir)) say(`Stopped the serving process (pid ${pid}).\n`);
     }
   }
   return exitCode;
@@ -183,6 +212,33 @@ async function stopServer(pid: number, exited: () => boolean): Promise<void> {
       // Already gone.
     }
   }
+}
+
+/**
+ * Serving processes of builtin deploy targets outlive the server on purpose (a restarted server
+ * adopts them): the pids alive in `<data>/deploy/<target>/state.json`.
+ */
+function servingPids(dataDir: string): number[] {
+  const root = join(dataDir, 'deploy');
+  if (!existsSync(root)) return [];
+  const pids: number[] = [];
+  for (const entry of readdirSync(root, { withFileTypes: true })) {
+    if (!entry.isDirectory()) continue;
+    try {
+      const { pid } = JSON.parse(readFileSync(join(root, entry.name, 'state.json'), 'utf8')) as { pid?: unknown };
+      if (typeof pid === 'number' && Number.isInteger(pid) && pid > 1 && isProcessAlive(pid)) pids.push(pid);
+    } catch {
+      // No state file, or a torn one: nothing runs there that the demo knows of.
+    }
+  }
+  return pids;
+}
+
+/** The demo that stops its server stops their serving processes too, each by its pid. */
+async function stopServingProcesses(dataDir: string): Promise<number[]> {
+  const pids = servingPids(dataDir);
+  for (const pid of pids) await stopServer(pid, () => false);
+  return pids;
 }
 
 function tail(path: string): string {

@@ -40,6 +40,7 @@ const job: JobDetail = {
   priority: { class: 'normal', value: 0 },
   queuedAt: NOW - 60_000,
   paramsOverride: null,
+  initFrom: null,
   runs: [],
   latest: {},
 };

@@ -1,5 +1,6 @@
 /** `trainyard ls`, `show ID` and `stop ID [--wait]`. */
 import type { Command } from 'commander';
+import { describePolicy } from '../core/retention.ts';
 import { TERMINAL_JOB_STATES } from '../core/types.ts';
 import type { ApiJob, ApiRun, JobDetail } from '../sdk/client.ts';
 import { action, collect, createCommand, type CliContext, type CommonOptions } from './command.ts';
@@ -107,6 +108,16 @@ export function showCommand(ctx: CliContext): Command {
     );
 }
 
+/** `model:chat@production → checkpoint 345 (job 12, step 2000, chat v3)`: declared, then resolved. */
+export function fromText(declared: NonNullable<JobDetail['spec']['from']>, resolved: JobDetail['initFrom']): string {
+  const text = typeof declared === 'string' ? declared
+    : 'checkpoint' in declared ? `checkpoint:${declared.checkpoint}`
+    : `job:${declared.job}${declared.pick === 'best' ? `:best (${declared.metric ?? 'loss'}, ${declared.goal ?? 'min'})` : ''}`;
+  if (resolved === null) return escapeControlChars(text);
+  const model = resolved.model ? `, ${resolved.model.name} v${resolved.model.version}` : '';
+  return `${escapeControlChars(text)} → checkpoint ${resolved.checkpointId} (job ${resolved.jobId}, step ${formatThousands(resolved.step)}${model})`;
+}
+
 /** The `show` text. */
 export function renderJobDetail(job: JobDetail, now: number): string {
   const spec = job.spec;
@@ -120,6 +131,7 @@ export function renderJobDetail(job: JobDetail, now: number): string {
     ['priority', `${priorityText(job)}${spec.preemptible ? ', preemptible' : ''}${spec.after?.length ? `, after job ${spec.after.join(', ')}` : ''}`],
     ['command', command],
     ['cwd', spec.cwd],
+    ...(spec.from !== undefined ? [['from', fromText(spec.from, job.initFrom)] as [string, string]] : []),
     ...(spec.datasets && Object.keys(spec.datasets).length
       ? [['datasets', Object.entries(spec.datasets).map(([role, ref]) => `${role}: ${ref}`).join(', ')] as [string, string]]
       : []),
@@ -139,7 +151,8 @@ export function renderJobDetail(job: JobDetail, now: number): string {
   const env = Object.keys(spec.env);
   if (env.length > 0) fields.push(['env', env.join(' ')]);
   if (spec.tags.length > 0) fields.push(['tags', spec.tags.join(', ')]);
-  fields.push(['checkpoints', `keep ${spec.keepCheckpoints === 0 ? 'all' : spec.keepCheckpoints} · stop grace ${spec.stopGraceSeconds}s`]);
+  const keep = spec.retention ? describePolicy(spec.retention) : `the global policy, else latest ${spec.keepCheckpoints}`;
+  fields.push(['checkpoints', `keep ${keep} · stop grace ${spec.stopGraceSeconds}s`]);
 
   let text = `job ${job.id}: ${escapeControlChars(job.name ?? spec.name)}\n${renderFields(fields)}`;
   const keys = Object.keys(job.latest ?? {}).sort();

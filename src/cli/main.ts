@@ -7,8 +7,10 @@ import { readFileSync } from 'node:fs';
 import type { CliContext } from './command.ts';
 import { moveCommand, pauseCommand, priorityCommand, resumeCommand } from './control.ts';
 import { dataCommand } from './datasets.ts';
+import { deployCommand, deploymentsCommand, rollbackCommand } from './deploy.ts';
 import { demoCommand } from './demo.ts';
 import { evalCommand } from './eval.ts';
+import { gcCommand } from './gc.ts';
 import { createProcessIo, EXIT, type Io } from './io.ts';
 import { lsCommand, showCommand, stopCommand } from './jobs.ts';
 import { logsCommand } from './logs.ts';
@@ -17,6 +19,7 @@ import { modelCommand } from './models.ts';
 import { serverCommand } from './server.ts';
 import { submitCommand } from './submit.ts';
 import { tokenCommand } from './tokens.ts';
+import { keyCommand } from './keys.ts';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -38,7 +41,7 @@ export function createProgram(ctx: CliContext): Command {
       writeErr: (text) => ctx.io.stderr.write(text),
     })
     .exitOverride();
-  for (const build of [serverCommand, submitCommand, lsCommand, showCommand, logsCommand, stopCommand, pauseCommand, resumeCommand, priorityCommand, moveCommand, metricsCommand, checkpointsCommand, tokenCommand, dataCommand, evalCommand, modelCommand, demoCommand]) {
+  for (const build of [serverCommand, submitCommand, lsCommand, showCommand, logsCommand, stopCommand, pauseCommand, resumeCommand, priorityCommand, moveCommand, metricsCommand, checkpointsCommand, gcCommand, tokenCommand, keyCommand, dataCommand, evalCommand, modelCommand, deployCommand, rollbackCommand, deploymentsCommand, demoCommand]) {
     const command = build(ctx)
       .helpOption('-h, --help', 'show help')
       .showHelpAfterError('(run with --help for usage)')

@@ -262,18 +262,25 @@ function renderVersions(versions: readonly ApiModelVersion[], now: number): stri
   return renderTable(
     [
       { header: 'VERSION', align: 'right' }, { header: 'CHECKPOINT', align: 'right' }, { header: 'JOB', max: 30 }, { header: 'STEP', align: 'right' },
-      { header: 'SIZE', align: 'right' }, { header: 'DATASETS', max: 40 }, { header: 'EVALUATIONS', max: 60 }, { header: 'ALIASES' }, { header: 'CREATED' },
+      { header: 'SIZE', align: 'right' }, { header: 'FROM', max: 50 }, { header: 'DATASETS', max: 40 }, { header: 'EVALUATIONS', max: 60 }, { header: 'ALIASES' }, { header: 'CREATED' },
       { header: 'NOTES', max: 50 },
     ],
     versions.map((v) => {
       const { checkpoint, job, datasets, evaluations } = v.lineage;
       return [
-        `v${v.version}`, String(checkpoint.id), `${job.id} ${job.name}`, String(checkpoint.step), formatBytes(checkpoint.bytes),
+        `v${v.version}`, String(checkpoint.id), `${job.id} ${job.name}`, String(checkpoint.step), formatBytes(checkpoint.bytes), describeFrom(job.from),
         datasets.map((d) => `${d.name}@${d.version}`).join(' ') || '-', describeEvaluations(evaluations), v.aliases.join(' ') || '-',
         formatRelative(v.createdAt, now), v.notes ?? '-',
       ];
     }),
   );
+}
+
+/** `checkpoint 12 (job 3, step 100; chat v1)`: what the version's job started from (`from:`), `-` when fresh. */
+function describeFrom(from: ApiModelVersion['lineage']['job']['from']): string {
+  if (from === null) return '-';
+  const versions = from.checkpointVersions.map((v) => `${v.model} v${v.version}`).join(', ');
+  return `checkpoint ${from.checkpointId} (job ${from.jobId}, step ${from.step}${versions ? `; ${versions}` : ''})`;
 }
 
 /** `heldout pass 0.2 REGRESSION (overridden)`, one per evaluation the lineage recorded. */

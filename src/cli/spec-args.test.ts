@@ -11,6 +11,12 @@ describe('buildInlineSpec', () => {
     });
   });
 
+  it('passes --from through as the spec\'s from:, over a job file\'s', () => {
+    assert.equal(buildInlineSpec({ from: 'model:chat@production' }, ['x'], '/w').from, 'model:chat@production');
+    assert.equal(applyFlags({ command: ['x'], cwd: '/w', from: { job: 3 } }, { from: 'checkpoint:345' }, '/w').from, 'checkpoint:345');
+    assert.deepEqual(flaggedFields({ from: 'job:12' }), ['from']);
+  });
+
   it('turns every flag into its spec field', () => {
     const spec = buildInlineSpec(
       {

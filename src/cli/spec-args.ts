@@ -23,6 +23,8 @@ export interface SpecFlags {
   preemptible?: boolean;
   after?: string[];
   timeLimit?: string;
+  /** `model:NAME@ALIAS`, `model:NAME:VERSION`, `job:N[:best]`, `checkpoint:N`: checked by the server. */
+  from?: string;
 }
 
 /** The spec fields (dotted, as the server names them) that these flags set. */
@@ -40,6 +42,7 @@ export function flaggedFields(flags: SpecFlags): string[] {
   if (flags.preemptible) fields.push('preemptible');
   if (flags.after?.length) fields.push('after');
   if (flags.timeLimit !== undefined) fields.push('timeLimitSeconds');
+  if (flags.from !== undefined) fields.push('from');
   return fields;
 }
 
@@ -93,6 +96,7 @@ export function applyFlags(base: Record<string, unknown>, flags: SpecFlags, cwd:
   if (flags.preemptible) spec.preemptible = true;
   if (flags.after?.length) spec.after = flags.after.map((id) => parseCount(id, '--after'));
   if (flags.timeLimit !== undefined) spec.timeLimitSeconds = parsePositive(flags.timeLimit, '--time-limit');
+  if (flags.from !== undefined) spec.from = flags.from;
   return spec as unknown as JobSpecInput;
 }
 

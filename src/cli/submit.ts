@@ -39,13 +39,15 @@ export function submitCommand(ctx: CliContext): Command {
     .option('--preemptible', 'may be paused to make room for a higher-priority job, and resumed later')
     .option('--after <id>', 'start only after this job succeeded (repeatable)', collect)
     .option('--time-limit <seconds>', 'stop the run and fail the job after this long')
+    .option('--from <ref>', 'start from a checkpoint (TRAINYARD_INIT_FROM): model:NAME@ALIAS, model:NAME:VERSION, job:N, job:N:best or checkpoint:N')
     .option('--follow', 'follow the job to its end with a live progress bar; exit 0 only if it succeeded')
     .addHelpText(
       'after',
       '\nExamples:\n' +
         '  trainyard submit examples/char-lm/job.yaml --follow\n' +
         '  trainyard submit --name sweep-1 --param lr=0.01 --gpus 1 -- python3 train.py --epochs 3\n' +
-        "  trainyard submit --shell -- 'python3 prep.py && python3 train.py'\n\n" +
+        "  trainyard submit --shell -- 'python3 prep.py && python3 train.py'\n" +
+        "  trainyard submit examples/char-lm/job.yaml --from 'model:char-lm@production' --param lr=0.003\n\n" +
         'Exit codes: 0 submitted (with --follow: the job succeeded), 1 failed, 2 usage error, ' +
         '130 detached with Ctrl-C while following (the job keeps running).',
     )

@@ -24,6 +24,9 @@ import type { Store } from '../store/store.ts';
 import type { ControlContext, LiveRun } from './context.ts';
 import { createDispatcher } from './dispatcher.ts';
 import { createEventLog, type EventLog } from './event-log.ts';
+import { createCollector, type Collector } from './gc.ts';
+import { statfsFreeSpace } from './gc-pressure.ts';
+import type { FreeSpace, FreeSpaceFloor } from '../core/disk-pressure.ts';
 import { createJobControl, type JobControl } from './job-control.ts';
 import { createLiveBus, type LiveBus } from './live-bus.ts';
 import { createProgressBook } from './progress-book.ts';
@@ -51,6 +54,8 @@ export interface ControlDeps {
    * it: that layer sits above this one). Default: `{}`, nothing recorded.
    */
   readonly datasetsForRun?: (job: { id: number; spec: JobSpec }, runId: number) => Promise<string>;
+  /** Disk-pressure collection (docs/retention.md). Default: off. */
+  readonly gc?: { readonly minFree: FreeSpaceFloor | null; readonly intervalMs?: number; readonly freeSpace?: () => Promise<FreeSpace> };
 }
 
 export interface Control {
@@ -58,6 +63,8 @@ export interface Control {
   readonly intake: RunIntake;
   readonly events: EventLog;
   readonly bus: LiveBus;
+  /** Retention: `gc`, after each checkpoint, disk pressure (gc.ts). */
+  readonly gc: Collector;
   /** Re-attaches to the runs a previous server left running; call once before `start`. */
   recover(): Promise<void>;
   /** Starts the scheduling loop and the event subscribers. */
@@ -73,10 +80,18 @@ export function createControl(deps: ControlDeps): Control {
   const progress = createProgressBook(deps.store, bus, deps.now);
   const live = new Map<number, LiveRun>();
   let watchdogs: Watchdogs | null = null;
+  const gc = createCollector({
+    store: deps.store, now: deps.now, log: deps.log,
+    checkpointDir: deps.layout.checkpointDir,
+    minFree: deps.gc?.minFree ?? null,
+    intervalMs: deps.gc?.intervalMs,
+    freeSpace: deps.gc?.freeSpace ?? statfsFreeSpace(deps.layout.root),
+  });
   const intake = createRunIntake({
     store: deps.store, bus, progress, now: deps.now,
     checkpointDir: deps.layout.checkpointDir,
     watch: (run, series) => watchdogs?.checkPoints(run, series),
+    afterCheckpoint: (jobId) => gc.afterCheckpoint(jobId),
   });
   const ctx: ControlContext = {
     ...deps, bus, progress, intake, live,
@@ -94,15 +109,18 @@ export function createControl(deps: ControlDeps): Control {
     intake,
     events,
     bus,
+    gc,
     recover: () => recover(ctx),
     start() {
       dispatcher.start(deps.tickMs ?? 500);
       events.start();
+      gc.start();
     },
     poke: () => dispatcher.poke(),
     async close() {
       await dispatcher.close();
       await events.close();
+      await gc.close();
       // The runs go on; the next server adopts them from what the store holds.
       await Promise.all([...live.values()].map((entry) => entry.attempt?.detach()));
       live.clear();

@@ -12,6 +12,8 @@
  *   <dataDir>/inbox.yaml                    the inbox's templates; absent: the inbox is off
  *   <dataDir>/inbox/                        high|normal|low|processing|done|failed (docs/inbox.md)
  *   <dataDir>/datasets/<sha256>/            registered dataset content, read-only copies (docs/datasets.md)
+ *   <dataDir>/deploy/keys.json              hashes of the API keys in force (0600), read by serving processes (control/keys-file.ts)
+ *   <dataDir>/deploy/<target>/              a deploy target's files (builtin: state.json, admin-secret, port, serve.log)
  */
 import { join } from 'node:path';
 

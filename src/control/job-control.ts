@@ -12,7 +12,8 @@ import type { ControlContext } from './context.ts';
 export interface JobControl {
   /**
    * Stores a validated spec as a queued job (its `job.submitted` event with it). ValidationError
-   * (`evaluate.N`) when the spec asks for an eval suite that does not exist.
+   * (`evaluate.N`) when the spec asks for an eval suite that does not exist, and (`from`, code
+   * `invalid_from`) when its `from:` names no live checkpoint (resolved by `store.createJob`).
    */
   submit(spec: JobSpec): Promise<Job>;
   /** Stop, pause (or a watchdog's reason): ends the running run, or holds a queued job. */

@@ -52,6 +52,7 @@ export async function launch(ctx: ControlContext, placement: Placement): Promise
   mkdirSync(spoolDir, { recursive: true });
   const env = runEnv({
     job, run, resume, checkpointDir, spoolDir,
+    initFrom: job.initFrom ? await store.getCheckpoint(job.initFrom.checkpointId) : null,
     baseEnv: ctx.baseEnv,
     serverUrl: ctx.serverUrl(),
     token: token.token,

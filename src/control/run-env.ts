@@ -11,6 +11,8 @@ export interface RunEnvInput {
   readonly checkpointDir: string;
   readonly spoolDir: string;
   readonly resume: Checkpoint | null;
+  /** The checkpoint `spec.from` resolved to at submit (`Job.initFrom`); null without one. */
+  readonly initFrom: Checkpoint | null;
   readonly gpus: readonly number[];
   /** Upstream job id → path of its latest registered checkpoint (see `upstreamCheckpoints`). */
   readonly upstreamCheckpoints: Readonly<Record<string, string>>;
@@ -31,6 +33,9 @@ export function runEnv(input: RunEnvInput): Record<string, string> {
     TRAINYARD_CHECKPOINT_DIR: input.checkpointDir,
     TRAINYARD_RESUME_FROM: resume?.path ?? '',
     TRAINYARD_RESUME_STEP: resume ? String(resume.step) : '',
+    // The job's starting weights: every attempt gets them; a script prefers RESUME_FROM when set.
+    TRAINYARD_INIT_FROM: input.initFrom?.path ?? '',
+    TRAINYARD_INIT_FROM_ID: input.initFrom ? String(input.initFrom.id) : '',
     TRAINYARD_PARAMS: JSON.stringify(params),
     TRAINYARD_SPOOL_DIR: input.spoolDir,
     TRAINYARD_UPSTREAM_CHECKPOINTS: JSON.stringify(input.upstreamCheckpoints),

@@ -53,6 +53,8 @@ export interface RunIntakeDeps {
   readonly now: () => number;
   /** New points of a run: the divergence watchdog looks at them. */
   readonly watch: (run: RunRef, series: ReadonlyMap<string, SeriesPoints>) => void;
+  /** A checkpoint was registered: the job's retention, then disk pressure (gc.ts). Never throws. */
+  readonly afterCheckpoint?: (jobId: number) => Promise<void>;
 }
 
 export function createRunIntake(deps: RunIntakeDeps): RunIntake {
@@ -71,7 +73,8 @@ export function createRunIntake(deps: RunIntakeDeps): RunIntake {
     async checkpoint(run, file) {
       const job = await store.getJob(run.jobId);
       if (!job) throw new NotFoundError('job', run.jobId);
-      const { checkpoint } = await registerCheckpointFile(store, deps.checkpointDir(run.jobId), { ...file, jobId: run.jobId, runId: run.runId }, { keep: job.spec.keepCheckpoints, evaluate: job.spec.evaluate }, deps.now());
+      const checkpoint = await registerCheckpointFile(store, deps.checkpointDir(run.jobId), { ...file, jobId: run.jobId, runId: run.runId }, deps.now());
+      await deps.afterCheckpoint?.(run.jobId);
       return checkpoint;
     },
 

@@ -13,6 +13,8 @@ import type { Checkpoint, JobState, Priority, RunOutcome, RunState, StopReason }
 import type { JobTransition } from './job-machine.ts';
 import type { MetricDiff, Regression, Verdict } from './evaluation.ts';
 import type { EvaluationTrigger } from './eval-record.ts';
+import type { RetentionPolicy } from './retention.ts';
+import type { DeploymentState } from './deployment.ts';
 
 /** Each durable event type with the data it carries. */
 export interface DomainEventData {
@@ -36,7 +38,8 @@ export interface DomainEventData {
     readonly signal: string | null;
   };
   'checkpoint.registered': Checkpoint;
-  'checkpoint.deleted': { readonly checkpointId: number; readonly step: number; readonly path: string };
+  /** Its file was deleted (or found gone); `reason`: why retention let it go (absent in events before 0023). */
+  'checkpoint.deleted': { readonly checkpointId: number; readonly step: number; readonly path: string; readonly reason?: string };
   'dataset.version_added': { readonly versionId: number; readonly name: string; readonly version: number; readonly sha256: string; readonly format: string };
   // The model registry (core/registry.ts). `by`: a token's name (or role and id), or `system`.
   'model.created': { readonly model: string; readonly description: string | null; readonly tags: readonly string[]; readonly by: string };
@@ -59,6 +62,26 @@ export interface DomainEventData {
   };
   'evaluation.regression': EvaluationRef & { readonly regressions: readonly Regression[] };
   'evaluation.overridden': EvaluationRef & { readonly by: string; readonly reason: string };
+  // Retention (docs/retention.md). `policy` null: the global policy was removed.
+  'retention.policy_changed': { readonly policy: RetentionPolicy | null; readonly by: string };
+  // Deployment (src/deploy, docs/deployment.md). `by`: a token's name, or `system`.
+  'deploy_target.saved': { readonly name: string; readonly kind: string; readonly model: string; readonly alias: string; readonly by: string };
+  'deploy_target.removed': { readonly name: string; readonly by: string };
+  'deployment.requested': DeploymentRef & { readonly previousVersion: number | null; readonly by: string; readonly cause: string | null };
+  /** A deployment entered a step (`staging`, `checking`, `switching`, `watching`); again after a restart. */
+  'deployment.progressed': DeploymentRef & { readonly step: DeploymentState };
+  'deployment.finished': DeploymentRef & { readonly state: DeploymentState; readonly reason: string | null; readonly failedStep: string | null };
+  // API keys of the serving endpoints (core/api-keys.ts). `target` null: every target.
+  'api_key.created': { readonly id: string; readonly name: string; readonly target: string | null; readonly by: string };
+  'api_key.revoked': { readonly id: string; readonly name: string; readonly target: string | null; readonly by: string };
+}
+
+/** Which deployment a `deployment.*` event is about. */
+export interface DeploymentRef {
+  readonly deploymentId: number;
+  readonly target: string;
+  readonly model: string;
+  readonly version: number;
 }
 
 /** Which evaluation an `evaluation.*` event is about. */
@@ -89,6 +112,14 @@ export const DOMAIN_EVENT_TYPES = [
   'evaluation.done',
   'evaluation.regression',
   'evaluation.overridden',
+  'retention.policy_changed',
+  'deploy_target.saved',
+  'deploy_target.removed',
+  'deployment.requested',
+  'deployment.progressed',
+  'deployment.finished',
+  'api_key.created',
+  'api_key.revoked',
 ] as const satisfies readonly DomainEventType[];
 
 /** An event as a store verb hands it over to be appended. */

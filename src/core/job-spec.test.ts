@@ -47,6 +47,13 @@ describe('parseJobSpec', () => {
     assert.equal('datasetLevel' in parseJobSpec({ ...base, datasets: {} }), false);
   });
 
+  it('keeps from: as declared, and leaves it out when absent', () => {
+    assert.equal(parseJobSpec({ ...base, from: 'model:chat@production' }).from, 'model:chat@production');
+    assert.deepEqual(parseJobSpec({ ...base, from: { job: 12, pick: 'best', metric: 'acc', goal: 'max' } }).from, { job: 12, pick: 'best', metric: 'acc', goal: 'max' });
+    assert.deepEqual(parseJobSpec({ ...base, from: { checkpoint: 345 } }).from, { checkpoint: 345 });
+    assert.equal('from' in parseJobSpec(base), false);
+  });
+
   it('coerces env numbers to strings', () => {
     assert.deepEqual(parseJobSpec({ ...base, env: { SEED: 1 } }).env, { SEED: '1' });
   });
@@ -69,6 +76,12 @@ describe('parseJobSpec', () => {
     ['an upper-case dataset role', { ...base, datasets: { Train: 'chat' } }, 'datasets.Train'],
     ['an unknown dataset level', { ...base, datasets: { train: 'chat' }, datasetLevel: 'thorough' }, 'datasetLevel'],
     ['a dataset level without datasets', { ...base, datasetLevel: 'deep' }, 'datasetLevel'],
+    ['from: a job id that is not a positive integer', { ...base, from: { job: 0 } }, 'from.job'],
+    ['from: an unknown pick', { ...base, from: { job: 3, pick: 'worst' } }, 'from.pick'],
+    ['from: a metric without pick best', { ...base, from: { job: 3, metric: 'acc' } }, 'from.pick'],
+    ['from: an unknown field', { ...base, from: { job: 3, step: 5 } }, 'from.step'],
+    ['from: a string that is no reference', { ...base, from: 'chat@production' }, 'from'],
+    ['from: a number', { ...base, from: 12 }, 'from'],
   ];
   for (const [name, input, field] of invalid) {
     it(`refuses ${name}, naming ${field}`, () => {
@@ -101,6 +114,13 @@ describe('parseJobSpec', () => {
     const priority = refusal({ ...base, priority: { class: 'urgent' } });
     assert.equal(priority.field, 'priority.class');
     assert.match(priority.message, /expected one of "high"\|"normal"\|"low", got the string "urgent"/);
+  });
+
+  it('says what a from: reference should look like', () => {
+    assert.equal(refusal({ ...base, from: 'chat@production' }).message,
+      'from: expected model:NAME@ALIAS, model:NAME:VERSION, model:NAME, job:N[:best] or checkpoint:N, got the string "chat@production"');
+    assert.equal(refusal({ ...base, from: { job: 3, metric: 'acc' } }).message, 'from.pick: metric and goal choose the best checkpoint: they need pick: best, got an object');
+    assert.match(refusal({ ...base, from: 12 }).message, /^from: expected a string or an object, got the number 12$/);
   });
 
   it('refuses params nested deeper than the limit, naming the field, the depth and the limit', () => {

@@ -9,7 +9,9 @@ import { ValidationError } from './errors.ts';
 import { closestIssue, describeIssue, issueField } from './issue-message.ts';
 import { findJsonProblem } from './json-guard.ts';
 import { suiteNameSchema } from './eval-suite.ts';
+import { fromInput } from './init-from.ts';
 import { nameSchema, UNSAFE_CHAR } from './names.ts';
+import { retentionPolicyInput } from './api/retention.ts';
 import type { JobSpec } from './types.ts';
 
 /** Defaults, each with its reason. */
@@ -67,7 +69,10 @@ export const jobSpecInput = z
       })
       .default({ gpus: 0 }),
     maxRetries: z.number().int().min(0).max(100).default(JOB_DEFAULTS.maxRetries),
-    keepCheckpoints: z.number().int().min(0).max(100_000).default(JOB_DEFAULTS.keepCheckpoints),
+    /** Shorthand for `retention: {keepLatest: N}`; absent with `retention` absent: the global policy, else 3. */
+    keepCheckpoints: z.number().int().min(0).max(100_000).optional(),
+    /** The job's own retention policy (docs/retention.md); absent: the global one. */
+    retention: retentionPolicyInput.optional(),
     stopGraceSeconds: z.number().positive().max(86_400).default(JOB_DEFAULTS.stopGraceSeconds),
     tags: z.array(z.string().min(1).max(100)).max(50).default([]),
     priority: priorityInput.default({ class: 'normal', value: 0 }),
@@ -86,8 +91,13 @@ export const jobSpecInput = z
     datasetLevel: z.enum(VALIDATION_LEVELS).optional(),
     /** Eval suites run on each registered checkpoint (docs/evaluation.md); each must exist at submit. */
     evaluate: z.array(suiteNameSchema).max(20).refine((names) => new Set(names).size === names.length, 'names a suite twice').optional(),
+    /** The checkpoint the job starts from (core/init-from.ts); resolved to one checkpoint id at submit. */
+    from: fromInput.optional(),
   })
   .superRefine((spec, ctx) => {
+    if (spec.retention !== undefined && spec.keepCheckpoints !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['keepCheckpoints'], message: `keepCheckpoints is the shorthand for retention.keepLatest: give one of them, not both (came keepCheckpoints ${spec.keepCheckpoints} and retention ${JSON.stringify(spec.retention)})` });
+    }
     if (spec.datasetLevel !== undefined && spec.datasets === undefined) {
       ctx.addIssue({ code: 'custom', path: ['datasetLevel'], message: 'datasetLevel needs datasets' });
     }
@@ -129,7 +139,9 @@ export function parseJobSpec(input: unknown): JobSpec {
     params: s.params,
     resources: { gpus, cpus: s.resources.cpus ?? (gpus === 0 ? 1 : 0) },
     maxRetries: s.maxRetries,
-    keepCheckpoints: s.keepCheckpoints,
+    keepCheckpoints: s.retention ? (s.retention.keepLatest ?? 0) : (s.keepCheckpoints ?? JOB_DEFAULTS.keepCheckpoints),
+    // Only jobs with their own policy carry it; the others follow the global one (docs/retention.md).
+    ...(s.retention ? { retention: s.retention } : s.keepCheckpoints !== undefined ? { retention: { keepLatest: s.keepCheckpoints } } : {}),
     stopGraceSeconds: s.stopGraceSeconds,
     tags: s.tags,
     priority: s.priority,
@@ -142,6 +154,8 @@ export function parseJobSpec(input: unknown): JobSpec {
     ...(s.datasets && Object.keys(s.datasets).length > 0 ? { datasets: s.datasets, datasetLevel: s.datasetLevel ?? JOB_DEFAULTS.datasetLevel } : {}),
     // Only jobs that ask for evaluations carry the field.
     ...(s.evaluate && s.evaluate.length > 0 ? { evaluate: s.evaluate } : {}),
+    // Only jobs that start from a checkpoint carry the field, as declared.
+    ...(s.from !== undefined ? { from: s.from } : {}),
   };
 }
 

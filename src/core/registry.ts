@@ -16,6 +16,7 @@
  */
 import type { Evaluation, EvaluationState } from './eval-record.ts';
 import type { Verdict } from './evaluation.ts';
+import type { LineageFrom } from './init-from.ts';
 
 /** A model name: also part of references such as `chat@production`. */
 export const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
@@ -148,8 +149,8 @@ export interface VersionLineage {
     readonly params: Readonly<Record<string, unknown>>;
     /** Params merged over them for later runs (a divergence retry), when there were any. */
     readonly paramsOverride: Readonly<Record<string, unknown>> | null;
-    /** What the job started from (`from:` of its spec: a checkpoint or a model version), when it did. */
-    readonly from: unknown;
+    /** What the job started from (`from:` of its spec, resolved to a checkpoint at submit); null when nothing. */
+    readonly from: LineageFrom | null;
   };
   readonly run: { readonly id: number; readonly attempt: number };
   /** The dataset versions the checkpoint's run read, by role. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { planRetention, type RetainedCheckpoint } from './retention.ts';
+import { describePolicy, effectivePolicy, planRetention, retainedMetrics, type RetainedCheckpoint } from './retention.ts';
 
 const cps: RetainedCheckpoint[] = [100, 200, 300, 400, 500].map((step, i) => ({ id: i + 1, step, metrics: { loss: [0.9, 0.3, 0.5, 0.4, 0.6][i] } }));
 const ids = (list: ReadonlyArray<{ id: number }>) => list.map((x) => x.id).sort((a, b) => a - b);
@@ -27,5 +27,27 @@ describe('retention', () => {
     const plan = planRetention(mixed, { keepBest: { metric: 'loss', goal: 'max', count: 1 } });
     assert.deepEqual(ids(plan.keep), [1]);
     assert.match(plan.remove.find((r) => r.id === 6)!.reason, /has no loss/);
+  });
+
+  it("follows the job's own policy, else the global one, else the latest keepCheckpoints", () => {
+    const global = { keepEvery: 100 };
+    assert.deepEqual(effectivePolicy({ keepCheckpoints: 2, retention: { keepLatest: 2 } }, global), { policy: { keepLatest: 2 }, source: 'job' });
+    assert.deepEqual(effectivePolicy({ keepCheckpoints: 3 }, global), { policy: global, source: 'global' });
+    assert.deepEqual(effectivePolicy({ keepCheckpoints: 3 }, null), { policy: { keepLatest: 3 }, source: 'default' });
+  });
+
+  it('merges evaluation results as SUITE/METRIC and SUITE/score over the training metrics', () => {
+    const merged = retainedMetrics({ loss: 0.5, 'heldout/loss': 9 }, [
+      { suite: 'heldout', result: { values: { loss: 0.7, score: 1 }, score: 0.3 } },
+      { suite: 'running', result: null },
+    ]);
+    assert.deepEqual(merged, { loss: 0.5, 'heldout/loss': 0.7, 'heldout/score': 0.3 });
+    const plan = planRetention([{ id: 1, step: 1, metrics: merged }, { id: 2, step: 2, metrics: { loss: 0.1 } }], { keepBest: { metric: 'heldout/score', goal: 'max', count: 1 } });
+    assert.deepEqual(plan.keep.map((k) => k.id), [1]);
+  });
+
+  it('describes a policy in words', () => {
+    assert.equal(describePolicy({ keepLatest: 3, keepBest: { metric: 'heldout/score', goal: 'max', count: 2 }, keepEvery: 1000 }), 'latest 3, best 2 by heldout/score (max), every 1000th step');
+    assert.equal(describePolicy({}), 'keep everything');
   });
 });

@@ -17,6 +17,58 @@ export interface RetentionPolicy {
   readonly keepEvery?: number;
 }
 
+/** The policy of jobs without their own, as the server stores it (`trainyard gc policy`). */
+export interface GlobalRetention {
+  /** null: none set. */
+  readonly policy: RetentionPolicy | null;
+  /** When and by whom it was last set or removed; null when never. */
+  readonly updatedAt: number | null;
+  readonly updatedBy: string | null;
+}
+
+/** Where the policy a job follows came from: its spec, the global policy, or the default. */
+export type PolicySource = 'job' | 'global' | 'default';
+
+/**
+ * The policy a job follows: its own (`retention`, or an explicit `keepCheckpoints`), else the
+ * global one (`trainyard gc policy set`), else keep the latest `keepCheckpoints` (default 3).
+ */
+export function effectivePolicy(spec: { readonly keepCheckpoints: number; readonly retention?: RetentionPolicy }, global: RetentionPolicy | null): { policy: RetentionPolicy; source: PolicySource } {
+  if (spec.retention) return { policy: spec.retention, source: 'job' };
+  if (global) return { policy: global, source: 'global' };
+  return { policy: { keepLatest: spec.keepCheckpoints }, source: 'default' };
+}
+
+/** "latest 3, best 2 by heldout/score (max), every 1000th step", or "keep everything". */
+export function describePolicy(policy: RetentionPolicy): string {
+  const parts: string[] = [];
+  if (policy.keepLatest) parts.push(`latest ${policy.keepLatest}`);
+  if (policy.keepBest?.count) parts.push(`best ${policy.keepBest.count} by ${policy.keepBest.metric} (${policy.keepBest.goal})`);
+  if (policy.keepEvery) parts.push(`every ${policy.keepEvery}th step`);
+  return parts.length > 0 ? parts.join(', ') : 'keep everything';
+}
+
+/** What an evaluation of a checkpoint contributes to its metrics (done ones only). */
+export interface EvaluatedValues {
+  readonly suite: string;
+  readonly result: { readonly values: Readonly<Record<string, number>>; readonly score: number | null } | null;
+}
+
+/**
+ * A checkpoint's metrics for `keepBest`: the training metrics registered with it, then each
+ * evaluation's as `SUITE/METRIC` and its composite score as `SUITE/score` (an evaluation's
+ * value wins over a training metric of the same name, the composite over a metric `score`).
+ */
+export function retainedMetrics(training: Readonly<Record<string, number>>, evaluations: readonly EvaluatedValues[]): Record<string, number> {
+  const metrics: Record<string, number> = { ...training };
+  for (const e of evaluations) {
+    if (!e.result) continue;
+    for (const [key, value] of Object.entries(e.result.values)) metrics[`${e.suite}/${key}`] = value;
+    if (e.result.score !== null) metrics[`${e.suite}/score`] = e.result.score;
+  }
+  return metrics;
+}
+
 export interface RetainedCheckpoint {
   readonly id: number;
   readonly step: number;

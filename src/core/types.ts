@@ -14,6 +14,8 @@
  * - classification: why a run ended (see `RunOutcomeKind`).
  */
 import type { ValidationLevel } from './datasets.ts';
+import type { RetentionPolicy } from './retention.ts';
+import type { FromSpec, InitFrom } from './init-from.ts';
 
 /**
  * queued → running → succeeded | failed | stopped; running → stopping → stopped;
@@ -104,8 +106,16 @@ export interface JobSpec {
   readonly resources: Resources;
   /** Retries after a failed run. Default: 3. */
   readonly maxRetries: number;
-  /** Registered checkpoints to keep (oldest deleted first); 0 keeps all. Default: 3. */
+  /**
+   * Registered checkpoints to keep (oldest deleted first); 0 keeps all. Default: 3. With
+   * `retention`, its `keepLatest` (0 when absent).
+   */
   readonly keepCheckpoints: number;
+  /**
+   * The job's own retention policy (docs/retention.md): from `retention:`, or from an explicit
+   * `keepCheckpoints` as `keepLatest`. Absent: the global policy, else keep the latest 3.
+   */
+  readonly retention?: RetentionPolicy;
   /** Seconds between SIGTERM and SIGKILL on stop. Default: 30. */
   readonly stopGraceSeconds: number;
   readonly tags: readonly string[];
@@ -132,6 +142,11 @@ export interface JobSpec {
    * (docs/evaluation.md). Absent when the job asks for none.
    */
   readonly evaluate?: readonly string[];
+  /**
+   * The checkpoint the job starts from, as declared (core/init-from.ts): resolved at submit to
+   * `Job.initFrom`. Absent when the job starts fresh.
+   */
+  readonly from?: FromSpec;
 }
 
 export interface WatchdogSpec {
@@ -191,6 +206,8 @@ export interface Job {
   readonly queuedAt: number;
   /** Params merged over `spec.params` for the next runs (set by a divergence retry). */
   readonly paramsOverride: Readonly<Record<string, unknown>> | null;
+  /** What `spec.from` resolved to at submit (its run gets `TRAINYARD_INIT_FROM`); null without one. */
+  readonly initFrom: InitFrom | null;
 }
 
 /**

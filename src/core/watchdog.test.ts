@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { dependencyStatus } from './dependencies.ts';
-import { checkDivergence, checkRunLimits } from './watchdog.ts';
+import { checkDivergence, checkRunLimits, rollbackPoint } from './watchdog.ts';
 
 const spec = (stuckSeconds: number | null, timeLimitSeconds: number | null = null) => ({
   timeLimitSeconds,
@@ -47,3 +47,23 @@ describe('dependencyStatus', () => {
     assert.equal(dependencyStatus([3], new Map()).kind, 'failed');
   });
 });
+
+describe('rollbackPoint', () => {
+  const spec = { metric: 'loss', factor: 2, retryWithParams: { lr: 0.1 } };
+  const cps: Array<{ id: number; step: number; metrics: Record<string, number> }> = [
+    { id: 1, step: 10, metrics: { loss: 1 } },
+    { id: 2, step: 20, metrics: {} },
+    { id: 3, step: 30, metrics: { loss: 0.5 } },
+    { id: 4, step: 40, metrics: { loss: 3 } },
+  ];
+  it('is the newest checkpoint before the step the job diverged at', () => {
+    assert.equal(rollbackPoint({ ...spec, factor: null }, cps, 35)?.id, 3);
+    assert.equal(rollbackPoint({ ...spec, factor: null }, cps, 10), null);
+  });
+  it("is the newest before one whose own registered value diverged, else the newest", () => {
+    assert.equal(rollbackPoint(spec, cps)?.id, 3, 'loss 3 at step 40 is over 2× its minimum 0.5');
+    assert.equal(rollbackPoint({ ...spec, factor: null }, cps)?.id, 4);
+    assert.equal(rollbackPoint(spec, [{ id: 9, step: 5, metrics: { loss: null as unknown as number } }, ...cps])?.id, undefined, 'a NaN (stored as null) at the first');
+  });
+});
+

@@ -60,3 +60,25 @@ export function checkDivergence(
   }
   return { state: { min }, diverged: null };
 }
+
+/**
+ * The checkpoint the divergence watchdog rolls back to (docs/retention.md): the newest before
+ * the divergence. `divergedAt` is the step a divergence stopped the job at (its outcome); the
+ * checkpoints' own registered values of the watched metric count too, so that a checkpoint
+ * written after the metric went bad but before the watchdog saw it is not the rollback point.
+ * null when no checkpoint lies before the divergence.
+ */
+export function rollbackPoint<C extends { readonly id: number; readonly step: number; readonly metrics: Readonly<Record<string, number>> }>(
+  spec: DivergenceSpec,
+  checkpoints: readonly C[],
+  divergedAt?: number,
+): C | null {
+  const ordered = [...checkpoints].sort((a, b) => a.step - b.step || a.id - b.id);
+  // A NaN registered with a checkpoint is stored as JSON null: still a divergence.
+  const scored = ordered.filter((c) => spec.metric in c.metrics);
+  const values = scored.map((c) => (typeof c.metrics[spec.metric] === 'number' ? c.metrics[spec.metric] : NaN));
+  const { diverged } = checkDivergence(spec, { min: null }, scored.map((c) => c.step), values);
+  const limit = Math.min(divergedAt ?? Infinity, diverged?.step ?? Infinity);
+  for (let i = ordered.length - 1; i >= 0; i--) if (ordered[i].step < limit) return ordered[i];
+  return null;
+}

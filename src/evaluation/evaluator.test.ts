@@ -160,4 +160,21 @@ describe('evaluator', () => {
     assert.equal(done10.result?.verdict, 'pass');
     assert.equal(await count(k.store, 'evaluation.done'), 2);
   });
+
+  it('compares a continued job (from:) with the checkpoint it started from: a worse one raises the alarm', async () => {
+    const { k, evaluator } = await kitWithEvaluator();
+    await evaluator.saveSuite(SUITE);
+    const base = await k.control.jobs.submit(k.spec({ evaluate: ['heldout'], keepCheckpoints: 0 }));
+    const baseRun = await k.run(base.id, 1);
+    const c100 = await checkpoint(k, base.id, 100);
+    await finish(k, (await evaluationOf(k, c100.id)).evalJobId, { loss: 0.3, accuracy: 0.7 });
+    baseRun.exit({ exitCode: 0 });
+
+    const continued = await k.control.jobs.submit(k.spec({ evaluate: ['heldout'], keepCheckpoints: 0, from: { checkpoint: c100.id } }));
+    await k.run(continued.id, 1);
+    const worse = await finish(k, (await evaluationOf(k, (await checkpoint(k, continued.id, 10)).id)).evalJobId, { loss: 0.4, accuracy: 0.7 });
+    assert.deepEqual(worse.result?.regressions.map((r) => [r.metric, r.best]), [['loss', 0.3]], 'its first checkpoint is 33 % worse than the one it started from');
+    const better = await finish(k, (await evaluationOf(k, (await checkpoint(k, continued.id, 20)).id)).evalJobId, { loss: 0.28, accuracy: 0.72 });
+    assert.deepEqual(better.result?.regressions, []);
+  });
 });

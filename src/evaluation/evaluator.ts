@@ -29,6 +29,9 @@ import { saveSuite, type SaveSuiteOptions } from './suites.ts';
 /** The durable subscriber's name: its cursor is stored under it. */
 export const EVALUATION_SUBSCRIBER = 'evaluations';
 
+/** How many `from:` links the regression alarm follows back. */
+const MAX_LINEAGE_DEPTH = 50;
+
 export interface EvaluatorDeps {
   readonly store: Store;
   readonly control: Pick<Control, 'events' | 'bus' | 'poke'>;
@@ -98,9 +101,12 @@ export function createEvaluator(deps: EvaluatorDeps): Evaluator {
     if (!suite) throw new NotFoundError('eval suite', `${evaluation.suite} version ${evaluation.suiteVersion}`);
     const latest = await store.latestValues(evalJobId);
     const reported = Object.fromEntries(Object.entries(latest).map(([key, point]) => [key, point.value]));
-    const earlier = (await store.listEvaluations({ jobId: evaluation.jobId, suite: evaluation.suite, state: 'done' }))
-      .filter((e) => e.result !== null && (e.step < evaluation.step || (e.step === evaluation.step && e.id < evaluation.id)))
-      .map((e) => e.result!.values);
+    const earlier = [
+      ...(await store.listEvaluations({ jobId: evaluation.jobId, suite: evaluation.suite, state: 'done' }))
+        .filter((e) => e.result !== null && (e.step < evaluation.step || (e.step === evaluation.step && e.id < evaluation.id)))
+        .map((e) => e.result!.values),
+      ...(await ancestorResults(evaluation.jobId, evaluation.suite)),
+    ];
     const result = concludeEvaluation({
       metrics: suite.metrics,
       tolerance: suite.regression.tolerance,
@@ -114,6 +120,23 @@ export function createEvaluator(deps: EvaluatorDeps): Evaluator {
       const alarm = result.regressions.length > 0 ? ' · REGRESSION' : '';
       log(`evaluation ${done.id}: ${result.verdict}${alarm} (suite ${done.suite}, job ${done.jobId} step ${done.step}): ${result.summary}`);
     }
+  }
+
+  /**
+   * The results, by `suite`, of the checkpoints a job continues from (its `from:`, and theirs):
+   * a continued job's "best so far" starts at the model it continued, so a checkpoint worse
+   * than the version it would replace raises the regression alarm.
+   */
+  async function ancestorResults(jobId: number, suite: string): Promise<Array<Readonly<Record<string, number>>>> {
+    const found: Array<Readonly<Record<string, number>>> = [];
+    const seen = new Set<number>();
+    let from = (await store.getJob(jobId))?.initFrom ?? null;
+    while (from !== null && !seen.has(from.checkpointId) && seen.size < MAX_LINEAGE_DEPTH) {
+      seen.add(from.checkpointId);
+      for (const e of await store.listEvaluations({ checkpointId: from.checkpointId, suite, state: 'done' })) if (e.result) found.push(e.result.values);
+      from = (await store.getJob(from.jobId))?.initFrom ?? null;
+    }
+    return found;
   }
 
   async function handle(event: DomainEvent): Promise<void> {

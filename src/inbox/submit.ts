@@ -56,7 +56,14 @@ export async function submitFile(deps: SubmitDeps, file: InboxFile, config: Inbo
     if (!(error instanceof ValidationError)) throw error;
     return fail(`the job of template ${index} (match ${JSON.stringify(template.match)}) is invalid for this file: ${error.message}`);
   }
-  const submitted = await deps.store.submitInboxJob(file.id, spec, deps.now());
+  let submitted;
+  try {
+    // `from:` is resolved to a checkpoint in this step, and refused (ValidationError) there.
+    submitted = await deps.store.submitInboxJob(file.id, spec, deps.now());
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    return fail(`the job of template ${index} (match ${JSON.stringify(template.match)}) cannot be submitted: ${error.message}`);
+  }
   if (submitted === null) return;
   deps.log(`inbox: ${file.name} (${file.priority}) → job ${submitted.job.id} (${spec.name})`);
   deps.jobCreated(submitted.job);

@@ -32,7 +32,12 @@ export interface PromoterDeps {
   readonly control: { readonly events: Pick<EventLog, 'subscribe'> };
   readonly now: () => number;
   readonly log: (line: string) => void;
+  /** Waits between looks at deployments in flight. Default: a 200 ms timer. */
+  readonly pause?: () => Promise<void>;
 }
+
+/** How long a promotion waits for deployments in flight on the alias's targets before it lets the event log retry. */
+const MAX_WAIT_FOR_DEPLOYMENTS_MS = 30 * 60_000;
 
 export interface Promoter {
   /** Subscribes to the event log (before or after `control.start()`), from the beginning of the log. */
@@ -72,6 +77,7 @@ export function createPromoter(deps: PromoterDeps): Promoter {
     }
     const notes = `evaluation ${evaluation.id} on ${evaluation.suite}: ${result.verdict}, score ${result.score === null ? 'none' : Number(result.score.toPrecision(4))}`
       + (overridden ? `; promote anyway by ${evaluation.override!.by}: ${evaluation.override!.reason}` : '');
+    await deploymentsSettled(model);
     try {
       const outcome = await applyPromotionRule({ store, now: deps.now }, {
         model: model.name,
@@ -82,7 +88,9 @@ export function createPromoter(deps: PromoterDeps): Promoter {
         scoreOf: async (version) => (await resultOn(store, version.checkpointId, evaluation.suite, evaluation.suiteVersion))?.result?.score ?? null,
         notes,
       });
-      const what = outcome.move ? `${model.promotionRule!.alias} → version ${outcome.move.to}` : 'not promoted';
+      const what = outcome.deployments
+        ? `deploying version ${outcome.version!.version} to ${outcome.deployments.map((d) => `${d.target} (deployment ${d.id})`).join(', ')}; ${model.promotionRule!.alias} moves when one succeeds`
+        : outcome.move ? `${model.promotionRule!.alias} → version ${outcome.move.to}` : 'not promoted';
       log(`promotion ${model.name}: evaluation ${evaluation.id} (checkpoint ${evaluation.checkpointId}, step ${evaluation.step}): ${what}: ${outcome.decision?.reason ?? 'no rule'}`);
       return outcome;
     } catch (error) {
@@ -96,6 +104,24 @@ export function createPromoter(deps: PromoterDeps): Promoter {
         return null;
       }
       throw error;
+    }
+  }
+
+  /**
+   * Waits while a deployment on a target that follows the rule's alias is in flight: the rule
+   * then compares the candidate with the version that deployment leaves behind, and its own
+   * deployment is not refused (one at a time per target). Throws after a long wait; the event
+   * log retries.
+   */
+  async function deploymentsSettled(model: Model): Promise<void> {
+    const alias = model.promotionRule!.alias;
+    const pause = deps.pause ?? (() => new Promise<void>((done) => setTimeout(done, 200)));
+    const followers = new Set((await store.listDeployTargets()).filter((t) => t.model === model.name && t.alias === alias).map((t) => t.name));
+    if (followers.size === 0) return;
+    const started = Date.now();
+    while ((await store.inFlightDeployments()).some((d) => followers.has(d.target))) {
+      if (Date.now() - started > MAX_WAIT_FOR_DEPLOYMENTS_MS) throw new ConflictError(`deployments of ${model.name}@${alias} still in flight after ${MAX_WAIT_FOR_DEPLOYMENTS_MS / 60_000} minutes`);
+      await pause();
     }
   }
 

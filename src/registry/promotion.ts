@@ -12,14 +12,23 @@
  *   nothing.
  * The move is a compare-and-set on the version the decision was made against, so a person who
  * moved the alias meanwhile wins: the call throws ConflictError and the retry decides afresh.
+ *
+ * When deploy targets follow the rule's alias (docs/deployment.md), the alias is not moved here:
+ * a deployment is requested on each such target with the move as its `moveAlias`, and the
+ * alias moves when a deployment succeeds (in the transaction that records it). A target with a
+ * deployment of this version by a promotion already is left alone (a replay).
  */
 import { NotFoundError } from '../core/errors.ts';
 import { type PromotionCandidate, type PromotionDecision, shouldPromote } from '../core/promotion.ts';
 import { type AliasMove, type ModelVersion, SYSTEM_ACTOR } from '../core/registry.ts';
-import type { RegistryStore } from '../store/store.ts';
+import type { Deployment } from '../core/deployment.ts';
+import type { DeploymentStore, RegistryStore } from '../store/store.ts';
+
+/** Why a promotion's deployments were asked for: a replay finds them by it. */
+const PROMOTION_CAUSE = 'promotion rule';
 
 export interface PromotionDeps {
-  readonly store: RegistryStore;
+  readonly store: RegistryStore & Pick<DeploymentStore, 'listDeployTargets' | 'listDeployments' | 'requestDeployment'>;
   readonly now: () => number;
 }
 
@@ -41,6 +50,11 @@ export interface PromotionOutcome {
   readonly version: ModelVersion | null;
   /** The alias history entry written; null when nothing moved. */
   readonly move: AliasMove | null;
+  /**
+   * When deploy targets follow the alias: the deployments requested (the alias moves when one
+   * succeeds; `move` is null). Absent when no target follows.
+   */
+  readonly deployments?: readonly Deployment[];
 }
 
 /** Throws NotFoundError for an unknown model; ConflictError when the alias moved meanwhile. */
@@ -55,6 +69,22 @@ export async function applyPromotionRule(deps: PromotionDeps, request: Promotion
   const decision = shouldPromote(rule, request, incumbent);
   if (!decision.promote) return { decision, version: null, move: null };
   const { version } = await store.createModelVersion({ model: model.name, checkpointId: request.checkpointId, notes: request.notes ?? null }, SYSTEM_ACTOR, deps.now());
+  const followers = (await store.listDeployTargets()).filter((t) => t.model === model.name && t.alias === rule.alias);
+  if (followers.length > 0) {
+    const deployments: Deployment[] = [];
+    for (const target of followers) {
+      const earlier = (await store.listDeployments({ target: target.name, limit: 50 })).find((d) => d.version === version.version && d.cause?.startsWith(PROMOTION_CAUSE));
+      deployments.push(earlier ?? await store.requestDeployment({
+        target: target.name,
+        model: model.name,
+        version: version.version,
+        requestedBy: SYSTEM_ACTOR,
+        cause: `${PROMOTION_CAUSE}: ${decision.reason}`,
+        moveAlias: { alias: rule.alias, expectedFrom: current?.version ?? null },
+      }, deps.now()));
+    }
+    return { decision, version, move: null, deployments };
+  }
   const { move } = await store.moveAlias({
     model: model.name,
     alias: rule.alias,

@@ -313,6 +313,14 @@ describe('reporter', () => {
     await run.close();
   });
 
+  it("exposes the job's from: checkpoint as initFrom, null when none", async () => {
+    const { run } = start({ env: { TRAINYARD_INIT_FROM: '/data/jobs/3/checkpoints/step-9.bin', TRAINYARD_INIT_FROM_ID: '12' } });
+    assert.deepEqual([run.initFrom, run.initFromId, run.resumeFrom], ['/data/jobs/3/checkpoints/step-9.bin', 12, null]);
+    const { run: fresh } = start({ env: { TRAINYARD_INIT_FROM: '', TRAINYARD_INIT_FROM_ID: '' } });
+    assert.deepEqual([fresh.initFrom, fresh.initFromId], [null, null]);
+    await Promise.all([run.close(), fresh.close()]);
+  });
+
   it('prints the line protocol without a server', async () => {
     let out = '';
     const { run, dir } = start({ env: { TRAINYARD_URL: '' }, stdout: (text) => (out += text) });

@@ -114,6 +114,8 @@ export function init(options: InitOptions = {}): Run {
     spoolDir: resolve(options.spoolDir ?? env.spoolDir ?? join(checkpointDir, '.spool')),
     resumeFrom: env.resumeFrom,
     resumeStep: env.resumeStep,
+    initFrom: env.initFrom,
+    initFromId: env.initFromId,
     params: env.params,
     flushIntervalMs: options.flushIntervalMs ?? 500,
     flushRows: options.flushRows ?? 5_000,

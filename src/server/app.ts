@@ -10,6 +10,7 @@ import { errorResponses } from '../core/api/errors.ts';
 import { healthSchema } from '../core/api/health.ts';
 import type { Control } from '../control/control.ts';
 import type { Evaluator } from '../evaluation/evaluator.ts';
+import type { Deployer } from '../deploy/deployer.ts';
 import type { TokenScope } from '../core/types.ts';
 import type { Store } from '../store/store.ts';
 import { authenticate, authorize, type Access } from './auth.ts';
@@ -21,15 +22,18 @@ import type { SlotInventory } from '../scheduler/scheduler.ts';
 import { registerControlRoutes } from './routes/control.ts';
 import { registerCompareRoutes } from './routes/compare.ts';
 import { registerDatasetRoutes } from './routes/datasets.ts';
+import { registerDeploymentRoutes } from './routes/deployments.ts';
 import { registerEvaluationRoutes } from './routes/evaluations.ts';
 import { registerEventRoutes } from './routes/events.ts';
 import { registerJobRoutes } from './routes/jobs.ts';
 import { registerMetricRoutes } from './routes/metrics.ts';
 import { registerModelRoutes } from './routes/models.ts';
 import { registerRunRoutes } from './routes/runs.ts';
+import { registerRetentionRoutes } from './routes/retention.ts';
 import { describeOpenApi } from './openapi.ts';
 import { serializerCompiler, validatorCompiler, type ApiTypeProvider } from './routes/schemas.ts';
 import { registerTokenRoutes } from './routes/tokens.ts';
+import { registerApiKeyRoutes } from './routes/api-keys.ts';
 import { createServerLog } from './server-log.ts';
 import { registerWeb } from './web.ts';
 
@@ -51,6 +55,8 @@ export interface AppDeps {
   readonly log?: (line: string) => void;
   /** Eval suites and evaluations (src/evaluation). */
   readonly evaluator: Evaluator;
+  /** Deploy targets and deployments (src/deploy). */
+  readonly deployer: Deployer;
 }
 
 declare module 'fastify' {
@@ -122,9 +128,12 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   registerEventRoutes(app, deps);
   registerCompareRoutes(app, deps);
   registerTokenRoutes(app, deps);
+  registerApiKeyRoutes(app, deps);
   registerDatasetRoutes(app, deps);
   registerModelRoutes(app, deps);
   registerEvaluationRoutes(app, deps);
+  registerRetentionRoutes(app, deps);
+  registerDeploymentRoutes(app, deps);
   await registerWeb(app);
   return app;
 }

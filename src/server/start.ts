@@ -4,9 +4,10 @@
  */
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { readServerEnv } from '../config.ts';
+import { readGcEnv, readServerEnv } from '../config.ts';
 import { createControl } from '../control/control.ts';
 import { issueToken } from '../control/tokens.ts';
+import { keysFilePath, subscribeKeysFile, writeKeysFile } from '../control/keys-file.ts';
 import { TrainyardError } from '../core/errors.ts';
 import { datasetsForRun } from '../datasets/job-datasets.ts';
 import { removeDatasetLeftovers } from '../datasets/leftovers.ts';
@@ -14,7 +15,7 @@ import { createExecutor, EXECUTOR_NAMES } from '../executors/executors.ts';
 import { createInbox } from '../inbox/inbox.ts';
 import { createSqliteStore } from '../store/sqlite/sqlite-store.ts';
 import type { Store } from '../store/store.ts';
-import { subscribeAfterTraining } from './after-training.ts';
+import { subscribeAfterTraining, subscribeDeployer } from './after-training.ts';
 import { buildApp, VERSION } from './app.ts';
 import { createDataDirLayout } from '../control/data-dir.ts';
 import { createBatchParserPool } from './ingest/batch-parser-pool.ts';
@@ -64,22 +65,29 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     const adminToken = await ensureAdminToken(store, layout.adminToken);
     await removeDatasetLeftovers(store, layout.datasetDir, log);
     const serverEnv = readServerEnv(env);
+    const gcEnv = readGcEnv(env);
     const executorName = options.executor ?? serverEnv.executor;
     const executor = createExecutor(executorName, serverEnv);
     if (!executor) throw new StartError(`executor "${executorName}" (TRAINYARD_EXECUTOR) is not known: expected one of ${EXECUTOR_NAMES.join(', ')}`);
     const slots = await executor.capacity();
     const now = () => Date.now();
     let url = '';
+    const baseEnv = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined && !e[0].startsWith('TRAINYARD_')));
     const control = createControl({
       store, layout, slots, now, log,
       executor,
       datasetsForRun: (job, runId) => datasetsForRun(opened, layout.datasetDir, job, runId, now()),
+      gc: { minFree: gcEnv.minFree, intervalMs: gcEnv.intervalSeconds * 1000 },
       serverUrl: () => url,
-      baseEnv: Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined && !e[0].startsWith('TRAINYARD_'))),
+      baseEnv,
     });
     const batchParser = createBatchParserPool();
     const evaluator = subscribeAfterTraining({ store, control, now, log });
-    const app = await buildApp({ store, control, layout, now, batchParser, slots, log, evaluator });
+    const deployer = subscribeDeployer({ store, control, now, log, dataDir, baseEnv });
+    // The API keys the serving processes read (docs/deployment.md, builtin): now, then on each change.
+    await writeKeysFile(store, keysFilePath(dataDir));
+    subscribeKeysFile({ store, events: control.events, path: keysFilePath(dataDir) });
+    const app = await buildApp({ store, control, layout, now, batchParser, slots, log, evaluator, deployer });
     const host = options.host ?? '127.0.0.1';
     try {
       await app.listen({ host, port: options.port ?? DEFAULT_PORT });
@@ -94,6 +102,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     writeFileSync(layout.serverInfo, JSON.stringify({ url, pid: process.pid, version: VERSION, startedAt: now() }, null, 2));
     await control.recover();
     control.start();
+    // Opens the targets (the builtin serving process starts or is adopted) and runs what a crash left in flight.
+    deployer.start().catch((error: unknown) => log(`deployer: start failed: ${String((error as Error)?.stack ?? error)}`));
     const inbox = createInbox({ store, control, layout, now, log });
     inbox.start();
     log(`trainyard ${VERSION} serving ${url} (data ${dataDir}; ${slots.gpus.length} GPU${slots.gpus.length === 1 ? '' : 's'}, ${slots.cpuSlots} CPU slots)`);
@@ -107,6 +117,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       close() {
         closing ??= (async () => {
           await inbox.close();
+          await deployer.close();
           await control.close();
           await app.close();
           await batchParser.close();

@@ -30,10 +30,16 @@ import type { DomainEvent, DomainEventType } from '../core/events.ts';
 import type { JobChange } from '../core/run-end.ts';
 import type { EvaluationStore } from './evaluation-store.ts';
 import type { RegistryStore } from './registry-store.ts';
+import type { RetentionPolicyStore } from './retention-store.ts';
+import type { DeploymentStore } from './deployment-store.ts';
+import type { ApiKeyStore } from './api-key-store.ts';
 
 export type { JobChange } from '../core/run-end.ts';
 export type * from './evaluation-store.ts';
 export type * from './registry-store.ts';
+export type * from './retention-store.ts';
+export type * from './deployment-store.ts';
+export type * from './api-key-store.ts';
 import type {
   DatasetSummary,
   DatasetUse,
@@ -55,6 +61,11 @@ export interface JobFilter {
 }
 
 export interface JobStore {
+  /**
+   * Stores a queued job and appends `job.submitted`. A spec with `from:` has it resolved in the
+   * same transaction to one checkpoint (`Job.initFrom`); ValidationError (field `from`, code
+   * `invalid_from`) and nothing written when it names no live checkpoint (core/init-from.ts).
+   */
   createJob(spec: JobSpec, now: number): Promise<Job>;
   getJob(id: number): Promise<Job | null>;
   /** Jobs matching every part of `filter`, newest (highest id) first. */
@@ -96,6 +107,11 @@ export interface JobStore {
    */
   endRun(runId: number, change: RunEndChange): Promise<{ job: Job; run: Run } | null>;
   setProgress(jobId: number, progress: Partial<Progress>): Promise<void>;
+  /**
+   * The checkpoints of job `jobId` that a job not yet ended (queued, running, paused, …) starts
+   * from (`Job.initFrom`), each with why ("job 14 starts from it"): retention keeps their files.
+   */
+  initFromProtections(jobId: number): Promise<Map<number, string[]>>;
 }
 
 /** What ending a run changes: the run, its job (the next state is required) and its progress. */
@@ -202,8 +218,16 @@ export interface CheckpointStore {
   listCheckpoints(jobId: number): Promise<Checkpoint[]>;
   /** Newest (highest step, then newest) checkpoint whose file was not deleted. */
   latestCheckpoint(jobId: number): Promise<Checkpoint | null>;
-  /** The file was deleted (retention); appends `checkpoint.deleted`. */
-  markCheckpointDeleted(id: number, now: number): Promise<void>;
+  /**
+   * The file was deleted (retention); appends `checkpoint.deleted` with `reason` when given.
+   * Marking a checkpoint deleted again writes nothing. Throws NotFoundError.
+   */
+  markCheckpointDeleted(id: number, now: number, reason?: string): Promise<void>;
+  /**
+   * Checkpoints whose file was not deleted, oldest (registered first, then lowest id) first;
+   * of one job when `jobId` is given, else of every job (disk pressure, `gc`).
+   */
+  listLiveCheckpoints(jobId?: number): Promise<Checkpoint[]>;
 }
 
 /** A person's token as listed: never its secret or hash. */
@@ -385,6 +409,6 @@ export interface EventStore {
   watchEvents(listener: () => void): () => void;
 }
 
-export interface Store extends JobStore, RunStore, MetricStore, CheckpointStore, TokenStore, InboxStore, DatasetStore, EventStore, RegistryStore, EvaluationStore {
+export interface Store extends JobStore, RunStore, MetricStore, CheckpointStore, TokenStore, InboxStore, DatasetStore, EventStore, RegistryStore, EvaluationStore, DeploymentStore, RetentionPolicyStore, ApiKeyStore {
   close(): Promise<void>;
 }

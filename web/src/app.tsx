@@ -5,13 +5,15 @@ import { ConnectionDot } from './components/connection-dot.tsx';
 import { JobsPage } from './pages/jobs/jobs-page.tsx';
 import { SignIn } from './pages/sign-in.tsx';
 import { Link, match, useLocation } from './router.tsx';
-import { comparePage, datasetsPage, jobPage, settingsPage, timelinePage } from './routes.tsx';
+import { comparePage, datasetsPage, deploymentsPage, jobPage, modelsPage, settingsPage, timelinePage } from './routes.tsx';
 import { SessionProvider, useSession } from './session.tsx';
 
 const JobPage = jobPage.Page;
 const ComparePage = comparePage.Page;
 const TimelinePage = timelinePage.Page;
 const DatasetsPage = datasetsPage.Page;
+const ModelsPage = modelsPage.Page;
+const DeploymentsPage = deploymentsPage.Page;
 const SettingsPage = settingsPage.Page;
 
 export function App() {
@@ -38,6 +40,8 @@ function Shell() {
     ['/compare', 'Compare', path.startsWith('/compare')],
     ['/timeline', 'Timeline', path.startsWith('/timeline')],
     ...(caps.datasets ? ([['/datasets', 'Datasets', path.startsWith('/datasets')]] as Array<[string, string, boolean]>) : []),
+    ...(caps.models ? ([['/models', 'Models', path.startsWith('/models')]] as Array<[string, string, boolean]>) : []),
+    ...(caps.deployments ? ([['/deployments', 'Deployments', path.startsWith('/deployments')]] as Array<[string, string, boolean]>) : []),
     ['/settings', 'Settings', path.startsWith('/settings')],
   ];
   useEffect(() => {
@@ -76,6 +80,9 @@ function Page({ path }: { path: string }) {
   if (path === '/timeline') return <TimelinePage />;
   const dataset = match('/datasets/:name/:version', path) ?? match('/datasets/:name', path);
   if (caps.datasets && (path === '/datasets' || dataset)) return <DatasetsPage key={path} name={dataset?.name} version={dataset?.version} />;
+  const model = match('/models/:name', path);
+  if (caps.models && (path === '/models' || model)) return <ModelsPage key={path} name={model?.name} />;
+  if (caps.deployments && path === '/deployments') return <DeploymentsPage />;
   if (path === '/settings') return <SettingsPage />;
   return <div className="page-message">No page at {path}. <Link to="/">Back to the jobs</Link>.</div>;
 }

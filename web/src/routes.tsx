@@ -30,9 +30,11 @@ export const jobPage = lazyPage(() => import('./pages/job/job-page.tsx'), (m) =>
 export const comparePage = lazyPage(() => import('./pages/compare/compare-page.tsx'), (m) => m.ComparePage);
 export const timelinePage = lazyPage(() => import('./pages/timeline/timeline-page.tsx'), (m) => m.TimelinePage);
 export const datasetsPage = lazyPage(() => import('./pages/datasets/datasets-page.tsx'), (m) => m.DatasetsPage);
+export const modelsPage = lazyPage(() => import('./pages/models/models-page.tsx'), (m) => m.ModelsPage);
+export const deploymentsPage = lazyPage(() => import('./pages/deployments/deployments-page.tsx'), (m) => m.DeploymentsPage);
 export const settingsPage = lazyPage(() => import('./pages/settings/settings-page.tsx'), (m) => m.SettingsPage);
 
-const ALL = [jobPage, comparePage, timelinePage, datasetsPage, settingsPage];
+const ALL = [jobPage, comparePage, timelinePage, datasetsPage, modelsPage, deploymentsPage, settingsPage];
 
 /** The page the route at `path` needs beyond the app (the jobs page is part of it), if any. */
 export function pageFor(path: string): LazyPage<never> | null {
@@ -40,6 +42,8 @@ export function pageFor(path: string): LazyPage<never> | null {
     : path.startsWith('/compare') ? comparePage
     : path.startsWith('/timeline') ? timelinePage
     : path.startsWith('/datasets') ? datasetsPage
+    : path.startsWith('/models') ? modelsPage
+    : path.startsWith('/deployments') ? deploymentsPage
     : path.startsWith('/settings') ? settingsPage
     : null;
   return page as LazyPage<never> | null;

@@ -3,9 +3,10 @@
 // copyright), deterministic for a given seed, and regular enough that a small character model
 // learns spelling, punctuation, names and sentence shapes within a few thousand steps.
 //
-//   node --import tsx examples/char-lm/data/make-corpus.ts [bytes=120000] [seed=7]
+//   node --import tsx examples/char-lm/data/make-corpus.ts [bytes=120000] [seed=7] [out]
 //
-// writes examples/char-lm/data/corpus.txt next to this file.
+// writes `out`, by default examples/char-lm/data/corpus.txt next to this file (another seed
+// gives more text of the same kind: `npm run demo -- --loop` continues training on it).
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -154,6 +155,6 @@ for (let chapter = 1; size < targetBytes; chapter++) {
   parts.push(part);
   size += part.length + 1;
 }
-const out = join(dirname(fileURLToPath(import.meta.url)), 'corpus.txt');
+const out = process.argv[4] ?? join(dirname(fileURLToPath(import.meta.url)), 'corpus.txt');
 writeFileSync(out, parts.join('\n'));
 console.log(`wrote ${out} (${size} bytes)`);

@@ -16,12 +16,19 @@ import type { Timeline } from '../timeline.ts';
 import type { Checkpoint, Job, JobState, Run, SeriesInfo } from '../types.ts';
 import * as datasets from './datasets.ts';
 import { errorResponses, errorSchema } from './errors.ts';
+import type { ApiKey } from '../api-keys.ts';
+import * as apiKeys from './api-keys.ts';
 import * as evaluations from './evaluations.ts';
 import * as events from './events.ts';
 import * as registry from './registry.ts';
+import * as retention from './retention.ts';
+import type { GcReport } from '../gc-report.ts';
+import type { GlobalRetention } from '../retention.ts';
 import * as jobs from './jobs.ts';
 import * as metrics from './metrics.ts';
 import * as timeline from './timeline.ts';
+import * as deployments from './deployments.ts';
+import type { Deployment, DeployTargetState } from '../deployment.ts';
 import type { DeepReadonly, Wire } from './wire.ts';
 
 /** Every field name at every level, each required; leaves (numbers, strings, null…) are alike. */
@@ -40,6 +47,8 @@ matches<Matches<typeof jobs.checkpointSchema, Checkpoint>>();
 matches<Matches<typeof jobs.jobSpecSchema, Job['spec']>>();
 matches<Matches<typeof metrics.seriesInfoSchema, SeriesInfo>>();
 matches<Matches<typeof events.domainEventSchema, DomainEvent>>();
+matches<Matches<typeof retention.gcReportSchema, GcReport>>();
+matches<Matches<typeof retention.globalRetentionSchema, GlobalRetention>>();
 matches<Matches<ReturnType<typeof timeline.timelineSchema.omit<{ slots: true }>>, Timeline>>();
 matches<Matches<typeof datasets.datasetVersionSchema, DatasetVersion>>();
 matches<Matches<typeof datasets.datasetSummarySchema, DatasetSummary>>();
@@ -54,6 +63,9 @@ matches<Matches<typeof registry.modelSummarySchema, ModelSummary>>();
 matches<Matches<typeof registry.modelVersionSchema, ModelVersion>>();
 matches<Matches<typeof registry.modelAliasSchema, ModelAlias>>();
 matches<Matches<typeof registry.aliasMoveSchema, AliasMove>>();
+matches<Matches<typeof deployments.deploymentSchema, Deployment>>();
+matches<Matches<typeof deployments.deployTargetSchema, DeployTargetState>>();
+matches<Matches<typeof apiKeys.apiKeySchema, ApiKey>>();
 
 const job: Job = {
   id: 1,
@@ -68,7 +80,7 @@ const job: Job = {
   outcome: { kind: 'diverged', detail: 'loss is NaN', retryable: false, step: 7 },
   stopRequested: false, stopReason: null,
   progress: { step: 7, total: 100, rate: 1.5, etaSeconds: null, message: 'epoch 1' },
-  priority: { class: 'high', value: 2 }, queuedAt: 1, paramsOverride: null,
+  priority: { class: 'high', value: 2 }, queuedAt: 1, paramsOverride: null, initFrom: null,
 };
 const run: Run = {
   id: 4, jobId: 1, attempt: 1, state: 'failed', startedAt: 2, endedAt: 3, handle: { executor: 'local', externalId: '12@34' },

@@ -5,13 +5,18 @@
 import { z } from 'zod';
 import { JOB_TRANSITIONS, type JobTransition } from '../job-machine.ts';
 import { checkpointSchema, jobStateSchema, latestPointSchema, prioritySchema, runOutcomeSchema, stopReasonSchema } from './jobs.ts';
+import { deploymentStateSchema } from './deployments.ts';
 import { metricDiffSchema, regressionSchema, verdictSchema } from './evaluations.ts';
+import { retentionPolicySchema } from './retention.ts';
 import { jsonNumber, type Wire } from './wire.ts';
 
 const transitions = Object.keys(JOB_TRANSITIONS) as [JobTransition, ...JobTransition[]];
 
 /** Which evaluation an `evaluation.*` event is about. */
 const evaluationRef = z.object({ evaluationId: z.number().int(), suite: z.string(), checkpointId: z.number().int(), step: z.number() });
+
+/** Which deployment a `deployment.*` event is about. */
+const deploymentRef = z.object({ deploymentId: z.number().int(), target: z.string(), model: z.string(), version: z.number().int() });
 
 /** What each type carries in `data`. */
 const DATA = {
@@ -39,7 +44,7 @@ const DATA = {
     signal: z.string().nullable(),
   }),
   'checkpoint.registered': checkpointSchema,
-  'checkpoint.deleted': z.object({ checkpointId: z.number().int(), step: z.number(), path: z.string() }),
+  'checkpoint.deleted': z.object({ checkpointId: z.number().int(), step: z.number(), path: z.string(), reason: z.string().optional().describe('why retention let it go') }),
   'dataset.version_added': z.object({ versionId: z.number().int(), name: z.string(), version: z.number().int(), sha256: z.string(), format: z.string() }),
   'model.created': z.object({ model: z.string(), description: z.string().nullable(), tags: z.array(z.string()), by: z.string() }),
   'model.updated': z.object({ model: z.string(), version: z.number().int().nullable().describe('null: the model itself'), fields: z.array(z.string()), by: z.string() }),
@@ -66,6 +71,14 @@ const DATA = {
   }),
   'evaluation.regression': evaluationRef.extend({ regressions: z.array(regressionSchema) }),
   'evaluation.overridden': evaluationRef.extend({ by: z.string(), reason: z.string() }),
+  'retention.policy_changed': z.object({ policy: retentionPolicySchema.nullable().describe('null: removed'), by: z.string() }),
+  'deploy_target.saved': z.object({ name: z.string(), kind: z.string(), model: z.string(), alias: z.string(), by: z.string() }),
+  'deploy_target.removed': z.object({ name: z.string(), by: z.string() }),
+  'deployment.requested': deploymentRef.extend({ previousVersion: z.number().int().nullable().describe('what the target served: a failure reverts to it'), by: z.string(), cause: z.string().nullable() }),
+  'deployment.progressed': deploymentRef.extend({ step: deploymentStateSchema }),
+  'deployment.finished': deploymentRef.extend({ state: deploymentStateSchema, reason: z.string().nullable(), failedStep: z.string().nullable() }),
+  'api_key.created': z.object({ id: z.string(), name: z.string(), target: z.string().nullable().describe('null: every target'), by: z.string() }),
+  'api_key.revoked': z.object({ id: z.string(), name: z.string(), target: z.string().nullable(), by: z.string() }),
 } as const;
 
 type EventType = keyof typeof DATA;
@@ -102,6 +115,14 @@ export const domainEventSchema = z
     eventOf('evaluation.done'),
     eventOf('evaluation.regression'),
     eventOf('evaluation.overridden'),
+    eventOf('retention.policy_changed'),
+    eventOf('deploy_target.saved'),
+    eventOf('deploy_target.removed'),
+    eventOf('deployment.requested'),
+    eventOf('deployment.progressed'),
+    eventOf('deployment.finished'),
+    eventOf('api_key.created'),
+    eventOf('api_key.revoked'),
   ])
   .meta({ id: 'DomainEvent', description: 'A durable event (docs/events.md)' });
 

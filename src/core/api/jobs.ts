@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { VALIDATION_LEVELS } from '../datasets.ts';
 import { JOB_STATES, type RunOutcomeKind, type RunState, type StopReason } from '../types.ts';
+import { retentionPolicySchema } from './retention.ts';
 import { epochMs, jsonNumber, type Wire } from './wire.ts';
 
 export const RUN_STATES = ['running', 'succeeded', 'failed', 'stopped', 'lost'] as const satisfies readonly RunState[];
@@ -47,6 +48,23 @@ export const progressSchema = z
 
 const record = z.record(z.string(), z.unknown());
 
+export const fromSpecSchema = z
+  .union([
+    z.string().describe('model:NAME@ALIAS, model:NAME:VERSION, model:NAME, job:N[:best] or checkpoint:N'),
+    z.object({ job: z.number().int(), pick: z.enum(['latest', 'best']).optional(), metric: z.string().optional(), goal: z.enum(['min', 'max']).optional() }),
+    z.object({ checkpoint: z.number().int() }),
+  ])
+  .meta({ id: 'FromSpec', description: "`from:` as declared: the checkpoint a job starts from (docs/training-contract.md)" });
+
+export const initFromSchema = z
+  .object({
+    checkpointId: z.number().int(),
+    jobId: z.number().int().describe('the job that wrote the checkpoint'),
+    step: z.number(),
+    model: z.object({ name: z.string(), version: z.number().int() }).nullable().describe('the model version `from:` named, when it named one'),
+  })
+  .meta({ id: 'InitFrom', description: 'What `from:` resolved to at submit' });
+
 export const jobSpecSchema = z
   .object({
     name: z.string(),
@@ -72,6 +90,8 @@ export const jobSpecSchema = z
     datasets: z.record(z.string(), z.string()).optional().describe('role → name@version, pinned at submit'),
     datasetLevel: z.enum(VALIDATION_LEVELS).optional(),
     evaluate: z.array(z.string()).optional().describe('eval suites run on each registered checkpoint'),
+    retention: retentionPolicySchema.optional().describe("the job's own retention policy; absent: the global one (docs/retention.md)"),
+    from: fromSpecSchema.optional(),
   })
   .meta({ id: 'JobSpec', description: 'A job spec as stored: the submitted one with every default filled in' });
 
@@ -93,6 +113,7 @@ export const jobSchema = z
     priority: prioritySchema.describe('the current priority'),
     queuedAt: epochMs.describe('order within a priority, lower first'),
     paramsOverride: record.nullable().describe('params merged over spec.params for the next runs'),
+    initFrom: initFromSchema.nullable().describe('the checkpoint `spec.from` resolved to at submit (TRAINYARD_INIT_FROM); null without one'),
   })
   .meta({ id: 'Job' });
 

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { suiteNameSchema } from '../eval-suite.ts';
 import { aliasProblem, MAX_TAGS, MODEL_NAME, TAG } from '../registry.ts';
 import { epochMs, jsonNumber, type Wire } from './wire.ts';
+import { fromSpecSchema, initFromSchema } from './jobs.ts';
 
 export const modelNameSchema = z.string().regex(MODEL_NAME, 'a model name is 1 to 100 letters, digits, ".", "_" or "-", starting with a letter or digit');
 
@@ -104,7 +105,13 @@ export const lineageSchema = z
       name: z.string(),
       params: z.record(z.string(), z.unknown()),
       paramsOverride: z.record(z.string(), z.unknown()).nullable(),
-      from: z.unknown().describe("what the job started from (its spec's `from:`), null when nothing"),
+      from: initFromSchema
+        .extend({
+          declared: fromSpecSchema,
+          checkpointVersions: z.array(z.object({ model: z.string(), version: z.number().int() })).describe('the model versions pinning that checkpoint when this version was made'),
+        })
+        .nullable()
+        .describe("what the job started from (its spec's `from:`, resolved at submit), null when nothing"),
     }),
     run: z.object({ id: z.number().int(), attempt: z.number().int() }),
     datasets: z.array(z.object({ role: z.string(), name: z.string(), version: z.number().int(), versionId: z.number().int(), sha256: z.string() })).describe('the dataset versions the run read'),

@@ -18,6 +18,10 @@ export interface RunEnvironment {
   readonly spoolDir: string | null;
   readonly resumeFrom: string | null;
   readonly resumeStep: number | null;
+  /** `TRAINYARD_INIT_FROM`: the checkpoint the job starts from (its `from:`); null when none. */
+  readonly initFrom: string | null;
+  /** `TRAINYARD_INIT_FROM_ID`: that checkpoint's id; null when none. */
+  readonly initFromId: number | null;
   readonly params: Readonly<Record<string, unknown>>;
   /** `RANK` of a distributed job; only rank 0 reports. Default: 0. */
   readonly rank: number;
@@ -50,6 +54,8 @@ export function readRunEnvironment(env: Env, warn: (message: string) => void): R
     spoolDir: text('TRAINYARD_SPOOL_DIR') === null ? null : resolve(text('TRAINYARD_SPOOL_DIR')!),
     resumeFrom: text('TRAINYARD_RESUME_FROM'),
     resumeStep: number('TRAINYARD_RESUME_STEP'),
+    initFrom: text('TRAINYARD_INIT_FROM'),
+    initFromId: number('TRAINYARD_INIT_FROM_ID'),
     params: parseParams(text('TRAINYARD_PARAMS'), warn),
     rank: number('RANK') ?? 0,
   };

@@ -37,6 +37,10 @@ export interface RunSettings {
   readonly spoolDir: string;
   readonly resumeFrom: string | null;
   readonly resumeStep: number | null;
+  /** Default: null. */
+  readonly initFrom?: string | null;
+  /** Default: null. */
+  readonly initFromId?: number | null;
   readonly params: Readonly<Record<string, unknown>>;
   readonly flushIntervalMs: number;
   readonly flushRows: number;
@@ -58,6 +62,13 @@ export class Run {
   readonly resumeFrom: string | null;
   /** That checkpoint's step; null on a fresh start. */
   readonly resumeStep: number | null;
+  /**
+   * Absolute path of the checkpoint the job starts from (its `from:`, `TRAINYARD_INIT_FROM`);
+   * null when it starts fresh. Every attempt gets it: load it only when `resumeFrom` is null.
+   */
+  readonly initFrom: string | null;
+  /** That checkpoint's id; null when none. */
+  readonly initFromId: number | null;
   /** The job's params (`TRAINYARD_PARAMS`); `{}` when none. */
   readonly params: Readonly<Record<string, unknown>>;
   /** The job's checkpoint directory, absolute. */
@@ -105,6 +116,8 @@ export class Run {
     this.mode = settings.mode;
     this.resumeFrom = settings.resumeFrom;
     this.resumeStep = settings.resumeStep;
+    this.initFrom = settings.initFrom ?? null;
+    this.initFromId = settings.initFromId ?? null;
     this.params = settings.params;
     this.checkpointDir = settings.checkpointDir;
     this.attempt = settings.attempt;

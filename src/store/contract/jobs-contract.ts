@@ -28,6 +28,7 @@ export function jobContract(createStore: StoreFactory): void {
         priority: { class: 'normal', value: 0 },
         queuedAt: T0,
         paramsOverride: null,
+        initFrom: null,
       });
       assert.deepEqual(await store().getJob(job.id), job);
       assert.equal(await store().getJob(job.id + 1000), null);

@@ -11,14 +11,18 @@
  */
 import { describe } from 'node:test';
 import type { Store } from '../store.ts';
+import { apiKeyContract } from './api-keys-contract.ts';
 import { checkpointContract } from './checkpoints-contract.ts';
 import { datasetContract } from './datasets-contract.ts';
+import { deploymentContract } from './deployment-contract.ts';
 import { evaluationContract } from './evaluations-contract.ts';
 import { eventContract } from './events-contract.ts';
 import { inboxContract } from './inbox-contract.ts';
+import { initFromContract } from './init-from-contract.ts';
 import { jobContract } from './jobs-contract.ts';
 import { metricContract } from './metrics-contract.ts';
 import { registryContract } from './registry-contract.ts';
+import { retentionContract } from './retention-contract.ts';
 
 export interface StoreContractOptions {
   /**
@@ -38,5 +42,9 @@ export function runStoreContract(name: string, createStore: () => Promise<Store>
     eventContract(createStore);
     evaluationContract(createStore);
     registryContract(createStore);
+    retentionContract(createStore);
+    initFromContract(createStore);
+    deploymentContract(createStore);
+    apiKeyContract(createStore);
   });
 }

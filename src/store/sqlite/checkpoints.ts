@@ -69,11 +69,18 @@ export function createCheckpointStore(db: StoreDb, notifier: EventNotifier): Che
       return row ? checkpointFromRow(row) : null;
     },
 
-    async markCheckpointDeleted(id, now) {
+    async listLiveCheckpoints(jobId) {
+      let query = db.selectFrom('checkpoints').selectAll().where('deleted', '=', 0);
+      if (jobId !== undefined) query = query.where('job_id', '=', jobId);
+      const rows = await query.orderBy('created_at').orderBy('id').execute();
+      return rows.map(checkpointFromRow);
+    },
+
+    async markCheckpointDeleted(id, now, reason) {
       await db.transaction().execute(async (trx) => {
         const row = await trx.updateTable('checkpoints').set({ deleted: 1 }).where('id', '=', id).where('deleted', '=', 0).returningAll().executeTakeFirst();
         if (row !== undefined) {
-          await appendEvents(trx, [{ type: 'checkpoint.deleted', jobId: row.job_id, runId: row.run_id, data: { checkpointId: id, step: row.step, path: row.path } }], now);
+          await appendEvents(trx, [{ type: 'checkpoint.deleted', jobId: row.job_id, runId: row.run_id, data: { checkpointId: id, step: row.step, path: row.path, ...(reason === undefined ? {} : { reason }) } }], now);
         } else if ((await trx.selectFrom('checkpoints').select('id').where('id', '=', id).executeTakeFirst()) === undefined) {
           throw new NotFoundError('checkpoint', id);
         }

@@ -6,6 +6,7 @@ import { allows, JOB_TRANSITIONS, type JobTransition } from '../../core/job-mach
 import type { Job, JobSpec, JobState, Priority, Progress, RunOutcome, StopReason } from '../../core/types.ts';
 import type { JobChange, JobFilter, JobStore, NewRun, RunEndChange } from '../store.ts';
 import { appendEvents, type EventNotifier } from './events.ts';
+import { initFromProtections, resolveInitFrom } from './init-from.ts';
 import { jobFromRow, outcomeToColumn, runFromRow, type JobRow } from './rows.ts';
 import type { JobTable, StoreDb, StoreSchema } from './schema.ts';
 
@@ -110,6 +111,8 @@ export function createJobStore(db: StoreDb, notifier: EventNotifier): JobStore {
   return {
     async createJob(spec: JobSpec, now: number) {
       return transaction(async (trx) => {
+        // Resolved here, once: a later alias move or checkpoint does not change a submitted job.
+        const initFrom = spec.from === undefined ? null : await resolveInitFrom(trx, spec.from);
         const row = await trx
           .insertInto('jobs')
           .values({
@@ -122,6 +125,8 @@ export function createJobStore(db: StoreDb, notifier: EventNotifier): JobStore {
             priority_class: spec.priority.class,
             priority_value: spec.priority.value,
             queued_at: now,
+            init_from_checkpoint_id: initFrom?.checkpointId ?? null,
+            init_from: initFrom === null ? null : JSON.stringify(initFrom),
           })
           .returningAll()
           .executeTakeFirstOrThrow();
@@ -133,6 +138,8 @@ export function createJobStore(db: StoreDb, notifier: EventNotifier): JobStore {
     },
 
     getJob: (id) => getJob(id),
+
+    initFromProtections: (jobId) => initFromProtections(db, jobId),
 
     async listJobs(filter = {}) {
       let query = db.selectFrom('jobs').selectAll().orderBy('id', 'desc').limit(filter.limit ?? DEFAULT_LIST_LIMIT);

@@ -7,6 +7,10 @@ import { TrainyardError } from '../../core/errors.ts';
 import { evaluationsMigration } from './evaluation-migration.ts';
 import { datasetsMigration } from './dataset-migration.ts';
 import { registryMigration } from './registry-migration.ts';
+import { retentionMigration } from './retention-migration.ts';
+import { deploymentsMigration } from './deployment-migration.ts';
+import { initFromMigration } from './init-from-migration.ts';
+import { apiKeysMigration } from './api-key-migration.ts';
 
 /** A migration failed; the database is left at the last one that succeeded. */
 export class MigrationError extends TrainyardError {
@@ -333,6 +337,10 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0013_metric_pending': metricPending,
   '0020_registry': registryMigration,
   '0021_evaluations': evaluationsMigration,
+  '0023_retention': retentionMigration,
+  '0024_deployments': deploymentsMigration,
+  '0022_init_from': initFromMigration,
+  '0025_api_keys': apiKeysMigration,
 });
 
 /** Brings the database to the latest schema; throws `MigrationError` on failure. */

@@ -6,8 +6,10 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import { ConflictError, NotFoundError, ValidationError } from '../../core/errors.ts';
 import type { NewDomainEvent } from '../../core/events.ts';
+import type { LineageFrom } from '../../core/init-from.ts';
+import type { Job } from '../../core/types.ts';
 import { type AliasMove, aliasProblem, LATEST, type LineageDataset, lineageEvaluation, type Model, type ModelAlias, type ModelVersion, type PromotionRule, type VersionLineage } from '../../core/registry.ts';
-import type { RegistryStore } from '../store.ts';
+import type { AliasMoveRequest, AliasMoveResult, RegistryStore } from '../store.ts';
 import type { DatasetSchema } from './dataset-schema.ts';
 import type { EvaluationSchema } from './evaluation-schema.ts';
 import { evaluationFromRow } from './evaluations.ts';
@@ -16,7 +18,9 @@ import type { ModelAliasMoveTable, ModelTable, ModelVersionTable, RegistryTables
 import { checkpointFromRow, jobFromRow } from './rows.ts';
 import type { StoreDb, StoreSchema } from './schema.ts';
 
-type Schema = StoreSchema & DatasetSchema & RegistryTables & EvaluationSchema;
+/** The tables registry verbs read and write (`moveAliasIn` callers pass a transaction over at least these). */
+export type RegistrySchema = StoreSchema & DatasetSchema & RegistryTables & EvaluationSchema;
+type Schema = RegistrySchema;
 type Db = Kysely<Schema> | Transaction<Schema>;
 type ModelRow = Selectable<ModelTable>;
 type VersionRow = Selectable<ModelVersionTable>;
@@ -31,18 +35,6 @@ export function createRegistryStore(storeDb: StoreDb, notifier: EventNotifier): 
     return result;
   }
 
-  const append = (trx: Transaction<Schema>, events: readonly NewDomainEvent[], now: number) => appendEvents(trx as unknown as StoreDb, events, now);
-
-  async function findModel(trx: Db, name: string): Promise<ModelRow | undefined> {
-    return trx.selectFrom('models').selectAll().where('name', '=', name).executeTakeFirst();
-  }
-
-  async function requireModel(trx: Db, name: string): Promise<ModelRow> {
-    const row = await findModel(trx, name);
-    if (!row) throw new NotFoundError('model', name);
-    return row;
-  }
-
   /** Versions with the aliases pointing at each, in the order given. */
   async function withAliases(trx: Db, model: string, rows: readonly VersionRow[]): Promise<ModelVersion[]> {
     if (rows.length === 0) return [];
@@ -50,22 +42,6 @@ export function createRegistryStore(storeDb: StoreDb, notifier: EventNotifier): 
     return rows.map((row) => versionFromRow(row, model, aliases.filter((a) => a.version_id === row.id).map((a) => a.alias)));
   }
 
-  async function versionByNumber(trx: Db, model: ModelRow, version: number): Promise<VersionRow> {
-    const row = await trx.selectFrom('model_versions').selectAll().where('model_id', '=', model.id).where('version', '=', version).executeTakeFirst();
-    if (!row) throw new NotFoundError('model version', `${model.name}@${version}`);
-    return row;
-  }
-
-  async function aliasNow(trx: Db, modelId: number, alias: string): Promise<ModelAlias | null> {
-    const row = await trx
-      .selectFrom('model_aliases')
-      .innerJoin('model_versions', 'model_versions.id', 'model_aliases.version_id')
-      .select(['model_aliases.alias', 'model_versions.version', 'model_aliases.moved_at', 'model_aliases.moved_by', 'model_aliases.reason'])
-      .where('model_aliases.model_id', '=', modelId)
-      .where('model_aliases.alias', '=', alias)
-      .executeTakeFirst();
-    return row ? aliasFromRow(row) : null;
-  }
 
   /** The lineage of a checkpoint as the store holds it now. */
   async function lineageOf(trx: Db, checkpointId: number): Promise<VersionLineage> {
@@ -88,7 +64,7 @@ export function createRegistryStore(storeDb: StoreDb, notifier: EventNotifier): 
     const evaluations = await trx.selectFrom('evaluations').selectAll().where('checkpoint_id', '=', cp.id).orderBy('id').execute();
     return {
       checkpoint: { id: cp.id, step: cp.step, path: cp.path, bytes: cp.bytes, metrics: cp.metrics, createdAt: cp.createdAt },
-      job: { id: job.id, name: job.spec.name, params: job.spec.params, paramsOverride: job.paramsOverride, from: (job.spec as { from?: unknown }).from ?? null },
+      job: { id: job.id, name: job.spec.name, params: job.spec.params, paramsOverride: job.paramsOverride, from: await lineageFrom(trx, job) },
       run: { id: run.id, attempt: run.attempt },
       datasets: datasets.map((d): LineageDataset => ({ role: d.role, name: d.name, version: d.version, versionId: d.id, sha256: d.sha256 })),
       evaluations: evaluations.map((row) => lineageEvaluation(evaluationFromRow(row))),
@@ -249,42 +225,7 @@ export function createRegistryStore(storeDb: StoreDb, notifier: EventNotifier): 
     },
 
     async moveAlias(request, now) {
-      const problem = aliasProblem(request.alias);
-      if (problem) throw new ValidationError(problem, 'alias', { code: 'invalid_alias' });
-      return change(async (trx) => {
-        const model = await requireModel(trx, request.model);
-        const current = await aliasNow(trx, model.id, request.alias);
-        const from = current?.version ?? null;
-        if (request.expectedFrom !== undefined && request.expectedFrom !== from) {
-          throw new ConflictError(`${model.name}@${request.alias} points at ${describe(from)}, not ${describe(request.expectedFrom)}: it was moved meanwhile`);
-        }
-        const target = request.version === null ? null : await versionByNumber(trx, model, request.version);
-        if (from === request.version) return { alias: current, move: null };
-        if (target === null) {
-          await trx.deleteFrom('model_aliases').where('model_id', '=', model.id).where('alias', '=', request.alias).execute();
-        } else {
-          const values = { version_id: target.id, moved_at: now, moved_by: request.by, reason: request.reason };
-          await trx
-            .insertInto('model_aliases')
-            .values({ model_id: model.id, alias: request.alias, ...values })
-            .onConflict((oc) => oc.columns(['model_id', 'alias']).doUpdateSet(values))
-            .execute();
-        }
-        const moveRow = await trx
-          .insertInto('model_alias_moves')
-          .values({ model_id: model.id, alias: request.alias, from_version: from, to_version: request.version, by: request.by, reason: request.reason, at: now })
-          .returningAll()
-          .executeTakeFirstOrThrow();
-        const move = moveFromRow(moveRow, model.name);
-        await append(trx, [{
-          type: 'model.alias_moved',
-          jobId: null,
-          runId: null,
-          data: { model: model.name, alias: move.alias, from: move.from, to: move.to, by: move.by, reason: move.reason, moveId: move.id },
-        }], now);
-        const alias = request.version === null ? null : { alias: request.alias, version: request.version, movedAt: now, movedBy: request.by, reason: request.reason };
-        return { alias, move };
-      });
+      return change((trx) => moveAliasIn(trx, request, now));
     },
 
     async listAliasMoves(name, alias) {
@@ -317,6 +258,91 @@ export function createRegistryStore(storeDb: StoreDb, notifier: EventNotifier): 
       return protections;
     },
   };
+}
+
+/**
+ * `RegistryStore.moveAlias` inside a transaction the caller holds: a deployment that succeeds
+ * moves its alias in the transaction that records it (store/sqlite/deployments.ts).
+ */
+export async function moveAliasIn(trx: Transaction<Schema>, request: AliasMoveRequest, now: number): Promise<AliasMoveResult> {
+  const problem = aliasProblem(request.alias);
+  if (problem) throw new ValidationError(problem, 'alias', { code: 'invalid_alias' });
+  const model = await requireModel(trx, request.model);
+  const current = await aliasNow(trx, model.id, request.alias);
+  const from = current?.version ?? null;
+  if (request.expectedFrom !== undefined && request.expectedFrom !== from) {
+    throw new ConflictError(`${model.name}@${request.alias} points at ${describe(from)}, not ${describe(request.expectedFrom)}: it was moved meanwhile`);
+  }
+  const target = request.version === null ? null : await versionByNumber(trx, model, request.version);
+  if (from === request.version) return { alias: current, move: null };
+  if (target === null) {
+    await trx.deleteFrom('model_aliases').where('model_id', '=', model.id).where('alias', '=', request.alias).execute();
+  } else {
+    const values = { version_id: target.id, moved_at: now, moved_by: request.by, reason: request.reason };
+    await trx
+      .insertInto('model_aliases')
+      .values({ model_id: model.id, alias: request.alias, ...values })
+      .onConflict((oc) => oc.columns(['model_id', 'alias']).doUpdateSet(values))
+      .execute();
+  }
+  const moveRow = await trx
+    .insertInto('model_alias_moves')
+    .values({ model_id: model.id, alias: request.alias, from_version: from, to_version: request.version, by: request.by, reason: request.reason, at: now })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  const move = moveFromRow(moveRow, model.name);
+  await append(trx, [{
+    type: 'model.alias_moved',
+    jobId: null,
+    runId: null,
+    data: { model: model.name, alias: move.alias, from: move.from, to: move.to, by: move.by, reason: move.reason, moveId: move.id },
+  }], now);
+  const alias = request.version === null ? null : { alias: request.alias, version: request.version, movedAt: now, movedBy: request.by, reason: request.reason };
+  return { alias, move };
+}
+
+const append = (trx: Transaction<Schema>, events: readonly NewDomainEvent[], now: number) => appendEvents(trx as unknown as StoreDb, events, now);
+
+async function findModel(trx: Db, name: string): Promise<ModelRow | undefined> {
+  return trx.selectFrom('models').selectAll().where('name', '=', name).executeTakeFirst();
+}
+
+async function requireModel(trx: Db, name: string): Promise<ModelRow> {
+  const row = await findModel(trx, name);
+  if (!row) throw new NotFoundError('model', name);
+  return row;
+}
+
+
+async function versionByNumber(trx: Db, model: ModelRow, version: number): Promise<VersionRow> {
+  const row = await trx.selectFrom('model_versions').selectAll().where('model_id', '=', model.id).where('version', '=', version).executeTakeFirst();
+  if (!row) throw new NotFoundError('model version', `${model.name}@${version}`);
+  return row;
+}
+
+async function aliasNow(trx: Db, modelId: number, alias: string): Promise<ModelAlias | null> {
+  const row = await trx
+    .selectFrom('model_aliases')
+    .innerJoin('model_versions', 'model_versions.id', 'model_aliases.version_id')
+    .select(['model_aliases.alias', 'model_versions.version', 'model_aliases.moved_at', 'model_aliases.moved_by', 'model_aliases.reason'])
+    .where('model_aliases.model_id', '=', modelId)
+    .where('model_aliases.alias', '=', alias)
+    .executeTakeFirst();
+  return row ? aliasFromRow(row) : null;
+}
+
+/** What the checkpoint's job started from, with the model versions pinning that checkpoint now. */
+async function lineageFrom(trx: Db, job: Job): Promise<LineageFrom | null> {
+  if (job.initFrom === null || job.spec.from === undefined) return null;
+  const versions = await trx
+    .selectFrom('model_versions')
+    .innerJoin('models', 'models.id', 'model_versions.model_id')
+    .select(['models.name', 'model_versions.version'])
+    .where('model_versions.checkpoint_id', '=', job.initFrom.checkpointId)
+    .orderBy('models.name')
+    .orderBy('model_versions.version')
+    .execute();
+  return { declared: job.spec.from, ...job.initFrom, checkpointVersions: versions.map((v) => ({ model: v.name, version: v.version })) };
 }
 
 function describe(version: number | null | undefined): string {

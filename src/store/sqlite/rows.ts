@@ -1,6 +1,7 @@
 /** Row ↔ domain mapping shared by the store's tables. */
 import type { Selectable } from 'kysely';
 import { parseJobSpec } from '../../core/job-spec.ts';
+import type { InitFrom } from '../../core/init-from.ts';
 import type { Checkpoint, Job, JobSpec, JobState, PriorityClass, Run, RunHandle, RunOutcome, RunState, StopReason } from '../../core/types.ts';
 import type { CheckpointTable, JobTable, RunTable } from './schema.ts';
 
@@ -48,6 +49,7 @@ export function jobFromRow(row: JobRow): Job {
     priority: { class: row.priority_class as PriorityClass, value: row.priority_value },
     queuedAt: row.queued_at ?? row.created_at,
     paramsOverride: row.params_override === null ? null : (JSON.parse(row.params_override) as Record<string, unknown>),
+    initFrom: row.init_from === null ? null : (JSON.parse(row.init_from) as InitFrom),
   };
 }
 

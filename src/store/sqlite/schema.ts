@@ -32,6 +32,10 @@ export interface JobTable {
   params_override: string | null;
   /** Added by 0006_progress_message: the run's last status line. */
   progress_message: string | null;
+  /** Added by 0022_init_from: the checkpoint `spec.from` resolved to at submit. */
+  init_from_checkpoint_id: number | null;
+  /** Added by 0022_init_from: InitFrom (core/init-from.ts) as JSON; null without `from:`. */
+  init_from: string | null;
 }
 
 /** One row per distinct tag of a job's spec (migration 0007), for filtering in SQL. */

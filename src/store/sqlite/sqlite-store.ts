@@ -11,8 +11,10 @@
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import type { Store } from '../store.ts';
+import { createApiKeyStore } from './api-keys.ts';
 import { createCheckpointStore } from './checkpoints.ts';
 import { createDatasetStore } from './datasets.ts';
+import { createDeploymentStore } from './deployments.ts';
 import { createEvaluationStore } from './evaluations.ts';
 import { createEventNotifier, createEventStore } from './events.ts';
 import { createInboxStore } from './inbox.ts';
@@ -23,6 +25,7 @@ import { type BufferLimits, createBufferBook, DEFAULT_BUFFER_LIMITS } from './me
 import { createMetricWriter, type MetricWriter } from './metric-writes.ts';
 import { migrateToLatest } from './migrations.ts';
 import { createRegistryStore } from './registry.ts';
+import { createRetentionPolicyStore } from './retention.ts';
 import { createRunStore } from './runs.ts';
 import type { StoreSchema } from './schema.ts';
 import { createCachingDatabase } from './statement-cache.ts';
@@ -101,6 +104,9 @@ export async function createSqliteStore(path: string, options: SqliteStoreOption
     ...createDatasetStore(db, notifier),
     ...createRegistryStore(db, notifier),
     ...createEvaluationStore(db, notifier),
+    ...createRetentionPolicyStore(db, notifier),
+    ...createDeploymentStore(db, notifier),
+    ...createApiKeyStore(db, notifier),
     async close() {
       // Buffered batches stay in the database, as after a crash; the next open folds them.
       await metricWriter.drain();

@@ -9,12 +9,14 @@ describe('capabilities', () => {
       '/api/v1/jobs/{jobId}/pause': { post: {} },
       '/api/v1/jobs/:id/resume': { post: {} },
       '/api/v1/timeline': { get: {} },
+      '/api/v1/models': { get: {}, post: {} },
+      '/api/v1/evaluations/leaderboard': { get: {} },
     },
   };
 
   it('lists routes with parameters in one form', () => {
     assert.deepEqual([...listRoutes(doc)].sort(), [
-      'GET /api/v1/timeline', 'POST /api/v1/jobs/{id}/resume', 'POST /api/v1/jobs/{id}/stop', 'POST /api/v1/jobs/{jobId}/pause',
+      'GET /api/v1/evaluations/leaderboard', 'GET /api/v1/models', 'GET /api/v1/timeline', 'POST /api/v1/jobs/{id}/resume', 'POST /api/v1/jobs/{id}/stop', 'POST /api/v1/jobs/{jobId}/pause', 'POST /api/v1/models',
     ]);
   });
 
@@ -25,6 +27,9 @@ describe('capabilities', () => {
     assert.equal(caps.priority, false);
     assert.equal(caps.timeline, true);
     assert.equal(caps.datasets, false);
+    assert.equal(caps.models, true);
+    assert.equal(caps.evaluations, true);
+    assert.equal(caps.deployments, false);
     assert.equal(caps.has('post', '/api/v1/jobs/{x}/stop'), true);
   });
 

@@ -1,7 +1,7 @@
 /**
  * What this server can do, read from its OpenAPI document rather than assumed: pages and
- * buttons for routes other work adds (pause, priority, timeline, datasets) appear when the
- * server lists them. Pure, given the document.
+ * buttons for routes other work adds (pause, priority, timeline, datasets, models, evaluations,
+ * deployments) appear when the server lists them. Pure, given the document.
  */
 
 export interface Capabilities {
@@ -12,6 +12,12 @@ export interface Capabilities {
   readonly datasets: boolean;
   readonly compare: boolean;
   readonly tokens: boolean;
+  /** The model registry (`GET /api/v1/models`): the Models page. */
+  readonly models: boolean;
+  /** Leaderboards (`GET /api/v1/evaluations/leaderboard`): a job page's Evaluations section. */
+  readonly evaluations: boolean;
+  /** Deploy targets (`GET /api/v1/deploy/targets`): the Deployments page. */
+  readonly deployments: boolean;
   /** Whether `method path` is listed; path in OpenAPI form, e.g. `/api/v1/jobs/{id}/pause`. */
   has(method: string, path: string): boolean;
 }
@@ -43,6 +49,9 @@ export function capabilitiesFrom(doc: unknown): Capabilities {
     datasets: has('GET', '/api/v1/datasets'),
     compare: has('GET', '/api/v1/compare'),
     tokens: has('GET', '/api/v1/tokens'),
+    models: has('GET', '/api/v1/models'),
+    evaluations: has('GET', '/api/v1/evaluations/leaderboard'),
+    deployments: has('GET', '/api/v1/deploy/targets'),
     has,
   };
 }

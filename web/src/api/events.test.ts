@@ -32,12 +32,14 @@ describe('event hub', () => {
     hub.on('resync', () => seen.push('resync'));
     hub.on('metrics', (m) => seen.push(`metrics ${m.jobId} ${m.latest.loss.value}`));
     hub.on('job', (j) => seen.push(`job ${j.id}`));
+    hub.on('domain', (e) => seen.push(`domain ${e.type} ${String(e.data.model)}`));
     await hub.ready(1000);
     assert.equal(hub.state, 'open');
     send(': connected\n\nevent: metrics\ndata: {"jobId":3,"runId":1,"latest":{"loss":{"step":1,"value":0.5}}}\n\nevent: job\nda');
     send('ta: {"id":3}\n\nevent: other\ndata: {}\n\nevent: job\ndata: not json\n\n');
+    send('id: 9\nevent: model.alias_moved\ndata: {"id":9,"type":"model.alias_moved","jobId":null,"data":{"model":"chat"}}\n\n');
     await tick();
-    assert.deepEqual(seen, ['resync', 'metrics 3 0.5', 'job 3']);
+    assert.deepEqual(seen, ['resync', 'metrics 3 0.5', 'job 3', 'domain model.alias_moved chat']);
     hub.close();
   });
 

@@ -13,9 +13,22 @@ export interface EventMap {
   log: LogEvent;
   metrics: MetricsEvent;
   checkpoint: Checkpoint;
+  /** A durable event of the registry, evaluations or deployments (`model.*`, `evaluation.*`, `deploy_target.*`, `deployment.*`). */
+  domain: DomainEventLike;
   /** The stream (re)connected: anything may have been missed. */
   resync: null;
 }
+
+/** A durable event as the stream sends it (core/api/events.ts); `data` as its type says. */
+export interface DomainEventLike {
+  readonly id: number;
+  readonly type: string;
+  readonly jobId: number | null;
+  readonly data: Readonly<Record<string, unknown>>;
+}
+
+/** Durable event types the hub passes on as `domain`, by prefix. */
+const DOMAIN_PREFIXES = ['model.', 'evaluation.', 'deploy_target.', 'deployment.'];
 
 export type ConnectionState = 'connecting' | 'open' | 'retrying';
 
@@ -78,7 +91,8 @@ export function createEventHub(api: Api): EventHub {
       if (done) return;
       for (const message of parser.push(decoder.decode(value, { stream: true }))) {
         const durable = message.event === 'checkpoint.registered';
-        if (!durable && !['job', 'log', 'metrics'].includes(message.event)) continue;
+        const domain = DOMAIN_PREFIXES.some((p) => message.event.startsWith(p));
+        if (!durable && !domain && !['job', 'log', 'metrics'].includes(message.event)) continue;
         let data: unknown;
         try {
           data = JSON.parse(message.data);
@@ -87,6 +101,7 @@ export function createEventHub(api: Api): EventHub {
         }
         // A durable event carries the whole event; its data is the checkpoint.
         if (durable) emit('checkpoint', (data as { data: unknown }).data);
+        else if (domain) emit('domain', data);
         else emit(message.event, data);
       }
     }

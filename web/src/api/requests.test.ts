@@ -9,6 +9,8 @@ describe('first requests', () => {
     assert.deepEqual(firstRequests('/compare', '?jobs=3,4&key=val%2Facc'), [compareUrl([3, 4], 'val/acc', null, true)]);
     assert.deepEqual(firstRequests('/compare', ''), []);
     assert.deepEqual(firstRequests('/settings', ''), []);
+    assert.deepEqual(firstRequests('/models', ''), ['/api/v1/models']);
+    assert.deepEqual(firstRequests('/models/chat-v2.1', ''), ['/api/v1/models/chat-v2.1']);
   });
 
   it('builds compare URLs with the goal of the metric and the zoom range', () => {

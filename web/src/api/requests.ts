@@ -32,6 +32,9 @@ export function firstRequests(path: string, search: string): string[] {
   if (path === '/' || path === '/jobs') return [jobListUrl()];
   const job = /^\/jobs\/(\d+)$/.exec(path);
   if (job) return [`/api/v1/jobs/${job[1]}`, `/api/v1/jobs/${job[1]}/metrics`];
+  if (path === '/models') return ['/api/v1/models'];
+  const model = /^\/models\/([^/]+)$/.exec(path);
+  if (model) return [`/api/v1/models/${encodeURIComponent(decodeURIComponent(model[1]))}`];
   if (path === '/compare') {
     const { ids, key } = compareParams(new URLSearchParams(search));
     return ids.length > 0 ? [compareUrl(ids, key, null, ids.length <= BANDS_UP_TO)] : [];

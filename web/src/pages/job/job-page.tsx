@@ -1,7 +1,7 @@
 /**
  * One job: header with progress and actions, live metric charts, the log tail, params,
- * checkpoints and attempts. The job record follows `job` events; a new attempt or state
- * re-reads the job (its runs).
+ * checkpoints, evaluations (when the server has them) and attempts. The job record follows
+ * `job` events; a new attempt or state re-reads the job (its runs).
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { ApiError, type Job, type JobDetail } from '../../api/http.ts';
@@ -13,11 +13,12 @@ import { useEvent, useSession } from '../../session.tsx';
 import { Attempts } from './attempts.tsx';
 import { ChartsSection } from './charts-section.tsx';
 import { Checkpoints } from './checkpoints.tsx';
+import { Evaluations } from './evaluations.tsx';
 import { LogTail } from './log-tail.tsx';
 import { Params } from './params.tsx';
 
 export function JobPage({ jobId }: { jobId: number }) {
-  const { api } = useSession();
+  const { api, caps } = useSession();
   const [job, setJob] = useState<JobDetail | null>(null);
   const [error, setError] = useState<unknown>(null);
   const now = useNow(1000);
@@ -88,6 +89,7 @@ export function JobPage({ jobId }: { jobId: number }) {
         <Params job={job} />
       </div>
       <Checkpoints jobId={job.id} runs={job.runs} now={now} />
+      {caps.evaluations && <Evaluations jobId={job.id} asked={job.spec.evaluate ?? []} now={now} />}
       <Attempts job={job} runs={job.runs} now={now} />
       {commands.dialog}
     </div>
