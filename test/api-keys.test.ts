@@ -9,32 +9,10 @@ import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { writeCharLmCheckpoint } from './fixtures/char-lm-checkpoint.ts';
-import { BIN, REPO, tempDir, useServer, waitFor } from './harness.ts';
+import { cliJson, REPO, runCli, tempDir, useServer, waitFor } from './harness.ts';
 
-interface Result {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function cli(home: string, args: string[]): Promise<Result> {
-  const env: Record<string, string | undefined> = { ...process.env, TRAINYARD_HOME: home };
-  delete env.TRAINYARD_URL;
-  delete env.TRAINYARD_TOKEN;
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
-}
-
-function json(result: Result): any {
-  assert.equal(result.code, 0, `exit code 0 expected; stderr: ${result.stderr}`);
-  return JSON.parse(result.stdout);
-}
+/** Runs the CLI with `home` as TRAINYARD_HOME. */
+const cli = (home: string, args: string[]) => runCli(args, { home });
 
 describe('API keys through a real server', { timeout: 120_000 }, () => {
   const server = useServer();
@@ -81,11 +59,11 @@ describe('API keys through a real server', { timeout: 120_000 }, () => {
     assert.match(plain.stderr, /for every target: keep it now, it is not shown again/);
     const id = key.split('_')[1];
 
-    const scoped = json(await cli(home, ['key', 'create', 'other', '--target', 'elsewhere', '--json']));
+    const scoped = cliJson(await cli(home, ['key', 'create', 'other', '--target', 'elsewhere', '--json']));
     assert.deepEqual([scoped.name, scoped.target, scoped.revokedAt], ['other', 'elsewhere', null]);
     assert.match(scoped.key, /^tyk_/);
 
-    const listed = json(await cli(home, ['key', 'ls', '--json'])).keys;
+    const listed = cliJson(await cli(home, ['key', 'ls', '--json'])).keys;
     assert.deepEqual(listed.map((k: any) => [k.id, k.name, k.target]), [[id, 'mobile app', null], [scoped.id, 'other', 'elsewhere']]);
     assert.ok(listed.every((k: any) => !('key' in k) && !('hash' in k)), 'no secrets listed');
     const table = await cli(home, ['key', 'ls']);
@@ -94,7 +72,7 @@ describe('API keys through a real server', { timeout: 120_000 }, () => {
     await waitFor(async () => (await complete(key)) === 200, { timeoutMs: 10_000, what: 'the new key to work' });
     assert.equal(await complete(scoped.key), 401, 'a key for another target');
 
-    const revoked = json(await cli(home, ['key', 'revoke', id, '--json']));
+    const revoked = cliJson(await cli(home, ['key', 'revoke', id, '--json']));
     assert.equal(typeof revoked.revokedAt, 'number');
     await waitFor(async () => (await complete(key)) === 401, { timeoutMs: 10_000, what: 'the revoked key to be refused' });
     assert.equal(JSON.parse(readFileSync(keysFile(), 'utf8')).keys.length, 1);

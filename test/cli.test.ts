@@ -2,44 +2,17 @@
  * The `trainyard` CLI end to end: the real bin/trainyard.js against a real server (test/harness.ts).
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { BIN, REPO, startServer, tempDir, waitForJob, type TestServer } from './harness.ts';
+import { cliJson, REPO, runCli, startServer, tempDir, waitForJob, type TestServer } from './harness.ts';
 
 const TRAINER = join(REPO, 'test', 'fixtures', 'line-trainer.mjs');
-
-interface Result {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Runs `trainyard ARGS` with the server's data dir as TRAINYARD_HOME (no TRAINYARD_URL). */
-function cli(args: string[], options: { env?: Record<string, string>; cwd?: string; home?: string } = {}): Promise<Result> {
-  const env: Record<string, string | undefined> = { ...process.env, TRAINYARD_HOME: options.home, ...options.env };
-  if (!options.env?.TRAINYARD_URL) delete env.TRAINYARD_URL;
-  if (!options.env?.TRAINYARD_TOKEN) delete env.TRAINYARD_TOKEN;
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd ?? REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
-}
-
-function json(result: Result): any {
-  assert.equal(result.code, 0, `exit code 0 expected; stderr: ${result.stderr}`);
-  return JSON.parse(result.stdout);
-}
 
 describe('trainyard CLI against a server', { timeout: 240_000 }, () => {
   let server: TestServer;
   let work: string;
-  const run = (args: string[], options: { env?: Record<string, string>; cwd?: string } = {}) => cli(args, { home: server.dataDir, ...options });
+  const run = (args: string[], options: { env?: Record<string, string>; cwd?: string } = {}) => runCli(args, { home: server.dataDir, ...options });
 
   before(async () => {
     server = await startServer();
@@ -67,7 +40,7 @@ describe('trainyard CLI against a server', { timeout: 240_000 }, () => {
 
   it('submits a YAML job file and follows it to success', async () => {
     const result = await run(['submit', 'jobs/job.yaml', '--follow', '--json'], { cwd: work });
-    const job = json(result);
+    const job = cliJson(result);
     assert.equal(job.state, 'succeeded');
     assert.equal(job.spec.cwd, work, 'relative cwd resolved against the file');
     assert.deepEqual(job.spec.params, { lr: 0.01 });
@@ -84,7 +57,7 @@ describe('trainyard CLI against a server', { timeout: 240_000 }, () => {
   });
 
   it('submits inline and reads the job back with ls, show, logs, metrics and checkpoints', async () => {
-    const submitted = json(await run(['submit', '--json', '--name', 'inline', '--param', 'lr=0.5', '--env', 'SEED=7', '--tag', 'x', '--', 'node', TRAINER, '--steps', '8', '--interval-ms', '10']));
+    const submitted = cliJson(await run(['submit', '--json', '--name', 'inline', '--param', 'lr=0.5', '--env', 'SEED=7', '--tag', 'x', '--', 'node', TRAINER, '--steps', '8', '--interval-ms', '10']));
     assert.equal(submitted.name, 'inline');
     assert.deepEqual(submitted.spec.command, ['node', TRAINER, '--steps', '8', '--interval-ms', '10']);
     assert.equal(submitted.spec.cwd, REPO);
@@ -92,39 +65,39 @@ describe('trainyard CLI against a server', { timeout: 240_000 }, () => {
     const id: number = submitted.id;
     await waitForJob(server, id, ['succeeded']);
 
-    const { jobs } = json(await run(['ls', '--json', '--state', 'succeeded', '--limit', '50']));
+    const { jobs } = cliJson(await run(['ls', '--json', '--state', 'succeeded', '--limit', '50']));
     assert.ok(jobs.some((j: { id: number }) => j.id === id));
     const table = await run(['ls']);
     assert.match(table.stdout, /^ID\s+NAME\s+STATE\s+PRIORITY\s+PROGRESS\s+ETA/);
     assert.match(table.stdout, new RegExp(`\\n\\s*${id}\\s+inline\\s+succeeded\\s+normal\\s+8/8 100%`));
 
-    const shown = json(await run(['show', String(id), '--json']));
+    const shown = cliJson(await run(['show', String(id), '--json']));
     assert.equal(shown.runs.length, 1);
     assert.equal(shown.latest.loss.step, 8);
     assert.match((await run(['show', String(id)])).stdout, /state:\s+succeeded/);
 
-    const log = json(await run(['logs', String(id), '--json']));
+    const log = cliJson(await run(['logs', String(id), '--json']));
     assert.equal(log.attempt, 1);
     assert.match(log.text, /#trainyard metrics step=8 loss=0\.125/);
     assert.equal((await run(['logs', String(id)])).stdout, log.text);
 
-    const { series } = json(await run(['metrics', String(id), '--json']));
+    const { series } = cliJson(await run(['metrics', String(id), '--json']));
     assert.deepEqual(series.map((s: { key: string }) => s.key), ['loss']);
-    const points = json(await run(['metrics', String(id), 'loss', '--json', '--from', '3', '--to', '5']));
+    const points = cliJson(await run(['metrics', String(id), 'loss', '--json', '--from', '3', '--to', '5']));
     assert.deepEqual(points.steps, [3, 4, 5]);
     assert.match((await run(['metrics', String(id), 'loss'])).stdout, /^loss: 8 points\n/);
 
-    const { checkpoints } = json(await run(['checkpoints', String(id), '--json']));
+    const { checkpoints } = cliJson(await run(['checkpoints', String(id), '--json']));
     assert.deepEqual(checkpoints.map((c: { step: number }) => c.step), [5]);
     assert.match((await run(['checkpoints', String(id)])).stdout, /step-5\.json/);
   });
 
   it('follows a log live and stops a job with --wait', async () => {
-    const submitted = json(await run(['submit', '--json', '--grace', '10', '--', 'node', TRAINER, '--steps', '100000', '--interval-ms', '20']));
+    const submitted = cliJson(await run(['submit', '--json', '--grace', '10', '--', 'node', TRAINER, '--steps', '100000', '--interval-ms', '20']));
     const following = run(['logs', String(submitted.id), '-f']);
     await waitForJob(server, submitted.id, ['running']);
     await new Promise((r) => setTimeout(r, 1500));
-    const stopped = json(await run(['stop', String(submitted.id), '--wait', '--json']));
+    const stopped = cliJson(await run(['stop', String(submitted.id), '--wait', '--json']));
     assert.equal(stopped.state, 'stopped');
     const followed = await following;
     assert.equal(followed.code, 0, followed.stderr);
@@ -160,16 +133,16 @@ describe('trainyard CLI against a server', { timeout: 240_000 }, () => {
 
   it('finds the server through TRAINYARD_URL and TRAINYARD_TOKEN', async () => {
     const empty = tempDir();
-    const ok = await cli(['ls', '--json'], { home: empty, env: { TRAINYARD_URL: server.url, TRAINYARD_TOKEN: server.adminToken } });
-    assert.ok(Array.isArray(json(ok).jobs));
-    const denied = await cli(['ls'], { home: empty, env: { TRAINYARD_URL: server.url, TRAINYARD_TOKEN: 'ty_nope_nope' } });
+    const ok = await runCli(['ls', '--json'], { home: empty, env: { TRAINYARD_URL: server.url, TRAINYARD_TOKEN: server.adminToken } });
+    assert.ok(Array.isArray(cliJson(ok).jobs));
+    const denied = await runCli(['ls'], { home: empty, env: { TRAINYARD_URL: server.url, TRAINYARD_TOKEN: 'ty_nope_nope' } });
     assert.equal(denied.code, 1);
     assert.match(denied.stderr, /401/);
   });
 
   it('says how to start a server when none runs for the data dir', async () => {
     const empty = tempDir();
-    const result = await cli(['ls'], { home: empty });
+    const result = await runCli(['ls'], { home: empty });
     assert.equal(result.code, 1);
     assert.equal(result.stderr, `error: no server running for data dir ${empty}: start one with \`trainyard server\`\n`);
   });

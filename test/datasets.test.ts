@@ -4,29 +4,17 @@
  * a job refused on a failed version, user formats, validation without registering.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { BIN, REPO, startServer, tempDir, waitForJob, type TestServer } from './harness.ts';
+import { REPO, runCli, startServer, tempDir, waitForJob, type TestServer } from './harness.ts';
 
 const row = (u: string, a: string) => JSON.stringify({ messages: [{ role: 'user', content: u }, { role: 'assistant', content: a }] });
 const lines = (count: number, salt = '') => Array.from({ length: count }, (_, i) => row(`question ${salt}${i} about item ${i * 3} of the catalogue`, `reply ${salt}${i}`)).join('\n') + '\n';
 
-function cli(args: string[], home: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env: Record<string, string | undefined> = { ...process.env, TRAINYARD_HOME: home };
-  delete env.TRAINYARD_URL;
-  delete env.TRAINYARD_TOKEN;
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
-}
+/** Runs the CLI with `home` as TRAINYARD_HOME. */
+const cli = (args: string[], home: string) => runCli(args, { home });
 
 describe('datasets through the server', { timeout: 180_000 }, () => {
   let server: TestServer;

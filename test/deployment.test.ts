@@ -6,11 +6,10 @@
  * target agree.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { BIN, killRuns, REPO, startServer, tempDir, useServer, waitFor, waitForJob, type TestServer } from './harness.ts';
+import { killRuns, REPO, runCli, startServer, tempDir, useServer, waitFor, waitForJob, type TestServer } from './harness.ts';
 
 const TRAINER = join(REPO, 'test', 'fixtures', 'line-trainer.mjs');
 
@@ -23,25 +22,8 @@ appendFileSync(process.env.STEP_LOG, step + ' ' + version + '\\n');
 if (step === 'check') process.stdout.write(version === process.env.BROKEN ? '' : 'hello from v' + version);
 `;
 
-interface Result {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function cli(server: TestServer, args: string[]): Promise<Result> {
-  const env: Record<string, string | undefined> = { ...process.env };
-  delete env.TRAINYARD_URL;
-  delete env.TRAINYARD_TOKEN;
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [BIN, ...args, '--data-dir', server.dataDir], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
-}
+/** Runs the CLI against the server's data directory (its admin token). */
+const cli = (server: TestServer, args: string[]) => runCli(args, { dataDir: server.dataDir });
 
 /** A model `chat` with versions 1…3 from the checkpoints of a short training job. */
 async function modelWithVersions(s: TestServer): Promise<void> {

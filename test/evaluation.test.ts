@@ -7,11 +7,10 @@
  * killed with SIGKILL while the evaluations run does not run any of them twice.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { BIN, killRuns, REPO, startServer, tempDir, waitFor, waitForJob, type TestServer } from './harness.ts';
+import { killRuns, REPO, runCli, startServer, tempDir, waitFor, waitForJob, type TestServer } from './harness.ts';
 
 const TRAINER = join(REPO, 'test', 'fixtures', 'line-trainer.mjs');
 
@@ -40,23 +39,9 @@ baseline:
   values: {loss: 1.0, accuracy: 0.0}
 `;
 
-interface CliResult {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function cli(server: TestServer, args: string[], cwd: string): Promise<CliResult> {
-  return new Promise((done) => {
-    const env = { ...process.env, TRAINYARD_URL: server.url, TRAINYARD_TOKEN: server.adminToken, USER: 'ana' };
-    const child = spawn(process.execPath, [BIN, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
-}
+/** Runs the CLI in `cwd` against the server's URL with its admin token, as user `ana`. */
+const cli = (server: TestServer, args: string[], cwd: string) =>
+  runCli(args, { cwd, env: { TRAINYARD_URL: server.url, TRAINYARD_TOKEN: server.adminToken, USER: 'ana' } });
 
 describe('evaluation of every checkpoint', { timeout: 240_000 }, () => {
   const servers: TestServer[] = [];

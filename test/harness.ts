@@ -1,7 +1,8 @@
 /**
  * Test harness: a real `trainyard server` as a child process on a free loopback port, with a
- * throwaway data directory, plus small helpers to call its API and wait for conditions.
+ * throwaway data directory, plus small helpers to call its API, run its CLI and wait for conditions.
  */
+import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -118,6 +119,62 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
     },
   };
   return server;
+}
+
+/** What one `trainyard` CLI process did. */
+export interface CliResult {
+  /** The arguments it was given, `--data-dir DIR` included. */
+  readonly args: readonly string[];
+  /** Its exit code; null when a signal ended it. */
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export interface CliOptions {
+  /** Appended as `--data-dir DIR` (before a `--`): the CLI finds the server through that directory. */
+  readonly dataDir?: string;
+  /** Set as TRAINYARD_HOME. Default: the one inherited, if any. */
+  readonly home?: string;
+  /** Default: the repository root. */
+  readonly cwd?: string;
+  /** Set last, over everything else (TRAINYARD_URL and TRAINYARD_TOKEN included). */
+  readonly env?: Record<string, string>;
+}
+
+/** `args` with `options` placed before the first `--` (what follows it is a job's command), or at the end. */
+export function withOptions(args: readonly string[], ...options: string[]): string[] {
+  const dashes = args.indexOf('--');
+  const at = dashes === -1 ? args.length : dashes;
+  return [...args.slice(0, at), ...options, ...args.slice(at)];
+}
+
+/**
+ * Runs `trainyard ARGS` as its own process and collects what it printed. TRAINYARD_URL and
+ * TRAINYARD_TOKEN are dropped from the inherited environment, so the CLI only reaches a server
+ * through `dataDir`, `home` or what `env` sets. Never rejects: a failing command is a result.
+ */
+export function runCli(args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
+  const env: Record<string, string | undefined> = { ...process.env };
+  delete env.TRAINYARD_URL;
+  delete env.TRAINYARD_TOKEN;
+  if (options.home !== undefined) env.TRAINYARD_HOME = options.home;
+  Object.assign(env, options.env);
+  const argv = options.dataDir === undefined ? [...args] : withOptions(args, '--data-dir', options.dataDir);
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [BIN, ...argv], { cwd: options.cwd ?? REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => done({ args: argv, code, stdout, stderr }));
+  });
+}
+
+/** Asserts that the command exited 0 (its stderr in the message if not) and parses its stdout as JSON. */
+export function cliJson(result: CliResult): any {
+  assert.equal(result.code, 0, `trainyard ${result.args.join(' ')}: exit code 0 expected; stderr: ${result.stderr}${result.stdout}`);
+  return JSON.parse(result.stdout);
 }
 
 /** Polls `check` until it returns a truthy value, which is returned. */

@@ -6,10 +6,9 @@
  * references that name nothing are refused with the field named.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { BIN, REPO, useServer, waitForJob, type TestServer } from './harness.ts';
+import { cliJson as parseCliJson, REPO, runCli, useServer, waitForJob, withOptions, type TestServer } from './harness.ts';
 
 const TRAINER = join(REPO, 'test', 'fixtures', 'line-trainer.mjs');
 
@@ -17,36 +16,11 @@ const TRAINER = join(REPO, 'test', 'fixtures', 'line-trainer.mjs');
 const script = (trainerArgs: string) =>
   `echo "init=[$TRAINYARD_INIT_FROM] init_id=[$TRAINYARD_INIT_FROM_ID] resume=[$TRAINYARD_RESUME_FROM]" && ${JSON.stringify(process.execPath)} ${JSON.stringify(TRAINER)} ${trainerArgs}`;
 
-interface Result {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
 /** Runs the CLI against the server's data directory (its admin token). */
-function cli(server: TestServer, args: string[]): Promise<Result> {
-  const env: Record<string, string | undefined> = { ...process.env };
-  delete env.TRAINYARD_URL;
-  delete env.TRAINYARD_TOKEN;
-  return new Promise((done) => {
-    // Options go before a `--` (what follows it is the job's command).
-    const rest = args.indexOf('--') === -1 ? args.length : args.indexOf('--');
-    const argv = [...args.slice(0, rest), '--data-dir', server.dataDir, ...args.slice(rest)];
-    const child = spawn(process.execPath, [BIN, ...argv], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
-}
+const cli = (server: TestServer, args: string[]) => runCli(args, { dataDir: server.dataDir });
 
-async function cliJson(server: TestServer, args: string[]): Promise<any> {
-  const rest = args.indexOf('--') === -1 ? args.length : args.indexOf('--');
-  const result = await cli(server, [...args.slice(0, rest), '--json', ...args.slice(rest)]);
-  assert.equal(result.code, 0, `trainyard ${args.join(' ')}: ${result.stderr}${result.stdout}`);
-  return JSON.parse(result.stdout);
-}
+/** `trainyard ARGS --json` (the flag before a `--`), asserted to succeed, its output parsed. */
+const cliJson = async (server: TestServer, args: string[]): Promise<any> => parseCliJson(await cli(server, withOptions(args, '--json')));
 
 /** The log of one attempt of a job. */
 async function log(server: TestServer, jobId: number, attempt = 1): Promise<string> {

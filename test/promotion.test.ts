@@ -6,11 +6,10 @@
  * `trainyard model history` shows the moves by `system` with the reason.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { BIN, REPO, tempDir, useServer, waitFor, waitForJob, type TestServer } from './harness.ts';
+import { REPO, runCli, tempDir, useServer, waitFor, waitForJob, type TestServer } from './harness.ts';
 
 const TRAINER = join(REPO, 'test', 'fixtures', 'line-trainer.mjs');
 
@@ -36,23 +35,9 @@ metrics:
   - {name: accuracy, goal: max}
 `;
 
-interface CliResult {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function cli(server: TestServer, args: string[], cwd: string): Promise<CliResult> {
-  return new Promise((done) => {
-    const env = { ...process.env, TRAINYARD_URL: server.url, TRAINYARD_TOKEN: server.adminToken };
-    const child = spawn(process.execPath, [BIN, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
-}
+/** Runs the CLI in `cwd` against the server's URL with its admin token. */
+const cli = (server: TestServer, args: string[], cwd: string) =>
+  runCli(args, { cwd, env: { TRAINYARD_URL: server.url, TRAINYARD_TOKEN: server.adminToken } });
 
 async function ok(server: TestServer, args: string[], cwd: string): Promise<string> {
   const result = await cli(server, args, cwd);

@@ -4,40 +4,18 @@
  * why in its history, and retention (keepCheckpoints 1) leaves the version's checkpoint file.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { BIN, REPO, useServer, waitFor, waitForJob, type TestServer } from './harness.ts';
+import { cliJson as parseCliJson, REPO, runCli, useServer, waitFor, waitForJob, type TestServer } from './harness.ts';
 
 const TRAINER = join(REPO, 'test', 'fixtures', 'line-trainer.mjs');
 
-interface Result {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
 /** Runs the CLI against the server's data directory (its admin token). */
-function cli(server: TestServer, args: string[]): Promise<Result> {
-  const env: Record<string, string | undefined> = { ...process.env };
-  delete env.TRAINYARD_URL;
-  delete env.TRAINYARD_TOKEN;
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [BIN, ...args, '--data-dir', server.dataDir], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
-}
+const cli = (server: TestServer, args: string[]) => runCli(args, { dataDir: server.dataDir });
 
-async function cliJson(server: TestServer, args: string[]): Promise<any> {
-  const result = await cli(server, [...args, '--json']);
-  assert.equal(result.code, 0, `trainyard ${args.join(' ')}: ${result.stderr}${result.stdout}`);
-  return JSON.parse(result.stdout);
-}
+/** `trainyard ARGS --json`, asserted to succeed, its output parsed. */
+const cliJson = async (server: TestServer, args: string[]): Promise<any> => parseCliJson(await cli(server, [...args, '--json']));
 
 const live = (checkpoints: any[]) => checkpoints.filter((c) => !c.deleted);
 

@@ -6,7 +6,6 @@
  * each case starts from a known state in milliseconds.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -15,7 +14,7 @@ import { createDataDirLayout } from '../src/control/data-dir.ts';
 import type { Checkpoint, JobSpec } from '../src/core/types.ts';
 import { endRun, jobSpec, NEW_RUN } from '../src/store/contract/fixtures.ts';
 import { createSqliteStore } from '../src/store/sqlite/sqlite-store.ts';
-import { BIN, REPO, startServer, tempDir, waitFor, type TestServer } from './harness.ts';
+import { REPO, runCli, startServer, tempDir, waitFor, type TestServer } from './harness.ts';
 
 interface PreparedJob {
   readonly id: number;
@@ -78,19 +77,8 @@ function liveIds(dataDir: string): Set<number> {
   }
 }
 
-function cli(args: string[], dataDir: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env: Record<string, string | undefined> = { ...process.env };
-  delete env.TRAINYARD_URL;
-  delete env.TRAINYARD_TOKEN;
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [BIN, ...args, '--data-dir', dataDir], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
-}
+/** Runs the CLI against `dataDir` (the admin token of the server there). */
+const cli = (args: string[], dataDir: string) => runCli(args, { dataDir });
 
 describe('retention through a real server', () => {
   const servers: TestServer[] = [];

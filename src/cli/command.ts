@@ -49,6 +49,19 @@ export function action<A extends unknown[]>(
   };
 }
 
+/**
+ * What every command and subcommand shares: `-h, --help`, help after a usage error, output
+ * through the context's streams, and errors thrown instead of exiting (main turns them into
+ * the exit code).
+ */
+export function configureCommand(ctx: CliContext, command: Command): Command {
+  return command
+    .helpOption('-h, --help', 'show help')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ writeOut: (text) => ctx.io.stdout.write(text), writeErr: (text) => ctx.io.stderr.write(text) })
+    .exitOverride();
+}
+
 /** Collects a repeatable option's values. */
 export function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];

@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import { parseDatasetRef, VALIDATION_LEVELS, type ValidationLevel, type ValidationSettings } from '../core/datasets.ts';
 import type { FormatSpec } from '../datasets/index.ts';
 import { createDatasetClient, type DatasetClient } from '../sdk/datasets-client.ts';
-import { action, collect, createCommand, type CliContext, type CommonOptions } from './command.ts';
+import { action, type CliContext, collect, type CommonOptions, configureCommand, createCommand } from './command.ts';
 import { findLocalServer, NoServerError, readAdminToken, resolveDataDir } from './connect.ts';
 import { renderDatasetList, renderReport, renderVersion } from './data-report.ts';
 import { renderTable } from './format.ts';
@@ -45,18 +45,11 @@ export function dataCommand(ctx: CliContext): Command {
         'Depths: quick (a sample), standard (every row), deep (near-duplicates, contamination, leakage).',
     );
   for (const sub of [addSub(ctx), lsSub(ctx), showSub(ctx), validateSub(ctx), checkSub(ctx), formatsSub(ctx)]) {
-    data.addCommand(configure(ctx, sub));
+    data.addCommand(configureCommand(ctx, sub));
   }
   return data;
 }
 
-function configure(ctx: CliContext, command: Command): Command {
-  return command
-    .helpOption('-h, --help', 'show help')
-    .showHelpAfterError('(run with --help for usage)')
-    .configureOutput({ writeOut: (text) => ctx.io.stdout.write(text), writeErr: (text) => ctx.io.stderr.write(text) })
-    .exitOverride();
-}
 
 /** The server this command talks to, in connect.ts's order (`--data-dir`, TRAINYARD_URL, the data dir). */
 export function datasetClient(io: Io, options: { dataDir?: string }): DatasetClient {
@@ -302,7 +295,7 @@ function formatsSub(ctx: CliContext): Command {
       else ctx.io.stdout.write(`format ${stored.name} registered\n`);
       return EXIT.ok;
     }));
-  formats.addCommand(configure(ctx, ls), { isDefault: true });
-  formats.addCommand(configure(ctx, add));
+  formats.addCommand(configureCommand(ctx, ls), { isDefault: true });
+  formats.addCommand(configureCommand(ctx, add));
   return formats;
 }

@@ -7,7 +7,7 @@ import { Command } from 'commander';
 import { ALIAS_NAME, MODEL_NAME, parseVersionRef } from '../core/registry.ts';
 import { ApiError } from '../sdk/client.ts';
 import { createDeployClient, type ApiDeployment, type ApiDeployTarget, type DeployClient } from '../sdk/deploy-client.ts';
-import { action, createCommand, type CliContext, type CommonOptions } from './command.ts';
+import { action, type CliContext, type CommonOptions, configureCommand, createCommand } from './command.ts';
 import { serverOptions } from './connect.ts';
 import { escapeControlChars, formatRelative, renderFields, renderTable } from './format.ts';
 import { EXIT, FileError, type Io, printJson, stripFieldPrefix, UsageError } from './io.ts';
@@ -19,13 +19,6 @@ function client(io: Io, options: CommonOptions): DeployClient {
   return createDeployClient(serverOptions(io, options));
 }
 
-function configure(ctx: CliContext, command: Command): Command {
-  return command
-    .helpOption('-h, --help', 'show help')
-    .showHelpAfterError('(run with --help for usage)')
-    .configureOutput({ writeOut: (text) => ctx.io.stdout.write(text), writeErr: (text) => ctx.io.stderr.write(text) })
-    .exitOverride();
-}
 
 /** `trainyard deploy MODEL:VERSION TARGET`, and `trainyard deploy target add|ls|show|rm`. */
 export function deployCommand(ctx: CliContext): Command {
@@ -50,7 +43,7 @@ export function deployCommand(ctx: CliContext): Command {
       const requested = await api.deploy({ target, model, version, reason: options.reason });
       return report(ctx, api, requested, options);
     }));
-  deploy.addCommand(configure(ctx, targetCommand(ctx, deploy)));
+  deploy.addCommand(configureCommand(ctx, targetCommand(ctx, deploy)));
   return deploy;
 }
 
@@ -93,7 +86,7 @@ function targetCommand(ctx: CliContext, deploy: Command): Command {
   target.hook('preSubcommand', (_target, sub) => {
     for (const [key, value] of Object.entries(deploy.opts())) if (value !== undefined) sub.setOptionValue(key, value);
   });
-  for (const sub of [targetAddSub(ctx), targetLsSub(ctx), targetShowSub(ctx), targetRmSub(ctx)]) target.addCommand(configure(ctx, sub));
+  for (const sub of [targetAddSub(ctx), targetLsSub(ctx), targetShowSub(ctx), targetRmSub(ctx)]) target.addCommand(configureCommand(ctx, sub));
   return target;
 }
 

@@ -5,7 +5,7 @@
 import { Command } from 'commander';
 import { ApiError } from '../sdk/client.ts';
 import { createEvaluationClient, type ApiEvalSuite, type ApiEvaluation, type EvaluationClient, type Leaderboard, type MetricDiff } from '../sdk/evaluation-client.ts';
-import { action, createCommand, type CliContext, type CommonOptions } from './command.ts';
+import { action, type CliContext, type CommonOptions, configureCommand, createCommand } from './command.ts';
 import { serverOptions } from './connect.ts';
 import { escapeControlChars, formatRelative, formatThousands, formatValue, renderFields, renderTable } from './format.ts';
 import { EXIT, FileError, type Io, printJson, stripFieldPrefix, UsageError } from './io.ts';
@@ -22,19 +22,12 @@ export function evalCommand(ctx: CliContext): Command {
         'regression alarm. See docs/evaluation.md.',
     );
   const suite = new Command('suite').addHelpCommand(false).summary('add, list and show eval suites');
-  for (const sub of [suiteAddSub(ctx), suiteLsSub(ctx), suiteShowSub(ctx)]) suite.addCommand(configure(ctx, sub));
-  evaluation.addCommand(configure(ctx, suite));
-  for (const sub of [runSub(ctx), lsSub(ctx), showSub(ctx), overrideSub(ctx)]) evaluation.addCommand(configure(ctx, sub));
+  for (const sub of [suiteAddSub(ctx), suiteLsSub(ctx), suiteShowSub(ctx)]) suite.addCommand(configureCommand(ctx, sub));
+  evaluation.addCommand(configureCommand(ctx, suite));
+  for (const sub of [runSub(ctx), lsSub(ctx), showSub(ctx), overrideSub(ctx)]) evaluation.addCommand(configureCommand(ctx, sub));
   return evaluation;
 }
 
-function configure(ctx: CliContext, command: Command): Command {
-  return command
-    .helpOption('-h, --help', 'show help')
-    .showHelpAfterError('(run with --help for usage)')
-    .configureOutput({ writeOut: (text) => ctx.io.stdout.write(text), writeErr: (text) => ctx.io.stderr.write(text) })
-    .exitOverride();
-}
 
 /** A number for people ("0.5312"); "-" for none (formatValue would print NaN). */
 function fmt(v: number | null | undefined): string {

@@ -6,7 +6,7 @@
 import { Command } from 'commander';
 import { describePolicy } from '../core/retention.ts';
 import { createRetentionClient, type ApiGcJobReport, type ApiGcReport, type ApiGlobalRetention, type RetentionClient } from '../sdk/retention-client.ts';
-import { action, createCommand, type CliContext, type CommonOptions } from './command.ts';
+import { action, type CliContext, type CommonOptions, configureCommand, createCommand } from './command.ts';
 import { serverOptions } from './connect.ts';
 import { escapeControlChars, formatBytes, formatRelative, renderTable } from './format.ts';
 import { EXIT, type Io, printJson, UsageError } from './io.ts';
@@ -30,7 +30,7 @@ export function gcCommand(ctx: CliContext): Command {
       else ctx.io.stdout.write(renderReport(report));
       return report.failed > 0 ? EXIT.failure : EXIT.ok;
     }));
-  const policy = configure(ctx, createCommand('policy')
+  const policy = configureCommand(ctx, createCommand('policy')
     .addHelpCommand(false)
     .summary('show the global retention policy (of jobs without their own)')
     .action(action(ctx, async (own: CommonOptions) => {
@@ -42,7 +42,7 @@ export function gcCommand(ctx: CliContext): Command {
     })));
   // `gc` reads its options anywhere on the line (`--json`, `--data-dir` after a subcommand too).
   const inherited = () => gc.opts() as CommonOptions;
-  policy.addCommand(configure(ctx, setSub(ctx, () => ({ ...inherited(), ...(policy.opts() as CommonOptions) }))));
+  policy.addCommand(configureCommand(ctx, setSub(ctx, () => ({ ...inherited(), ...(policy.opts() as CommonOptions) }))));
   gc.addCommand(policy);
   return gc;
 }
@@ -118,13 +118,6 @@ function client(io: Io, options: CommonOptions): RetentionClient {
   return createRetentionClient(serverOptions(io, options));
 }
 
-function configure(ctx: CliContext, command: Command): Command {
-  return command
-    .helpOption('-h, --help', 'show help')
-    .showHelpAfterError('(run with --help for usage)')
-    .configureOutput({ writeOut: (text) => ctx.io.stdout.write(text), writeErr: (text) => ctx.io.stderr.write(text) })
-    .exitOverride();
-}
 
 function count(text: string, what: string): number {
   if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text))) throw new UsageError(`${what} must be a whole number >= 0, not ${JSON.stringify(text)}`);

@@ -4,7 +4,7 @@
  */
 import { Command } from 'commander';
 import { createApiKeysClient, type ApiKeyInfo } from '../sdk/api-keys-client.ts';
-import { action, createCommand, type CliContext, type CommonOptions } from './command.ts';
+import { action, type CliContext, type CommonOptions, configureCommand, createCommand } from './command.ts';
 import { serverOptions } from './connect.ts';
 import { escapeControlChars, formatRelative, renderTable } from './format.ts';
 import { EXIT, printJson, UsageError } from './io.ts';
@@ -19,13 +19,7 @@ export function keyCommand(ctx: CliContext): Command {
         'working within a second or two.',
     );
   for (const sub of [createSub(ctx), lsSub(ctx), revokeSub(ctx)]) {
-    key.addCommand(
-      sub
-        .helpOption('-h, --help', 'show help')
-        .showHelpAfterError('(run with --help for usage)')
-        .configureOutput({ writeOut: (text) => ctx.io.stdout.write(text), writeErr: (text) => ctx.io.stderr.write(text) })
-        .exitOverride(),
-    );
+    key.addCommand(configureCommand(ctx, sub));
   }
   return key;
 }

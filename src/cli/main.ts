@@ -4,7 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
-import type { CliContext } from './command.ts';
+import { configureCommand, type CliContext } from './command.ts';
 import { moveCommand, pauseCommand, priorityCommand, resumeCommand } from './control.ts';
 import { dataCommand } from './datasets.ts';
 import { deployCommand, deploymentsCommand, rollbackCommand } from './deploy.ts';
@@ -42,15 +42,7 @@ export function createProgram(ctx: CliContext): Command {
     })
     .exitOverride();
   for (const build of [serverCommand, submitCommand, lsCommand, showCommand, logsCommand, stopCommand, pauseCommand, resumeCommand, priorityCommand, moveCommand, metricsCommand, checkpointsCommand, gcCommand, tokenCommand, keyCommand, dataCommand, evalCommand, modelCommand, deployCommand, rollbackCommand, deploymentsCommand, demoCommand]) {
-    const command = build(ctx)
-      .helpOption('-h, --help', 'show help')
-      .showHelpAfterError('(run with --help for usage)')
-      .configureOutput({
-        writeOut: (text) => ctx.io.stdout.write(text),
-        writeErr: (text) => ctx.io.stderr.write(text),
-      })
-      .exitOverride();
-    program.addCommand(command);
+    program.addCommand(configureCommand(ctx, build(ctx)));
   }
   program.addHelpText(
     'after',

@@ -5,7 +5,7 @@
 import { Command } from 'commander';
 import { parseVersionRef } from '../core/registry.ts';
 import { createRegistryClient, type ApiAliasMove, type ApiAliasMoveResult, type ApiModelDetail, type ApiModelSummary, type ApiModelVersion, type RegistryClient } from '../sdk/registry-client.ts';
-import { action, collect, createCommand, type CliContext, type CommonOptions } from './command.ts';
+import { action, type CliContext, collect, type CommonOptions, configureCommand, createCommand } from './command.ts';
 import { serverOptions } from './connect.ts';
 import { escapeControlChars, formatBytes, formatRelative, renderFields, renderTable } from './format.ts';
 import { EXIT, type Io, printJson, UsageError } from './io.ts';
@@ -21,13 +21,7 @@ export function modelCommand(ctx: CliContext): Command {
         'and when. `latest` is computed (the highest version) and cannot be set.',
     );
   for (const sub of [createSub(ctx), lsSub(ctx), showSub(ctx), versionSub(ctx), aliasSub(ctx), unaliasSub(ctx), historySub(ctx), editSub(ctx)]) {
-    model.addCommand(
-      sub
-        .helpOption('-h, --help', 'show help')
-        .showHelpAfterError('(run with --help for usage)')
-        .configureOutput({ writeOut: (text) => ctx.io.stdout.write(text), writeErr: (text) => ctx.io.stderr.write(text) })
-        .exitOverride(),
-    );
+    model.addCommand(configureCommand(ctx, sub));
   }
   return model;
 }

@@ -4,7 +4,7 @@
  */
 import { Command } from 'commander';
 import type { ApiTokenInfo } from '../sdk/client.ts';
-import { action, createCommand, type CliContext, type CommonOptions } from './command.ts';
+import { action, type CliContext, type CommonOptions, configureCommand, createCommand } from './command.ts';
 import { connect } from './connect.ts';
 import { escapeControlChars, formatRelative, renderTable } from './format.ts';
 import { EXIT, printJson, UsageError } from './io.ts';
@@ -20,13 +20,7 @@ export function tokenCommand(ctx: CliContext): Command {
         'the token is made; the server keeps only its hash.',
     );
   for (const sub of [createSub(ctx), lsSub(ctx), revokeSub(ctx)]) {
-    token.addCommand(
-      sub
-        .helpOption('-h, --help', 'show help')
-        .showHelpAfterError('(run with --help for usage)')
-        .configureOutput({ writeOut: (text) => ctx.io.stdout.write(text), writeErr: (text) => ctx.io.stderr.write(text) })
-        .exitOverride(),
-    );
+    token.addCommand(configureCommand(ctx, sub));
   }
   return token;
 }
