@@ -25,6 +25,7 @@ import { createDeployer } from '../src/deploy/deployer.ts';
 import { createExecutor } from '../src/executors/executors.ts';
 import { createModelBaseline } from '../src/registry/index.ts';
 import { buildApp } from '../src/server/app.ts';
+import { subscribeAutomations } from '../src/server/automations.ts';
 import { createBatchParserPool } from '../src/server/ingest/batch-parser-pool.ts';
 import { createSqliteStore } from '../src/store/sqlite/sqlite-store.ts';
 import type { BenchResult } from './bench-result.ts';
@@ -48,7 +49,8 @@ export async function benchEvents(): Promise<BenchResult[]> {
   const batchParser = createBatchParserPool();
   const evaluator = createEvaluator({ store, control, now, log, modelBaseline: createModelBaseline(store) });
   const deployer = createDeployer({ store, control, now, log, dataDir: dir });
-  const app = await buildApp({ store, control, layout, now, batchParser, slots: await executor.capacity(), log, evaluator, deployer });
+  const automations = subscribeAutomations({ store, control, evaluator, deployer, dataDir: dir, now, log });
+  const app = await buildApp({ store, control, layout, now, batchParser, slots: await executor.capacity(), log, evaluator, deployer, automations });
   let sseClient: ChildProcess | null = null;
   try {
     await app.listen({ host: '127.0.0.1', port: 0 });

@@ -28,6 +28,10 @@ export interface InboxSettings {
   readonly pollMs?: number;
   /** Of the template's job. Default: 0. */
   readonly maxRetries?: number;
+  /** Register each file as a version of this dataset (`dataset:`), read by the job as `@train`; else `validate:` and `{file}`. */
+  readonly dataset?: string;
+  /** `from:` of the template's job. */
+  readonly from?: string;
 }
 
 export function writeInboxConfig(dataDir: string, ledger: string, settings: InboxSettings): void {
@@ -38,10 +42,10 @@ templates:
   - match: "*.jsonl"
     job:
       name: "ft-{stem}"
-      command: [${JSON.stringify(process.execPath)}, ${JSON.stringify(CONSUMER)}, "{file}", ${JSON.stringify(ledger)}]
+      command: [${JSON.stringify(process.execPath)}, ${JSON.stringify(CONSUMER)}, "${settings.dataset ? '@train' : '{file}'}", ${JSON.stringify(ledger)}]
       cwd: ${JSON.stringify(REPO)}
-      maxRetries: ${settings.maxRetries ?? 0}
-    validate: {format: chat, level: quick}
+      maxRetries: ${settings.maxRetries ?? 0}${settings.from ? `\n      from: ${JSON.stringify(settings.from)}` : ''}
+    ${settings.dataset ? `dataset: {name: ${JSON.stringify(settings.dataset)}, format: chat, depth: standard}` : 'validate: {format: chat, level: quick}'}
 `);
 }
 
@@ -70,8 +74,8 @@ export function filesIn(dir: InboxDir, folder: string): string[] {
   return readdirSync(join(dir.inbox, folder)).sort();
 }
 
-/** Runs the consumer recorded: one entry per run. */
-export function ledgerRuns(dir: InboxDir): Array<{ job: number; file: string; rows: number }> {
+/** Runs the consumer recorded: one entry per run (`dataset` and `initFromId` for a job given `@train`). */
+export function ledgerRuns(dir: InboxDir): Array<{ job: number; file: string; rows: number; dataset?: string; initFromId?: number | null }> {
   const path = join(dir.ledger, 'runs.jsonl');
   if (!existsSync(path)) return [];
   return readFileSync(path, 'utf8').trim().split('\n').filter(Boolean).map((line) => JSON.parse(line));

@@ -7,7 +7,7 @@
  * document says, with no field it does not list.
  */
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { createConfig, lintFromString } from '@redocly/openapi-core';
@@ -250,6 +250,21 @@ export const points: Same<RO<Json<'/api/v1/jobs/{id}/metrics/{key}', 'get', 200>
     await call('DELETE', '/api/v1/keys/{id}', `/api/v1/keys/${key.body.id}`);
     await call('DELETE', '/api/v1/keys/{id}', '/api/v1/keys/00000000000000ff');
 
+    // Automation rules (docs/automations.md): made, dry-run against past events, toggled, removed.
+    const rule = { on: 'job.submitted', where: { 'data.name': 'never' }, do: { pause: {} } };
+    await call('PUT', '/api/v1/rules/{name}', '/api/v1/rules/contract', rule);
+    await call('PUT', '/api/v1/rules/{name}', '/api/v1/rules/contract', { ...rule, on: 'job.made' });
+    await call('GET', '/api/v1/rules', '/api/v1/rules');
+    await call('GET', '/api/v1/rules/{name}', '/api/v1/rules/contract');
+    await call('GET', '/api/v1/rules/{name}', '/api/v1/rules/nope');
+    await call('POST', '/api/v1/rules/{name}/test', '/api/v1/rules/contract/test', { last: 3 });
+    await call('POST', '/api/v1/rules/{name}/test', '/api/v1/rules/contract/test', { eventId: 1, last: 3 });
+    await call('POST', '/api/v1/rules/{name}/disable', '/api/v1/rules/contract/disable', {});
+    await call('POST', '/api/v1/rules/{name}/enable', '/api/v1/rules/contract/enable', {});
+    await call('GET', '/api/v1/rules/{name}/firings', '/api/v1/rules/contract/firings');
+    await call('DELETE', '/api/v1/rules/{name}', '/api/v1/rules/contract');
+    await call('DELETE', '/api/v1/rules/{name}', '/api/v1/rules/contract');
+
     // Deploy targets and deployments (a model without versions: deployments answer their errors).
     assert.equal((await s.api('/api/v1/models', { body: { name: 'contract-model' } })).status, 201);
     const targetBody = { kind: 'command', model: 'contract-model', config: { command: ['true'] }, watch: { windowSeconds: 0 } };
@@ -348,6 +363,13 @@ export const points: Same<RO<Json<'/api/v1/jobs/{id}/metrics/{key}', 'get', 200>
     await call('POST', '/api/v1/gc', '/api/v1/gc', { dryRun: true });
     await call('POST', '/api/v1/gc', '/api/v1/gc', { jobId: id });
     await call('POST', '/api/v1/gc', '/api/v1/gc', { jobId: 999_999 });
+
+    // The inbox listing (off here: no inbox.yaml), with a file waiting in a priority folder.
+    mkdirSync(join(s.dataDir, 'inbox', 'normal'), { recursive: true });
+    writeFileSync(join(s.dataDir, 'inbox', 'normal', 'waiting.jsonl'), '{}\n');
+    const inbox = await call('GET', '/api/v1/inbox', '/api/v1/inbox?state=waiting,failed&limit=5');
+    assert.deepEqual([inbox.body.config.state, inbox.body.files.map((f: { name: string }) => f.name)], ['off', ['waiting.jsonl']]);
+    await call('GET', '/api/v1/inbox', '/api/v1/inbox?state=lost');
 
     assert.deepEqual(failures, []);
     const documented = operations(doc).filter(([, path]) => !NOT_CALLED_HERE.some((prefix) => path.startsWith(prefix)));

@@ -5,7 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
+import { describeYamlError, locateIn } from '../core/yaml-positions.ts';
 import { FileError } from './io.ts';
 
 export interface JobFile {
@@ -76,34 +77,4 @@ function checkStrictJson(displayName: string, text: string, lineCounter: LineCou
     const detail = comma ? 'trailing comma' : (error as Error).message;
     throw new FileError(displayName, pos?.line ?? null, pos?.col ?? null, detail);
   }
-}
-
-/** The yaml package's message without its " at line L, column C:" tail, plus the snippet. */
-function describeYamlError(message: string): string {
-  const match = /^([\s\S]*?) at line \d+, column \d+:?\s*\n([\s\S]*)$/.exec(message);
-  if (!match) return message.trim();
-  const snippet = match[2].replace(/\s+$/, '');
-  return snippet ? `${match[1]}\n\n${snippet.replace(/^/gm, '  ')}` : match[1];
-}
-
-/** Where a dotted path's key starts (its item, in a list), or null when the file does not hold it. */
-function locateIn(doc: Document, lineCounter: LineCounter, field: string): { line: number; column: number } | null {
-  const path = field.split('.');
-  const last = path[path.length - 1];
-  const parent = path.length === 1 ? doc.contents : doc.getIn(path.slice(0, -1).map(keyOf), true);
-  let range: [number, number, number] | null | undefined = null;
-  if (isMap(parent)) {
-    const pair = parent.items.find((item) => isScalar(item.key) && String(item.key.value) === last);
-    range = pair && isScalar(pair.key) ? pair.key.range : null;
-  } else if (isSeq(parent) && /^\d+$/.test(last)) {
-    const item = parent.items[Number(last)];
-    range = item && typeof item === 'object' && 'range' in item ? (item as { range?: [number, number, number] }).range : null;
-  }
-  if (!range) return null;
-  const pos = lineCounter.linePos(range[0]);
-  return { line: pos.line, column: pos.col };
-}
-
-function keyOf(part: string): string | number {
-  return /^\d+$/.test(part) ? Number(part) : part;
 }

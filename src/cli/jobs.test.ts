@@ -67,4 +67,31 @@ describe('job output', () => {
     assert.match(text, /^cwd: +\/work\/\\x07bell$/m);
     assert.match(text, /^env: +K\\x9bEY$/m);
   });
+
+  it('shows the remedies, the stopWhen target, and each run\'s changed params and peak GPU memory', () => {
+    const run = {
+      id: 7, jobId: 4, attempt: 1, state: 'failed' as const, startedAt: NOW - 50_000, endedAt: NOW - 40_000, handle: null, pid: null,
+      exitCode: 1, signal: null, outcome: { kind: 'cuda-oom' as const, detail: 'CUDA out of memory', retryable: true }, resumedFrom: null,
+      resumeStep: null, logPath: '/l', lastHeartbeatAt: null, gpus: [0], cpus: 0, params: { batch_size: 16, grad_accum: 1 }, peakGpuMemoryMiB: 79_872,
+    };
+    const detail: JobDetail = {
+      ...job,
+      spec: {
+        ...job.spec,
+        params: { batch_size: 16, grad_accum: 1 },
+        remedies: { cudaOom: { patch: { batch_size: { multiply: 0.5, min: 1, round: true }, grad_accum: { multiply: 2, max: 64 } }, maxTimes: 3 } },
+        stopWhen: { metric: 'val_loss', below: 0.45 },
+      },
+      paramsOverride: { batch_size: 8, grad_accum: 2 },
+      runs: [run, { ...run, id: 8, attempt: 2, params: { batch_size: 8, grad_accum: 2 }, peakGpuMemoryMiB: null }],
+    };
+    const text = renderJobDetail(detail, NOW);
+    assert.match(text, /^remedies: +on cuda-oom retry with batch_size ×0\.5 \(min 1, rounded\), grad_accum ×2 \(max 64\); at most 3 times$/m);
+    assert.match(text, /^stop when: +val_loss < 0\.45 \(the job then succeeds\)$/m);
+    assert.match(text, /^next params: +batch_size=8 grad_accum=2 \(over params, by a retry\)$/m);
+    assert.match(text, /PARAMS \(CHANGED\) +PEAK GPU MEM$/m);
+    assert.match(text, /^ +1 .* - +78 GiB$/m);
+    assert.match(text, /^ +2 .* batch_size=8 grad_accum=2 +-$/m);
+    assert.doesNotMatch(renderJobDetail({ ...job, runs: [{ ...run, params: job.spec.params, peakGpuMemoryMiB: null }] }, NOW), /PARAMS|PEAK/);
+  });
 });

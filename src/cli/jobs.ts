@@ -5,7 +5,7 @@ import { TERMINAL_JOB_STATES } from '../core/types.ts';
 import type { ApiJob, ApiRun, JobDetail } from '../sdk/client.ts';
 import { action, collect, createCommand, type CliContext, type CommonOptions } from './command.ts';
 import { connect } from './connect.ts';
-import { escapeControlChars, formatDuration, formatRelative, formatThousands, formatValue, renderFields, renderTable } from './format.ts';
+import { escapeControlChars, formatBytes, formatDuration, formatRelative, formatThousands, formatValue, renderFields, renderTable } from './format.ts';
 import { EXIT, printJson } from './io.ts';
 import { formatRate } from './progress.ts';
 import { parseCount, parseJobId } from './spec-args.ts';
@@ -147,7 +147,10 @@ export function renderJobDetail(job: JobDetail, now: number): string {
   if (job.outcome) fields.push(['outcome', `${job.outcome.kind}${job.outcome.detail ? `: ${job.outcome.detail}` : ''}${job.state === 'failed' && !job.outcome.retryable ? ' (not retryable)' : ''}`]);
   if (job.state === 'queued' && job.notBefore !== null && job.notBefore > now) fields.push(['next try', formatRelative(job.notBefore, now)]);
   const params = Object.entries(spec.params);
-  if (params.length > 0) fields.push(['params', params.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')]);
+  if (params.length > 0) fields.push(['params', paramsText(spec.params)]);
+  if (job.paramsOverride && Object.keys(job.paramsOverride).length > 0) fields.push(['next params', `${paramsText(job.paramsOverride)} (over params, by a retry)`]);
+  if (spec.remedies?.cudaOom) fields.push(['remedies', cudaOomText(spec.remedies.cudaOom)]);
+  if (spec.stopWhen) fields.push(['stop when', `${spec.stopWhen.metric} ${spec.stopWhen.below !== undefined ? `< ${spec.stopWhen.below}` : `> ${spec.stopWhen.above}`} (the job then succeeds)`]);
   const env = Object.keys(spec.env);
   if (env.length > 0) fields.push(['env', env.join(' ')]);
   if (spec.tags.length > 0) fields.push(['tags', spec.tags.join(', ')]);
@@ -162,11 +165,36 @@ export function renderJobDetail(job: JobDetail, now: number): string {
       keys.map((k) => [k, formatThousands(job.latest[k].step), formatValue(job.latest[k].value)]),
     )}`;
   }
-  if (job.runs?.length) text += `\nruns\n${renderRunTable(job.runs, now)}`;
+  if (job.runs?.length) text += `\nruns\n${renderRunTable(job.runs, spec.params, now)}`;
   return text;
 }
 
-function renderRunTable(runs: readonly ApiRun[], now: number): string {
+function paramsText(params: Readonly<Record<string, unknown>>): string {
+  return Object.entries(params).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ');
+}
+
+/** "on cuda-oom: batch_size ×0.5 (min 1, rounded), grad_accum ×2 (max 64); at most 3 times". */
+function cudaOomText(remedy: NonNullable<NonNullable<JobDetail['spec']['remedies']>['cudaOom']>): string {
+  const ops = Object.entries(remedy.patch).map(([key, op]) => {
+    const how = op.multiply !== undefined ? `×${op.multiply}` : `${(op.add ?? 0) >= 0 ? '+' : ''}${op.add}`;
+    const limits = [op.min !== undefined ? `min ${op.min}` : '', op.max !== undefined ? `max ${op.max}` : '', op.round ? 'rounded' : ''].filter(Boolean);
+    return `${key} ${how}${limits.length ? ` (${limits.join(', ')})` : ''}`;
+  });
+  return `on cuda-oom retry with ${ops.join(', ')}; at most ${remedy.maxTimes} time${remedy.maxTimes === 1 ? '' : 's'}`;
+}
+
+/** A run's params that differ from the spec's ("batch_size=8 grad_accum=4"), "-" when none do. */
+function runParamsText(run: ApiRun, specParams: Readonly<Record<string, unknown>>): string {
+  if (!run.params) return '-';
+  const changed = Object.entries(run.params).filter(([k, v]) => JSON.stringify(v) !== JSON.stringify(specParams[k]));
+  return changed.length ? paramsText(Object.fromEntries(changed)) : '-';
+}
+
+function renderRunTable(runs: readonly ApiRun[], specParams: Readonly<Record<string, unknown>>, now: number): string {
+  // Columns that say something only for some jobs are shown only where a run has a value.
+  const params = runs.map((run) => runParamsText(run, specParams));
+  const showParams = params.some((p) => p !== '-');
+  const showGpuMemory = runs.some((run) => run.peakGpuMemoryMiB !== null);
   return renderTable(
     [
       { header: 'ATTEMPT', align: 'right' },
@@ -177,8 +205,10 @@ function renderRunTable(runs: readonly ApiRun[], now: number): string {
       { header: 'PID', align: 'right' },
       { header: 'OUTCOME', max: 50 },
       { header: 'RESUMED FROM' },
+      ...(showParams ? [{ header: 'PARAMS (CHANGED)', max: 60 }] : []),
+      ...(showGpuMemory ? [{ header: 'PEAK GPU MEM', align: 'right' as const }] : []),
     ],
-    runs.map((run) => [
+    runs.map((run, i) => [
       String(run.attempt),
       String(run.id),
       run.state,
@@ -187,6 +217,8 @@ function renderRunTable(runs: readonly ApiRun[], now: number): string {
       run.pid === null ? '-' : String(run.pid),
       run.outcome ? run.outcome.detail || run.outcome.kind : '',
       run.resumeStep === null ? '-' : `step ${formatThousands(run.resumeStep)}`,
+      ...(showParams ? [params[i]] : []),
+      ...(showGpuMemory ? [run.peakGpuMemoryMiB === null ? '-' : formatBytes(run.peakGpuMemoryMiB * 1024 * 1024)] : []),
     ]),
   );
 }

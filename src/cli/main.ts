@@ -11,6 +11,7 @@ import { deployCommand, deploymentsCommand, rollbackCommand } from './deploy.ts'
 import { demoCommand } from './demo.ts';
 import { evalCommand } from './eval.ts';
 import { gcCommand } from './gc.ts';
+import { inboxCommand } from './inbox.ts';
 import { createProcessIo, EXIT, type Io } from './io.ts';
 import { lsCommand, showCommand, stopCommand } from './jobs.ts';
 import { logsCommand } from './logs.ts';
@@ -20,6 +21,7 @@ import { serverCommand } from './server.ts';
 import { submitCommand } from './submit.ts';
 import { tokenCommand } from './tokens.ts';
 import { keyCommand } from './keys.ts';
+import { rulesCommand } from './rules.ts';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -41,7 +43,7 @@ export function createProgram(ctx: CliContext): Command {
       writeErr: (text) => ctx.io.stderr.write(text),
     })
     .exitOverride();
-  for (const build of [serverCommand, submitCommand, lsCommand, showCommand, logsCommand, stopCommand, pauseCommand, resumeCommand, priorityCommand, moveCommand, metricsCommand, checkpointsCommand, gcCommand, tokenCommand, keyCommand, dataCommand, evalCommand, modelCommand, deployCommand, rollbackCommand, deploymentsCommand, demoCommand]) {
+  for (const build of [serverCommand, submitCommand, lsCommand, showCommand, logsCommand, stopCommand, pauseCommand, resumeCommand, priorityCommand, moveCommand, metricsCommand, checkpointsCommand, gcCommand, inboxCommand, tokenCommand, keyCommand, dataCommand, evalCommand, modelCommand, deployCommand, rollbackCommand, deploymentsCommand, rulesCommand, demoCommand]) {
     program.addCommand(configureCommand(ctx, build(ctx)));
   }
   program.addHelpText(

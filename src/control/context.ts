@@ -23,10 +23,12 @@ export interface LiveRun {
   attempt: Attempt | null;
   divergence: DivergenceState;
   diverged: { step: number; detail: string } | null;
+  /** The point that reached the job's `stopWhen` target, once one did. */
+  targetReached: { step: number; detail: string } | null;
 }
 
 export function newLiveRun(run: { readonly id: number; readonly jobId: number; readonly gpus: readonly number[]; readonly cpus: number; readonly startedAt: number }): LiveRun {
-  return { runId: run.id, jobId: run.jobId, gpus: run.gpus, cpus: run.cpus, startedAt: run.startedAt, attempt: null, divergence: { min: null }, diverged: null };
+  return { runId: run.id, jobId: run.jobId, gpus: run.gpus, cpus: run.cpus, startedAt: run.startedAt, attempt: null, divergence: { min: null }, diverged: null, targetReached: null };
 }
 
 export interface ControlContext {

@@ -12,6 +12,7 @@ import type { AttemptHooks } from '../supervisor/attempt.ts';
 import type { ControlContext, LiveRun } from './context.ts';
 import { applyLogLines } from './log-lines.ts';
 import { takeInSpool } from './spool-intake.ts';
+import { storedDivergence } from './watchdogs.ts';
 
 export function attemptHooks(ctx: ControlContext, entry: LiveRun, logPath: string): AttemptHooks {
   const run = { runId: entry.runId, jobId: entry.jobId };
@@ -31,7 +32,12 @@ export function attemptHooks(ctx: ControlContext, entry: LiveRun, logPath: strin
   };
 }
 
-export async function endRun(ctx: ControlContext, entry: LiveRun, status: ExitStatus, exitOutcome: RunOutcome): Promise<void> {
+/** Earlier runs of the job that ended `cuda-oom`: each was a patched retry (core/remedies.ts). */
+async function cudaOomRetries(ctx: ControlContext, jobId: number, attempt: number): Promise<number> {
+  return (await ctx.store.listRuns(jobId)).filter((r) => r.attempt < attempt && r.outcome?.kind === 'cuda-oom').length;
+}
+
+export async function endRun(ctx: ControlContext, entry: LiveRun, status: ExitStatus & { readonly peakGpuMemoryMiB?: number | null }, exitOutcome: RunOutcome): Promise<void> {
   const { store } = ctx;
   const t = ctx.now();
   ctx.live.delete(entry.runId);
@@ -42,11 +48,19 @@ export async function endRun(ctx: ControlContext, entry: LiveRun, status: ExitSt
   for (const { file, reason } of spool.refused) ctx.log(`job ${job.id}: spool file ${file} not taken in: ${reason}`);
   // The spool may have registered checkpoints: decide on the job as it is now.
   const current = (await store.getJob(job.id)) ?? job;
-  const end = decideRunEnd({ job: current, attempt: run.attempt, outcome: exitOutcome, now: t, divergence: entry.diverged ?? undefined });
+  const end = decideRunEnd({
+    job: current, attempt: run.attempt, outcome: exitOutcome, now: t,
+    // After a server restart the watchdog's memory is gone: the stored points still tell.
+    divergence: entry.diverged ?? (await storedDivergence(store, current)) ?? undefined,
+    target: entry.targetReached ?? undefined,
+    cudaOomRetries: exitOutcome.kind === 'cuda-oom' ? await cudaOomRetries(ctx, job.id, run.attempt) : 0,
+  });
+  const progress = ctx.progress.take(job.id) ?? undefined;
   const ended = await store.endRun(run.id, {
-    run: { state: end.runState, exitCode: status.exitCode, signal: status.signal, outcome: end.outcome, endedAt: t },
+    run: { state: end.runState, exitCode: status.exitCode, signal: status.signal, outcome: end.outcome, endedAt: t, peakGpuMemoryMiB: status.peakGpuMemoryMiB ?? null },
     job: end.job,
-    progress: ctx.progress.take(job.id) ?? undefined,
+    // A reached target is the job's last word: its status message says why it ended.
+    progress: current.stopReason === 'target-reached' ? { ...progress, message: end.outcome.detail } : progress,
   });
   if (!ended) return;
   ctx.log(`job ${job.id} attempt ${run.attempt} ended: ${end.outcome.detail}; job ${ended.job.state}`);

@@ -9,6 +9,7 @@ import { isTerminal } from '../core/job-machine.ts';
 import type { Checkpoint, Job } from '../core/types.ts';
 import { rollbackPoint } from '../core/watchdog.ts';
 import type { Store } from '../store/store.ts';
+import { storedDivergence } from './watchdogs.ts';
 
 /** What a source looks at: the job (as it is now) and its checkpoints whose file was not deleted. */
 export interface ProtectionInput {
@@ -48,12 +49,15 @@ export const resumePoint: ProtectionSource = async (_store, { job, live }) => {
 
 /**
  * The checkpoint the divergence watchdog would roll back to (core/watchdog.ts `rollbackPoint`),
- * for a job that has not ended and whose spec retries a divergence (`retryWithParams`).
+ * for a job that has not ended and whose spec retries a divergence (`retryWithParams`): before
+ * the divergence its last run ended with, or, while the diverged run is being stopped (and saves
+ * a checkpoint past the divergence), before the divergence its stored points show.
  */
-export const divergenceRollback: ProtectionSource = async (_store, { job, live }) => {
+export const divergenceRollback: ProtectionSource = async (store, { job, live }) => {
   const divergence = job.spec.watchdog.divergence;
   if (isTerminal(job.state) || !divergence || divergence.retryWithParams === null) return new Map();
-  const divergedAt = job.outcome?.kind === 'diverged' ? job.outcome.step : undefined;
+  const divergedAt = job.stopReason === 'diverged' ? (await storedDivergence(store, job))?.step
+    : job.outcome?.kind === 'diverged' ? job.outcome.step : undefined;
   const point = rollbackPoint(divergence, live, divergedAt);
   return point ? new Map([[point.id, [`divergence rollback point of job ${job.id}`]]]) : new Map();
 };

@@ -1,4 +1,5 @@
 /** The environment a run starts with: the contract of docs/training-contract.md. */
+import { effectiveParams } from '../core/remedies.ts';
 import type { Checkpoint, Job, Run } from '../core/types.ts';
 import type { CheckpointStore } from '../store/store.ts';
 
@@ -20,7 +21,8 @@ export interface RunEnvInput {
 
 export function runEnv(input: RunEnvInput): Record<string, string> {
   const { job, run, resume } = input;
-  const params = { ...job.spec.params, ...(job.paramsOverride ?? {}) };
+  // The params the run recorded when it was claimed: what it gets is what `show` says it had.
+  const params = run.params ?? effectiveParams(job);
   return {
     ...input.baseEnv,
     PYTHONUNBUFFERED: '1',

@@ -36,6 +36,8 @@ export interface DomainEventData {
     readonly outcome: RunOutcome;
     readonly exitCode: number | null;
     readonly signal: string | null;
+    /** Remedies (issue 11): the most GPU memory (MiB) it held, when measured; absent in events before 0028. */
+    readonly peakGpuMemoryMiB?: number | null;
   };
   'checkpoint.registered': Checkpoint;
   /** Its file was deleted (or found gone); `reason`: why retention let it go (absent in events before 0023). */
@@ -74,6 +76,19 @@ export interface DomainEventData {
   // API keys of the serving endpoints (core/api-keys.ts). `target` null: every target.
   'api_key.created': { readonly id: string; readonly name: string; readonly target: string | null; readonly by: string };
   'api_key.revoked': { readonly id: string; readonly name: string; readonly target: string | null; readonly by: string };
+  // Automations (src/automations, docs/automations.md): a rule's firing started, and ended.
+  'automation.fired': AutomationFiringRef;
+  'automation.finished': AutomationFiringRef & { readonly state: 'succeeded' | 'failed' | 'refused' | 'skipped'; readonly detail: string | null; readonly durationMs: number };
+}
+
+/** Which firing an `automation.*` event is about; `depth`: its cause chain (core/automation.ts). */
+export interface AutomationFiringRef {
+  readonly firingId: number;
+  readonly rule: string;
+  readonly action: string;
+  readonly eventId: number | null;
+  readonly scheduledAt: number | null;
+  readonly depth: number;
 }
 
 /** Which deployment a `deployment.*` event is about. */
@@ -120,6 +135,9 @@ export const DOMAIN_EVENT_TYPES = [
   'deployment.finished',
   'api_key.created',
   'api_key.revoked',
+  // Automations
+  'automation.fired',
+  'automation.finished',
 ] as const satisfies readonly DomainEventType[];
 
 /** An event as a store verb hands it over to be appended. */

@@ -12,6 +12,8 @@ import { suiteNameSchema } from './eval-suite.ts';
 import { fromInput } from './init-from.ts';
 import { nameSchema, UNSAFE_CHAR } from './names.ts';
 import { retentionPolicyInput } from './api/retention.ts';
+import { patchProblems, remediesInput } from './remedies.ts';
+import { stopWhenInput } from './stop-when.ts';
 import type { JobSpec } from './types.ts';
 
 /** Defaults, each with its reason. */
@@ -93,10 +95,17 @@ export const jobSpecInput = z
     evaluate: z.array(suiteNameSchema).max(20).refine((names) => new Set(names).size === names.length, 'names a suite twice').optional(),
     /** The checkpoint the job starts from (core/init-from.ts); resolved to one checkpoint id at submit. */
     from: fromInput.optional(),
+    /** Remedies for failed runs (core/remedies.ts): `cudaOom` retries with patched params. */
+    remedies: remediesInput.optional(),
+    /** Early stop at a target (core/stop-when.ts): the job ends succeeded. */
+    stopWhen: stopWhenInput.optional(),
   })
   .superRefine((spec, ctx) => {
     if (spec.retention !== undefined && spec.keepCheckpoints !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['keepCheckpoints'], message: `keepCheckpoints is the shorthand for retention.keepLatest: give one of them, not both (came keepCheckpoints ${spec.keepCheckpoints} and retention ${JSON.stringify(spec.retention)})` });
+    }
+    if (spec.remedies?.cudaOom) {
+      for (const { field, message } of patchProblems(spec.remedies.cudaOom, spec.params)) ctx.addIssue({ code: 'custom', path: field.split('.'), message });
     }
     if (spec.datasetLevel !== undefined && spec.datasets === undefined) {
       ctx.addIssue({ code: 'custom', path: ['datasetLevel'], message: 'datasetLevel needs datasets' });
@@ -156,6 +165,9 @@ export function parseJobSpec(input: unknown): JobSpec {
     ...(s.evaluate && s.evaluate.length > 0 ? { evaluate: s.evaluate } : {}),
     // Only jobs that start from a checkpoint carry the field, as declared.
     ...(s.from !== undefined ? { from: s.from } : {}),
+    // Only jobs that declare them carry the fields.
+    ...(s.remedies?.cudaOom ? { remedies: { cudaOom: s.remedies.cudaOom } } : {}),
+    ...(s.stopWhen !== undefined ? { stopWhen: s.stopWhen } : {}),
   };
 }
 

@@ -23,7 +23,7 @@ const outcome = (kind: RunOutcomeKind): RunOutcome => ({ kind, detail: kind, ret
 /** The state a job is in while its run ends, for each stop reason (null: no stop asked). */
 const LIVE: ReadonlyArray<[JobState, StopReason | null]> = [
   ['running', null],
-  ['stopping', 'stop'], ['stopping', 'stuck'], ['stopping', 'diverged'], ['stopping', 'time-limit'],
+  ['stopping', 'stop'], ['stopping', 'stuck'], ['stopping', 'diverged'], ['stopping', 'time-limit'], ['stopping', 'target-reached'],
   ['pausing', 'pause'], ['pausing', 'preempt'],
 ];
 
@@ -64,5 +64,36 @@ describe('decideRunEnd', () => {
     const spec = { watchdog: { stuckSeconds: null, divergence: { metric: 'loss', factor: 3, retryWithParams: { lr: 0.001 } } } };
     const end = decideRunEnd({ job: job('stopping', 'diverged', spec), attempt: 1, outcome: outcome('stopped'), now: T, divergence: { step: 40, detail: 'loss 9 > 3 × 1' } });
     assert.deepEqual([end.job.state, end.outcome.step, end.job.paramsOverride], ['queued', 40, { lr: 0.001 }]);
+  });
+
+  it('retries a cuda-oom at once with the declared patch over the current params, keeping other overrides', () => {
+    const over = { params: { batch_size: 16, grad_accum: 2, lr: 0.1 }, remedies: { cudaOom: { patch: { batch_size: { multiply: 0.5, min: 1, round: true } }, maxTimes: 3 } } };
+    const oomed = { ...job('running', null, over), paramsOverride: { batch_size: 8, lr: 0.01 } };
+    const end = decideRunEnd({ job: oomed, attempt: 2, outcome: outcome('cuda-oom'), now: T, cudaOomRetries: 1 });
+    assert.deepEqual([end.job.state, end.job.notBefore, end.runState], ['queued', T, 'failed']);
+    assert.deepEqual(end.job.paramsOverride, { batch_size: 4, lr: 0.01 });
+  });
+
+  it('fails a cuda-oom with the reason once the remedy cannot help, and plainly without one', () => {
+    const over = { params: { batch_size: 2 }, maxRetries: 10, remedies: { cudaOom: { patch: { batch_size: { multiply: 0.5, min: 1, round: true } }, maxTimes: 5 } } };
+    const oomed = { ...job('running', null, over), paramsOverride: { batch_size: 1 } };
+    const end = decideRunEnd({ job: oomed, attempt: 2, outcome: { kind: 'cuda-oom', detail: 'CUDA out of memory', retryable: true }, now: T, cudaOomRetries: 1 });
+    assert.deepEqual([end.job.state, end.outcome.retryable], ['failed', false]);
+    assert.equal(end.outcome.detail, 'cuda-oom: batch_size would go below its min 1 (1 → 0.5, rounded 1) after 1 patched retry (last: CUDA out of memory)');
+    const plain = decideRunEnd({ job: job('running', null), attempt: 1, outcome: outcome('cuda-oom'), now: T });
+    assert.deepEqual([plain.job.state, plain.job.paramsOverride, plain.job.notBefore], ['queued', undefined, T + RETRY_BASE_MS]);
+    const spent = decideRunEnd({ job: job('running', null, over), attempt: 11, outcome: outcome('cuda-oom'), now: T });
+    assert.equal(spent.job.state, 'failed', 'maxRetries still caps the attempts');
+  });
+
+  it('ends a job stopped at its stopWhen target succeeded, with the point, however the script exited', () => {
+    const over = { stopWhen: { metric: 'val_loss', below: 0.45 } };
+    const target = { step: 1200, detail: 'stopWhen: val_loss 0.43 < 0.45 at step 1200' };
+    for (const exit of [outcome('stopped'), outcome('exit-code'), outcome('success')]) {
+      const end = decideRunEnd({ job: job('stopping', 'target-reached', over), attempt: 1, outcome: exit, now: T, target });
+      assert.deepEqual([end.job.state, end.runState, end.outcome], ['succeeded', 'succeeded', { kind: 'success', detail: target.detail, retryable: false, step: 1200 }]);
+    }
+    const restarted = decideRunEnd({ job: job('stopping', 'target-reached', over), attempt: 1, outcome: outcome('stopped'), now: T });
+    assert.equal(restarted.outcome.detail, 'stopWhen: val_loss went below 0.45', 'the point was lost with a server restart');
   });
 });

@@ -5,7 +5,7 @@ import type { Job, Run } from './types.ts';
 
 const run = (id: number, jobId: number, startedAt: number, endedAt: number | null, gpus: number[], cpus = 0): Run => ({
   id, jobId, attempt: 1, state: endedAt === null ? 'running' : 'succeeded', startedAt, endedAt, handle: null,
-  exitCode: 0, signal: null, outcome: null, resumedFrom: null, resumeStep: null, logPath: '', lastHeartbeatAt: null, gpus, cpus,
+  exitCode: 0, signal: null, outcome: null, resumedFrom: null, resumeStep: null, logPath: '', lastHeartbeatAt: null, gpus, cpus, params: null, peakGpuMemoryMiB: null,
 });
 const job = (id: number, createdAt: number, state: Job['state'] = 'succeeded') => ({ id, createdAt, state, spec: { name: `j${id}` } }) as unknown as Job;
 

@@ -26,7 +26,7 @@ export const JOB_STATES = ['queued', 'running', 'stopping', 'pausing', 'paused',
 export type JobState = (typeof JOB_STATES)[number];
 
 /** Why a running job was asked to end before it finished. */
-export type StopReason = 'stop' | 'pause' | 'preempt' | 'stuck' | 'diverged' | 'time-limit';
+export type StopReason = 'stop' | 'pause' | 'preempt' | 'stuck' | 'diverged' | 'time-limit' | 'target-reached';
 
 export type PriorityClass = 'high' | 'normal' | 'low';
 
@@ -147,6 +147,46 @@ export interface JobSpec {
    * `Job.initFrom`. Absent when the job starts fresh.
    */
   readonly from?: FromSpec;
+  /** What to do about failed runs besides a plain retry (core/remedies.ts). Absent: nothing. */
+  readonly remedies?: Remedies;
+  /**
+   * Ends the job `succeeded` once a metric passes a target (core/stop-when.ts): its run is
+   * stopped gracefully (SIGTERM, the script checkpoints). Absent: the job runs to its end.
+   */
+  readonly stopWhen?: StopWhenSpec;
+}
+
+/** Remedies for failed runs, by classification. */
+export interface Remedies {
+  /** A `cuda-oom` run is retried from its latest checkpoint with patched params. */
+  readonly cudaOom?: CudaOomRemedy;
+}
+
+export interface CudaOomRemedy {
+  /** Param name → how it changes on each `cuda-oom` retry (applied to the params of the run that failed). */
+  readonly patch: Readonly<Record<string, ParamPatch>>;
+  /** Patched retries at most; one more `cuda-oom` fails the job. */
+  readonly maxTimes: number;
+}
+
+/**
+ * One numeric param's change: `multiply` or `add` (exactly one), then rounded to an integer
+ * when `round`; a result outside `[min, max]` (before or after rounding) ends the remedy.
+ */
+export interface ParamPatch {
+  readonly multiply?: number;
+  readonly add?: number;
+  readonly min?: number;
+  readonly max?: number;
+  /** Round to the nearest integer. Default: false. */
+  readonly round?: boolean;
+}
+
+/** A target on one metric: `below` or `above` (exactly one), compared strictly. */
+export interface StopWhenSpec {
+  readonly metric: string;
+  readonly below?: number;
+  readonly above?: number;
 }
 
 export interface WatchdogSpec {
@@ -204,7 +244,7 @@ export interface Job {
   readonly priority: Priority;
   /** FIFO key within a priority (lower first): the submit time, or earlier after `move --front`. */
   readonly queuedAt: number;
-  /** Params merged over `spec.params` for the next runs (set by a divergence retry). */
+  /** Params merged over `spec.params` for the next runs (set by a divergence or `cuda-oom` retry). */
   readonly paramsOverride: Readonly<Record<string, unknown>> | null;
   /** What `spec.from` resolved to at submit (its run gets `TRAINYARD_INIT_FROM`); null without one. */
   readonly initFrom: InitFrom | null;
@@ -240,6 +280,17 @@ export interface Run {
   /** GPU indices and CPU slots the run held. */
   readonly gpus: readonly number[];
   readonly cpus: number;
+  /**
+   * The params the run was started with (its `TRAINYARD_PARAMS`): `spec.params` with the job's
+   * `paramsOverride` over them. null for runs started before migration 0028.
+   */
+  readonly params: Readonly<Record<string, unknown>> | null;
+  /**
+   * The most GPU memory (MiB) its process tree held at once, as sampled by its executor (the
+   * local one: `nvidia-smi` every few seconds). null when not measured: no GPUs, no nvidia-smi,
+   * another executor, or still running.
+   */
+  readonly peakGpuMemoryMiB: number | null;
 }
 
 export interface Checkpoint {

@@ -45,6 +45,11 @@ export interface ExitStatus {
 export interface ExitReport extends ExitStatus {
   /** The run was killed for memory (local: the cgroup's `oom_kill` counter rose while it ran). */
   readonly oomKilled: boolean;
+  /**
+   * The most GPU memory (MiB) the run's processes held at once, where the executor measures it
+   * (local: sampled with nvidia-smi while it watched the run). Absent or null: not measured.
+   */
+  readonly peakGpuMemoryMiB?: number | null;
 }
 
 export interface RunningProcess {

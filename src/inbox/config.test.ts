@@ -39,6 +39,30 @@ templates:
     for (const [text, expected] of cases) assert.throws(() => parseInboxConfig(text, PATH), expected, text);
   });
 
+  it('reads dataset: with defaults and checks it against its job', () => {
+    const config = parseInboxConfig(`
+templates:
+  - match: "*.jsonl"
+    job: {command: [train], from: "model:chat@production", datasets: {eval: suite@1}}
+    dataset: {name: "chat-stream", format: chat}
+`, PATH);
+    assert.deepEqual(config.templates[0].dataset, { name: 'chat-stream', format: 'chat', role: 'train', depth: 'standard' });
+    assert.equal(config.templates[0].job.from, 'model:chat@production');
+    const cases: Array<[string, RegExp]> = [
+      ['{name: "a b", format: chat}', /templates\.0\.dataset\.name: .*"a b".*not a dataset name/],
+      ['{name: "{name}", format: chat, depth: shallow}', /templates\.0\.dataset\.depth/],
+      ['{name: x, format: chat, role: Train}', /templates\.0\.dataset\.role/],
+      ['{name: x, format: chat, extra: 1}', /templates\.0\.dataset\.extra: unknown field extra/],
+    ];
+    for (const [dataset, expected] of cases) {
+      assert.throws(() => parseInboxConfig(`templates: [{match: "*", job: {command: [x]}, dataset: ${dataset}}]`, PATH), expected, dataset);
+    }
+    assert.throws(() => parseInboxConfig('templates: [{match: "*", job: {command: [x]}, validate: {format: chat}, dataset: {name: x, format: chat}}]', PATH), /templates\.0\.validate: give validate or dataset, not both/);
+    assert.throws(() => parseInboxConfig('templates: [{match: "*", job: {command: [x], datasets: {train: y}}, dataset: {name: x, format: chat}}]', PATH), /templates\.0\.job\.datasets\.train: role train is also dataset\.role/);
+    assert.throws(() => parseInboxConfig('templates: [{match: "*", job: {command: [x], datasetLevel: deep}, dataset: {name: x, format: chat}}]', PATH), /templates\.0\.job\.datasetLevel: deep is deeper than dataset\.depth standard/);
+    assert.throws(() => parseInboxConfig('templates: [{match: "*", job: {command: [x], from: "model:"}, dataset: {name: x, format: chat}}]', PATH), /templates\.0\.job: from/);
+  });
+
   it('loads from disk: absent, invalid or ok', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'trainyard-inbox-config-'));
     const path = join(dir, 'inbox.yaml');

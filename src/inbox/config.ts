@@ -7,9 +7,10 @@ import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { DATASET_NAME, levelRank, RESERVED_DATASET_NAMES, VALIDATION_LEVELS, type ValidationLevel } from '../core/datasets.ts';
 import { ValidationError } from '../core/errors.ts';
 import { parseJobSpec, validationErrorFrom } from '../core/job-spec.ts';
-import { globToRegExp, jobInputFor, type InboxTemplate } from './template.ts';
+import { datasetNameFor, globToRegExp, jobInputFor, type FileVars, type InboxTemplate } from './template.ts';
 
 /** Defaults, each with its reason. */
 export const INBOX_DEFAULTS = Object.freeze({
@@ -48,7 +49,18 @@ const templateSchema = z.strictObject({
       level: z.enum(['quick', 'standard', 'deep']).default('quick'),
     })
     .optional(),
-});
+  dataset: z
+    .strictObject({
+      name: z.string().min(1),
+      format: z.string().min(1),
+      role: z.string().regex(/^[a-z][a-z0-9_-]{0,39}$/, 'a role: a lower-case letter, then letters, digits, "_" or "-"').default('train'),
+      depth: z.enum(VALIDATION_LEVELS).default('standard'),
+    })
+    .optional(),
+}).refine((t) => !(t.validate && t.dataset), { message: 'give validate or dataset, not both: dataset validates the file when it registers it', path: ['validate'] });
+
+/** Values the templates are checked with at load. */
+const SAMPLE: FileVars = { file: '/inbox/processing/sample.jsonl', name: 'sample.jsonl', priority: 'normal', sha256: '0'.repeat(64) };
 
 const configSchema = z.strictObject({
   pollMs: z.number().int().min(20).max(60_000).default(INBOX_DEFAULTS.pollMs),
@@ -69,15 +81,35 @@ export function parseInboxConfig(text: string, path: string): InboxConfig {
   const baseDir = dirname(path);
   const templates = result.data.templates.map((t) => (t.job.cwd === undefined || t.job.cwd === null ? { ...t, job: { ...t.job, cwd: baseDir } } : t));
   templates.forEach((template, i) => {
-    const sample = { file: '/inbox/processing/sample.jsonl', name: 'sample.jsonl', priority: 'normal', sha256: '0'.repeat(64) } as const;
+    checkTemplateDataset(template, i);
+    const name = datasetNameFor(template, SAMPLE);
     try {
-      parseJobSpec(jobInputFor(template, sample, baseDir));
+      parseJobSpec(jobInputFor(template, SAMPLE, baseDir, name === null ? undefined : `${name}@1`));
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
       throw new ValidationError(error.message, `templates.${i}.job`, { code: 'invalid_inbox_config' });
     }
   });
   return Object.freeze({ pollMs: result.data.pollMs, stableMs: result.data.stableMs, templates, baseDir });
+}
+
+/** `dataset:` against its job: a name that can be registered, a role the job leaves free, a depth the job can use. */
+function checkTemplateDataset(template: InboxTemplate, i: number): void {
+  const dataset = template.dataset;
+  if (!dataset) return;
+  const refuse = (message: string, field: string) => new ValidationError(message, `templates.${i}.${field}`, { code: 'invalid_inbox_config' });
+  const name = datasetNameFor(template, SAMPLE)!;
+  if (!DATASET_NAME.test(name) || RESERVED_DATASET_NAMES.has(name)) {
+    throw refuse(`${JSON.stringify(dataset.name)} gives ${JSON.stringify(name)} for sample.jsonl, not a dataset name (letters, digits, ".", "_" and "-", starting with a letter or digit, at most 100; not formats or validate)`, 'dataset.name');
+  }
+  const given = template.job.datasets;
+  if (given !== null && typeof given === 'object' && dataset.role in given) {
+    throw refuse(`role ${dataset.role} is also dataset.role: the dropped file's version goes there; name another role`, `job.datasets.${dataset.role}`);
+  }
+  const level = template.job.datasetLevel;
+  if (typeof level === 'string' && (VALIDATION_LEVELS as readonly string[]).includes(level) && levelRank(level as ValidationLevel) > levelRank(dataset.depth)) {
+    throw refuse(`${level} is deeper than dataset.depth ${dataset.depth}: the dropped file would be refused; raise dataset.depth or lower datasetLevel`, 'job.datasetLevel');
+  }
 }
 
 /** Reads inbox.yaml; never throws for a missing or bad file (the result says which). */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { arrivalStep, duplicateReason, exitForJob, exitStep, reasonFileText } from './file-state.ts';
+import { arrivalStep, duplicateReason, exitForJob, exitStep, reasonFileText, validationFailedReason } from './file-state.ts';
 
 const outcome = (detail: string) => ({ kind: 'exit-code' as const, detail, retryable: true });
 
@@ -45,5 +45,23 @@ describe('inbox file state', () => {
       'validation report:', '{\n  "ok": false,\n  "errors": [\n    1\n  ]\n}', '',
     ].join('\n'));
     assert.doesNotMatch(reasonFileText({ name: 'a', priority: 'low', sha256: 'ab', jobId: 2, reason: 'job 2 failed', report: null }), /report/);
+  });
+
+  it('names the first problems of a failed validation with file, line and field', () => {
+    const example = (line: number | null, field: string | null, message: string) => ({ file: 'day2.jsonl', line, field, message });
+    const report = {
+      format: 'chat', level: 'standard' as const, errors: 5, summary: 'FAILED',
+      rules: [
+        { rule: 'schema', severity: 'error' as const, level: 'quick' as const, count: 3, description: '', examples: [example(3, 'messages[1].content', 'must be a string, got number 3'), example(4, 'messages', 'missing')] },
+        { rule: 'exact-duplicate', severity: 'warning' as const, level: 'standard' as const, count: 1, description: '', examples: [example(9, null, 'same as line 8')] },
+        { rule: 'invalid-json', severity: 'error' as const, level: 'quick' as const, count: 2, description: '', examples: [example(2, null, 'not valid JSON'), example(7, null, 'not valid JSON')] },
+      ],
+    };
+    assert.equal(validationFailedReason(report),
+      'validation failed (chat, standard): 5 errors: day2.jsonl line 3, field messages[1].content: schema: must be a string, got number 3; '
+      + 'day2.jsonl line 4, field messages: schema: missing; day2.jsonl line 2: invalid-json: not valid JSON (and 2 more in the report)');
+    assert.equal(validationFailedReason({ ...report, errors: 1, rules: [{ ...report.rules[2], count: 1, examples: [example(null, null, 'the file is empty')] }] }),
+      'validation failed (chat, standard): 1 error: day2.jsonl: invalid-json: the file is empty');
+    assert.equal(validationFailedReason({ ...report, errors: 1, rules: [] }), 'validation failed (chat, standard): 1 error: FAILED');
   });
 });

@@ -6,6 +6,7 @@
  *                                         │                              └──────► failed/f + f.reason
  *                                         └── duplicate, no template, invalid data or spec ──leaving──► failed/
  */
+import type { ValidationReport } from '../core/datasets.ts';
 import { TERMINAL_JOB_STATES, type Job, type JobState } from '../core/types.ts';
 import type { InboxFile } from '../store/store.ts';
 
@@ -60,6 +61,27 @@ export function duplicateReason(original: Pick<InboxFile, 'name' | 'path' | 'nex
   if (original === null) return 'duplicate of an earlier file';
   const where = original.nextPath ?? original.path ?? original.name;
   return `duplicate of ${where} (${original.jobId === null ? 'no job yet' : `job ${original.jobId}`})`;
+}
+
+/** Problems named in a failed registration's reason; the rest are in the report beside it. */
+export const REASON_PROBLEMS = 3;
+
+/**
+ * The reason a file whose dataset version failed validation goes to failed/ with: the depth,
+ * the error count and the report's first problems, each with its file, line and field
+ * ("validation failed (chat, standard): 2 errors: a.jsonl line 2: invalid-json: not valid JSON; …").
+ */
+export function validationFailedReason(report: Pick<ValidationReport, 'format' | 'level' | 'errors' | 'rules' | 'summary'>, max = REASON_PROBLEMS): string {
+  const problems = report.rules
+    .filter((rule) => rule.severity === 'error')
+    .flatMap((rule) => rule.examples.map((e) => {
+      const where = [e.line === null ? null : `line ${e.line}`, e.field === null ? null : `field ${e.field}`].filter(Boolean).join(', ');
+      return `${e.file}${where ? ` ${where}` : ''}: ${rule.rule}: ${e.message}`;
+    }));
+  const head = `validation failed (${report.format}, ${report.level}): ${report.errors} error${report.errors === 1 ? '' : 's'}`;
+  if (problems.length === 0) return `${head}: ${report.summary}`;
+  const more = report.errors - Math.min(max, problems.length);
+  return `${head}: ${problems.slice(0, max).join('; ')}${more > 0 ? ` (and ${more} more in the report)` : ''}`;
 }
 
 /** The `.reason` file beside a failed file: a readable reason, the facts, then the report. */

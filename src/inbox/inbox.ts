@@ -32,8 +32,8 @@ export interface InboxDeps {
   readonly store: Store;
   /** Live job views, the dispatcher (woken after a job was queued) and the event log (jobs that ended). */
   readonly control: Pick<Control, 'bus' | 'events' | 'poke'>;
-  /** `<dataDir>/inbox` and `<dataDir>/inbox.yaml`. */
-  readonly layout: { readonly inbox: string; readonly inboxConfig: string };
+  /** `<dataDir>/inbox`, `<dataDir>/inbox.yaml`, and `<dataDir>/datasets` (templates with `dataset:`). */
+  readonly layout: { readonly inbox: string; readonly inboxConfig: string; readonly datasetDir: string };
   readonly now: () => number;
   readonly log: (line: string) => void;
   /** Default: src/datasets' validateFile when it exists, else the built-in check. */
@@ -55,7 +55,7 @@ export function createInbox(deps: InboxDeps): Inbox {
   const mover = createMover({ store, root, now, log });
   const watcher = createWatcher(root);
   const submitDeps: SubmitDeps = {
-    store, mover, root, now, log, validator: deps.validator,
+    store, mover, root, now, log, validator: deps.validator, datasetDir: deps.layout.datasetDir,
     jobCreated(job) {
       deps.control.bus.publish({ type: 'job', jobId: job.id, data: jobView(job) });
       deps.control.poke();

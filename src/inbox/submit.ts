@@ -1,6 +1,9 @@
 /**
  * A file in processing/ becomes a queued job, or goes to failed/ with its reason: a duplicate,
  * no matching template, data that fails validation, or a job spec that does not validate.
+ * With a template's `dataset:`, the file is first registered as a dataset version (dataset.ts)
+ * and the job names that version; `from:` is resolved when the job is created, so each file's
+ * job starts from what the reference names at that moment.
  * Safe to run again on the same file after a crash: the job is created and linked in one
  * store step, which does nothing for a file already `queued`.
  */
@@ -11,9 +14,10 @@ import { resolveJobDatasets } from '../datasets/job-datasets.ts';
 import type { Job } from '../core/types.ts';
 import type { InboxFile, Store } from '../store/store.ts';
 import type { InboxConfig } from './config.ts';
+import { datasetStep } from './dataset.ts';
 import { duplicateReason } from './file-state.ts';
 import type { Mover } from './mover.ts';
-import { jobInputFor, matchTemplate } from './template.ts';
+import { datasetNameFor, jobInputFor, matchTemplate } from './template.ts';
 import { validateInboxFile, type ValidateFile } from './validate.ts';
 
 export interface SubmitDeps {
@@ -27,6 +31,8 @@ export interface SubmitDeps {
   readonly jobCreated: (job: Job) => void;
   /** Default: src/datasets' validateFile when it exists, else the built-in check. */
   readonly validator?: ValidateFile | null;
+  /** `<dataDir>/datasets`, where a template with `dataset:` registers each file. */
+  readonly datasetDir: string;
 }
 
 /** Submits the job of a `processing` file, or sends the file to failed/. */
@@ -48,10 +54,18 @@ export async function submitFile(deps: SubmitDeps, file: InboxFile, config: Inbo
     if (!verdict.ok) return fail(`validation failed (${rule}): ${verdict.summary}`, verdict.report);
   }
 
+  const vars = { file: path, name: file.name, priority: file.priority, sha256: file.sha256 };
+  let datasetRef: string | undefined;
+  if (template.dataset) {
+    const step = await datasetStep(deps, file, path, datasetNameFor(template, vars)!, template.dataset);
+    if (step.kind === 'failed') return fail(step.reason, step.report);
+    datasetRef = step.ref;
+  }
+
   let spec;
   try {
     // The same checks as a submission through the API: dataset versions pinned and validated.
-    spec = await resolveJobDatasets(deps.store, parseJobSpec(jobInputFor(template, { file: path, name: file.name, priority: file.priority, sha256: file.sha256 }, config.baseDir)));
+    spec = await resolveJobDatasets(deps.store, parseJobSpec(jobInputFor(template, vars, config.baseDir, datasetRef)));
   } catch (error) {
     if (!(error instanceof ValidationError)) throw error;
     return fail(`the job of template ${index} (match ${JSON.stringify(template.match)}) is invalid for this file: ${error.message}`);

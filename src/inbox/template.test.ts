@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseJobSpec } from '../core/job-spec.ts';
-import { globToRegExp, jobInputFor, matchTemplate, shellQuote, type FileVars, type InboxTemplate } from './template.ts';
+import { datasetNameFor, globToRegExp, jobInputFor, matchTemplate, shellQuote, type FileVars, type InboxTemplate } from './template.ts';
 
 const vars: FileVars = { file: '/d/inbox/processing/chat v2.jsonl', name: 'chat v2.jsonl', priority: 'high', sha256: 'f00' };
 
@@ -65,5 +65,18 @@ describe('inbox templates', () => {
     const input = jobInputFor({ match: '*', job: { command: ['x'], cwd: '/', priority: 'urgent' } }, vars, '/');
     assert.equal(input.priority, 'urgent');
     assert.throws(() => parseJobSpec(input), /priority/);
+  });
+
+  it('names the dataset version a file became under the template\'s role, at its depth unless the job sets one', () => {
+    const template: InboxTemplate = {
+      match: '*', job: { command: ['x'], cwd: '/', datasets: { eval: 'suite@1' } },
+      dataset: { name: 'chat-{stem}', format: 'chat', role: 'train', depth: 'quick' },
+    };
+    assert.equal(datasetNameFor(template, vars), 'chat-chat v2');
+    assert.equal(datasetNameFor({ match: '*', job: {} }, vars), null);
+    const input = jobInputFor(template, vars, '/', 'chat-v2@4');
+    assert.deepEqual([input.datasets, input.datasetLevel], [{ eval: 'suite@1', train: 'chat-v2@4' }, 'quick']);
+    assert.equal(jobInputFor({ ...template, job: { ...template.job, datasetLevel: 'standard' } }, vars, '/', 'a@1').datasetLevel, 'standard', 'the job\'s own level is kept');
+    assert.deepEqual(jobInputFor(template, vars, '/').datasets, { eval: 'suite@1' }, 'no version given: the role is not filled');
   });
 });

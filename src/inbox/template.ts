@@ -9,6 +9,7 @@
  * file name cannot inject shell syntax.
  */
 import { isAbsolute, resolve } from 'node:path';
+import type { ValidationLevel } from '../core/datasets.ts';
 import { priorityInput } from '../core/job-spec.ts';
 import type { PriorityClass } from '../core/types.ts';
 import { splitName } from './names.ts';
@@ -19,6 +20,19 @@ export interface InboxTemplate {
   /** A job spec (docs/http-api.md) with placeholders. */
   readonly job: Readonly<Record<string, unknown>>;
   readonly validate?: { readonly format: string; readonly level: string };
+  /** Register each file as a version of a dataset, and give it to the job under `role`. */
+  readonly dataset?: TemplateDataset;
+}
+
+/** `dataset:` of a template (docs/inbox.md). */
+export interface TemplateDataset {
+  /** Dataset name; placeholders allowed (`chat-{stem}`), a fixed name makes each file its next version. */
+  readonly name: string;
+  readonly format: string;
+  /** Role in the job's `datasets`. Default: train. */
+  readonly role: string;
+  /** Depth it is validated at when registered, and the job's `datasetLevel` unless it sets one. Default: standard. */
+  readonly depth: ValidationLevel;
 }
 
 export interface FileVars {
@@ -81,12 +95,19 @@ function substituteDeep(value: unknown, vars: FileVars): unknown {
   return value;
 }
 
+/** The dataset name a template's `dataset:` gives a file (placeholders filled in); null without one. */
+export function datasetNameFor(template: InboxTemplate, vars: FileVars): string | null {
+  return template.dataset ? substitute(template.dataset.name, vars, (v) => v) : null;
+}
+
 /**
  * The job spec input (for `parseJobSpec`) a template makes for a file: placeholders filled in,
  * a relative `cwd` resolved against `baseDir` (the folder of inbox.yaml), the priority class
  * taken from the folder (a `value` the template gives is kept), and the `inbox` tag added.
+ * With `datasetRef` (the version the file became, `name@version`), the job's `datasets` gets it
+ * under the template's `dataset.role`, and `datasetLevel` defaults to `dataset.depth`.
  */
-export function jobInputFor(template: InboxTemplate, vars: FileVars, baseDir: string): Record<string, unknown> {
+export function jobInputFor(template: InboxTemplate, vars: FileVars, baseDir: string, datasetRef?: string): Record<string, unknown> {
   const job = template.job;
   const shell = typeof job.command === 'string' || job.shell === true;
   const input = substituteDeep(job, vars) as Record<string, unknown>;
@@ -99,5 +120,10 @@ export function jobInputFor(template: InboxTemplate, vars: FileVars, baseDir: st
   input.priority = given.success ? { class: vars.priority, value: given.data.value } : job.priority;
   const tags = Array.isArray(input.tags) ? input.tags : [];
   input.tags = tags.includes(INBOX_TAG) ? tags : [...tags, INBOX_TAG];
+  if (template.dataset && datasetRef !== undefined) {
+    const given = input.datasets !== null && typeof input.datasets === 'object' ? input.datasets : {};
+    input.datasets = { ...given, [template.dataset.role]: datasetRef };
+    input.datasetLevel ??= template.dataset.depth;
+  }
   return input;
 }

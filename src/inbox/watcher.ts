@@ -68,3 +68,24 @@ async function listFolder(folder: string): Promise<string[]> {
     throw error;
   }
 }
+
+/** A candidate file in a priority folder, taken or not yet. */
+export interface WaitingFile {
+  readonly priority: PriorityClass;
+  readonly name: string;
+  readonly size: number;
+  readonly mtimeMs: number;
+}
+
+/** Every candidate file in the priority folders now (for listings; the loop uses `poll`). */
+export async function listWaiting(root: string): Promise<WaitingFile[]> {
+  const out: WaitingFile[] = [];
+  for (const priority of PRIORITY_FOLDERS) {
+    for (const name of await listFolder(join(root, priority))) {
+      if (!isCandidateName(name)) continue;
+      const info = await stat(join(root, priority, name)).catch(() => null);
+      if (info !== null && info.isFile()) out.push({ priority, name, size: info.size, mtimeMs: info.mtimeMs });
+    }
+  }
+  return out;
+}

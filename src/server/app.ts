@@ -11,6 +11,7 @@ import { healthSchema } from '../core/api/health.ts';
 import type { Control } from '../control/control.ts';
 import type { Evaluator } from '../evaluation/evaluator.ts';
 import type { Deployer } from '../deploy/deployer.ts';
+import type { Automations } from '../automations/automations.ts';
 import type { TokenScope } from '../core/types.ts';
 import type { Store } from '../store/store.ts';
 import { authenticate, authorize, type Access } from './auth.ts';
@@ -25,6 +26,7 @@ import { registerDatasetRoutes } from './routes/datasets.ts';
 import { registerDeploymentRoutes } from './routes/deployments.ts';
 import { registerEvaluationRoutes } from './routes/evaluations.ts';
 import { registerEventRoutes } from './routes/events.ts';
+import { registerInboxRoutes } from './routes/inbox.ts';
 import { registerJobRoutes } from './routes/jobs.ts';
 import { registerMetricRoutes } from './routes/metrics.ts';
 import { registerModelRoutes } from './routes/models.ts';
@@ -34,6 +36,7 @@ import { describeOpenApi } from './openapi.ts';
 import { serializerCompiler, validatorCompiler, type ApiTypeProvider } from './routes/schemas.ts';
 import { registerTokenRoutes } from './routes/tokens.ts';
 import { registerApiKeyRoutes } from './routes/api-keys.ts';
+import { registerAutomationRoutes } from './routes/automations.ts';
 import { createServerLog } from './server-log.ts';
 import { registerWeb } from './web.ts';
 
@@ -57,6 +60,8 @@ export interface AppDeps {
   readonly evaluator: Evaluator;
   /** Deploy targets and deployments (src/deploy). */
   readonly deployer: Deployer;
+  /** Automation rules and their firings (src/automations). */
+  readonly automations: Automations;
 }
 
 declare module 'fastify' {
@@ -130,10 +135,12 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   registerTokenRoutes(app, deps);
   registerApiKeyRoutes(app, deps);
   registerDatasetRoutes(app, deps);
+  registerInboxRoutes(app, deps);
   registerModelRoutes(app, deps);
   registerEvaluationRoutes(app, deps);
   registerRetentionRoutes(app, deps);
   registerDeploymentRoutes(app, deps);
+  registerAutomationRoutes(app, deps);
   await registerWeb(app);
   return app;
 }

@@ -16,6 +16,7 @@ import { createInbox } from '../inbox/inbox.ts';
 import { createSqliteStore } from '../store/sqlite/sqlite-store.ts';
 import type { Store } from '../store/store.ts';
 import { subscribeAfterTraining, subscribeDeployer } from './after-training.ts';
+import { subscribeAutomations } from './automations.ts';
 import { buildApp, VERSION } from './app.ts';
 import { createDataDirLayout } from '../control/data-dir.ts';
 import { createBatchParserPool } from './ingest/batch-parser-pool.ts';
@@ -87,7 +88,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     // The API keys the serving processes read (docs/deployment.md, builtin): now, then on each change.
     await writeKeysFile(store, keysFilePath(dataDir));
     subscribeKeysFile({ store, events: control.events, path: keysFilePath(dataDir) });
-    const app = await buildApp({ store, control, layout, now, batchParser, slots, log, evaluator, deployer });
+    const automations = subscribeAutomations({ store, control, evaluator, deployer, dataDir, now, log, env });
+    const app = await buildApp({ store, control, layout, now, batchParser, slots, log, evaluator, deployer, automations });
     const host = options.host ?? '127.0.0.1';
     try {
       await app.listen({ host, port: options.port ?? DEFAULT_PORT });
@@ -104,6 +106,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     control.start();
     // Opens the targets (the builtin serving process starts or is adopted) and runs what a crash left in flight.
     deployer.start().catch((error: unknown) => log(`deployer: start failed: ${String((error as Error)?.stack ?? error)}`));
+    // Ends the firings a crash cut, loads <data>/automations.yaml (a broken file is logged, never fatal).
+    await automations.start();
     const inbox = createInbox({ store, control, layout, now, log });
     inbox.start();
     log(`trainyard ${VERSION} serving ${url} (data ${dataDir}; ${slots.gpus.length} GPU${slots.gpus.length === 1 ? '' : 's'}, ${slots.cpuSlots} CPU slots)`);
@@ -117,6 +121,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       close() {
         closing ??= (async () => {
           await inbox.close();
+          await automations.close();
           await deployer.close();
           await control.close();
           await app.close();

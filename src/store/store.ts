@@ -8,6 +8,7 @@
  * - Times are epoch milliseconds supplied by the caller (`now`), never read inside, so tests
  *   control the clock.
  */
+import type { InboxRecordState } from '../core/inbox-listing.ts';
 import type {
   BucketedSeries,
   Checkpoint,
@@ -33,6 +34,7 @@ import type { RegistryStore } from './registry-store.ts';
 import type { RetentionPolicyStore } from './retention-store.ts';
 import type { DeploymentStore } from './deployment-store.ts';
 import type { ApiKeyStore } from './api-key-store.ts';
+import type { AutomationStore } from './automation-store.ts';
 
 export type { JobChange } from '../core/run-end.ts';
 export type * from './evaluation-store.ts';
@@ -79,7 +81,8 @@ export interface JobStore {
    * Atomically moves job `jobId` from `queued` to `running` and creates its next run (attempt
    * = previous attempts + 1). Returns null when the job is no longer queued, so two callers
    * can never start the same job. Sets `startedAt` if still null, and clears `stopRequested`
-   * (a stop request belongs to the run it was made for).
+   * (a stop request belongs to the run it was made for). The run records the params it starts
+   * with (`Run.params`: `spec.params` with the job's `paramsOverride` over them).
    */
   claimJob(jobId: number, run: NewRun, now: number): Promise<{ job: Job; run: Run } | null>;
   /**
@@ -157,6 +160,8 @@ export interface RunEnd {
   readonly signal: string | null;
   readonly outcome: RunOutcome;
   readonly endedAt: number;
+  /** The most GPU memory (MiB) the run held at once, when its executor measured it. Default: null. */
+  readonly peakGpuMemoryMiB?: number | null;
 }
 
 /** A batch of points for several keys of one run. */
@@ -251,7 +256,7 @@ export interface TokenStore {
 }
 
 /** Where a file dropped into the inbox is in its life (docs/inbox.md draws the machine). */
-export type InboxFileState = 'arriving' | 'processing' | 'queued' | 'leaving' | 'done' | 'failed';
+export type InboxFileState = InboxRecordState;
 
 /** A file dropped into the inbox, as the inbox records it. Paths are relative to the inbox folder. */
 export interface InboxFile {
@@ -275,8 +280,26 @@ export interface InboxFile {
   readonly reason: string | null;
   /** The validation report (JSON) written beside a failed file, when there was one. */
   readonly report: string | null;
+  /** The dataset version the file became (a template with `dataset:`), passed or failed; else null. */
+  readonly dataset: InboxDataset | null;
   readonly createdAt: number;
   readonly updatedAt: number;
+}
+
+/** A dataset version as an inbox file names it. */
+export interface InboxDataset {
+  readonly id: number;
+  readonly name: string;
+  readonly version: number;
+}
+
+/** Which inbox records to list, newest first. */
+export interface InboxFileQuery {
+  /** Only files in these states. Default: all. */
+  readonly states?: readonly InboxFileState[];
+  readonly limit: number;
+  /** Records to skip. Default: 0. */
+  readonly offset?: number;
 }
 
 export interface NewInboxFile {
@@ -327,6 +350,16 @@ export interface InboxStore {
   completeInboxMove(id: number, now: number): Promise<InboxFile>;
   /** Drops the record of an `arriving` file that was not moved (it is looked at afresh). */
   forgetInboxFile(id: number): Promise<void>;
+  /**
+   * Links a `processing` file to the dataset version it was registered as. Linking the same
+   * version again is a no-op; throws `ConflictError` in another state or for another version,
+   * `NotFoundError` for an unknown file.
+   */
+  linkInboxDataset(id: number, datasetVersionId: number, now: number): Promise<InboxFile>;
+  /** A page of records, newest (highest id) first, and how many match in all. */
+  listInboxFiles(query: InboxFileQuery): Promise<{ files: InboxFile[]; total: number }>;
+  /** How many records are in each state (states with none are absent). */
+  countInboxFiles(): Promise<Partial<Record<InboxFileState, number>>>;
 }
 
 /** A dataset version to register; version number, id and time are the store's. */
@@ -409,6 +442,6 @@ export interface EventStore {
   watchEvents(listener: () => void): () => void;
 }
 
-export interface Store extends JobStore, RunStore, MetricStore, CheckpointStore, TokenStore, InboxStore, DatasetStore, EventStore, RegistryStore, EvaluationStore, DeploymentStore, RetentionPolicyStore, ApiKeyStore {
+export interface Store extends JobStore, RunStore, MetricStore, CheckpointStore, TokenStore, InboxStore, DatasetStore, EventStore, RegistryStore, EvaluationStore, DeploymentStore, RetentionPolicyStore, ApiKeyStore, AutomationStore {
   close(): Promise<void>;
 }

@@ -18,8 +18,11 @@ export interface AttemptHooks {
   onStarted(handle: RunHandle): Promise<void>;
   /** New complete log lines, and the log offset just after them. */
   onLogLines(text: string, offsetAfter: number): Promise<void>;
-  /** Called exactly once, after the last log line was delivered. */
-  onExit(status: ExitStatus, outcome: RunOutcome): Promise<void>;
+  /**
+   * Called exactly once, after the last log line was delivered; `peakGpuMemoryMiB` when the
+   * executor measured it (`ExitReport`).
+   */
+  onExit(status: ExitStatus & { readonly peakGpuMemoryMiB?: number | null }, outcome: RunOutcome): Promise<void>;
 }
 
 export interface AttemptOptions {
@@ -135,7 +138,8 @@ function supervise(options: AttemptOptions, logPath: string, begin: () => Promis
     const outcome: RunOutcome = begun.kind === 'lost'
       ? { kind: 'lost', detail: begun.detail, retryable: true }
       : classifyExit({ ...status, stopRequested, oomKilled: report.oomKilled, logTail: readTail(logPath, LOG_TAIL_BYTES), spawnError: null });
-    await hooks.onExit(status, outcome);
+    const peak = report.peakGpuMemoryMiB ?? null;
+    await hooks.onExit(peak === null ? status : { ...status, peakGpuMemoryMiB: peak }, outcome);
   })();
 
   return {

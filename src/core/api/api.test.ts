@@ -28,6 +28,8 @@ import * as jobs from './jobs.ts';
 import * as metrics from './metrics.ts';
 import * as timeline from './timeline.ts';
 import * as deployments from './deployments.ts';
+import * as inbox from './inbox.ts';
+import type { InboxListing } from '../inbox-listing.ts';
 import type { Deployment, DeployTargetState } from '../deployment.ts';
 import type { DeepReadonly, Wire } from './wire.ts';
 
@@ -48,6 +50,7 @@ matches<Matches<typeof jobs.jobSpecSchema, Job['spec']>>();
 matches<Matches<typeof metrics.seriesInfoSchema, SeriesInfo>>();
 matches<Matches<typeof events.domainEventSchema, DomainEvent>>();
 matches<Matches<typeof retention.gcReportSchema, GcReport>>();
+matches<Matches<typeof inbox.inboxListingSchema, InboxListing>>();
 matches<Matches<typeof retention.globalRetentionSchema, GlobalRetention>>();
 matches<Matches<ReturnType<typeof timeline.timelineSchema.omit<{ slots: true }>>, Timeline>>();
 matches<Matches<typeof datasets.datasetVersionSchema, DatasetVersion>>();
@@ -75,6 +78,8 @@ const job: Job = {
     priority: { class: 'normal', value: 0 }, preemptible: false, after: [], timeLimitSeconds: null, owner: null,
     watchdog: { stuckSeconds: 3600, divergence: { metric: 'loss', factor: null, retryWithParams: null } },
     datasets: { train: 'chat@1' }, datasetLevel: 'standard',
+    remedies: { cudaOom: { patch: { batch_size: { multiply: 0.5, min: 1, round: true } }, maxTimes: 3 } },
+    stopWhen: { metric: 'val_loss', below: 0.45 },
   },
   state: 'failed', createdAt: 1, startedAt: 2, endedAt: 3, attempts: 1, notBefore: null,
   outcome: { kind: 'diverged', detail: 'loss is NaN', retryable: false, step: 7 },
@@ -85,7 +90,7 @@ const job: Job = {
 const run: Run = {
   id: 4, jobId: 1, attempt: 1, state: 'failed', startedAt: 2, endedAt: 3, handle: { executor: 'local', externalId: '12@34' },
   exitCode: null, signal: 'SIGTERM', outcome: job.outcome, resumedFrom: null, resumeStep: null, logPath: '/d/1.log',
-  lastHeartbeatAt: 2, gpus: [0, 1], cpus: 0,
+  lastHeartbeatAt: 2, gpus: [0, 1], cpus: 0, params: { lr: 0.1 }, peakGpuMemoryMiB: 1234,
 };
 
 /** What a client reads: the record through JSON (NaN and infinities become null). */

@@ -18,6 +18,16 @@ const evaluationRef = z.object({ evaluationId: z.number().int(), suite: z.string
 /** Which deployment a `deployment.*` event is about. */
 const deploymentRef = z.object({ deploymentId: z.number().int(), target: z.string(), model: z.string(), version: z.number().int() });
 
+/** Which firing an `automation.*` event is about. */
+const firingRef = z.object({
+  firingId: z.number().int(),
+  rule: z.string(),
+  action: z.string(),
+  eventId: z.number().int().nullable().describe('the event that caused it; null for a schedule'),
+  scheduledAt: z.number().nullable().describe('the scheduled time of a schedule\'s firing'),
+  depth: z.number().int().describe('firings in its cause chain, itself included'),
+});
+
 /** What each type carries in `data`. */
 const DATA = {
   'job.submitted': z.object({ name: z.string(), state: jobStateSchema, tags: z.array(z.string()) }),
@@ -42,6 +52,7 @@ const DATA = {
     outcome: runOutcomeSchema,
     exitCode: z.number().int().nullable(),
     signal: z.string().nullable(),
+    peakGpuMemoryMiB: z.number().nullable().optional().describe('the most GPU memory (MiB) it held, when measured'),
   }),
   'checkpoint.registered': checkpointSchema,
   'checkpoint.deleted': z.object({ checkpointId: z.number().int(), step: z.number(), path: z.string(), reason: z.string().optional().describe('why retention let it go') }),
@@ -79,6 +90,9 @@ const DATA = {
   'deployment.finished': deploymentRef.extend({ state: deploymentStateSchema, reason: z.string().nullable(), failedStep: z.string().nullable() }),
   'api_key.created': z.object({ id: z.string(), name: z.string(), target: z.string().nullable().describe('null: every target'), by: z.string() }),
   'api_key.revoked': z.object({ id: z.string(), name: z.string(), target: z.string().nullable(), by: z.string() }),
+  // Automations (docs/automations.md)
+  'automation.fired': firingRef,
+  'automation.finished': firingRef.extend({ state: z.enum(['succeeded', 'failed', 'refused', 'skipped']), detail: z.string().nullable(), durationMs: z.number() }),
 } as const;
 
 type EventType = keyof typeof DATA;
@@ -123,6 +137,8 @@ export const domainEventSchema = z
     eventOf('deployment.finished'),
     eventOf('api_key.created'),
     eventOf('api_key.revoked'),
+    eventOf('automation.fired'),
+    eventOf('automation.finished'),
   ])
   .meta({ id: 'DomainEvent', description: 'A durable event (docs/events.md)' });
 

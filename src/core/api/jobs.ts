@@ -10,7 +10,7 @@ import { retentionPolicySchema } from './retention.ts';
 import { epochMs, jsonNumber, type Wire } from './wire.ts';
 
 export const RUN_STATES = ['running', 'succeeded', 'failed', 'stopped', 'lost'] as const satisfies readonly RunState[];
-export const STOP_REASONS = ['stop', 'pause', 'preempt', 'stuck', 'diverged', 'time-limit'] as const satisfies readonly StopReason[];
+export const STOP_REASONS = ['stop', 'pause', 'preempt', 'stuck', 'diverged', 'time-limit', 'target-reached'] as const satisfies readonly StopReason[];
 export const RUN_OUTCOME_KINDS = [
   'success', 'exit-code', 'signal', 'oom-killed', 'cuda-oom', 'stopped', 'lost', 'config-error',
   'stuck', 'diverged', 'paused', 'preempted', 'time-limit', 'dependency-failed',
@@ -65,6 +65,36 @@ export const initFromSchema = z
   })
   .meta({ id: 'InitFrom', description: 'What `from:` resolved to at submit' });
 
+const paramPatchSchema = z
+  .object({
+    multiply: z.number().optional(),
+    add: z.number().optional(),
+    min: z.number().optional(),
+    max: z.number().optional(),
+    round: z.boolean().optional().describe('round to the nearest integer'),
+  })
+  .meta({ id: 'ParamPatch', description: 'How one numeric param changes on each retry: multiply or add, then round, within [min, max]' });
+
+export const remediesSchema = z
+  .object({
+    cudaOom: z
+      .object({
+        patch: z.record(z.string(), paramPatchSchema).describe('param → its change on each cuda-oom retry'),
+        maxTimes: z.number().int().describe('patched retries at most'),
+      })
+      .optional()
+      .describe('a cuda-oom run is retried from its latest checkpoint with patched params'),
+  })
+  .meta({ id: 'Remedies', description: 'Remedies for failed runs (docs/training-contract.md)' });
+
+export const stopWhenSchema = z
+  .object({
+    metric: z.string(),
+    below: z.number().optional(),
+    above: z.number().optional(),
+  })
+  .meta({ id: 'StopWhen', description: 'The job ends succeeded once a point of the metric is below (or above) the target' });
+
 export const jobSpecSchema = z
   .object({
     name: z.string(),
@@ -92,6 +122,8 @@ export const jobSpecSchema = z
     evaluate: z.array(z.string()).optional().describe('eval suites run on each registered checkpoint'),
     retention: retentionPolicySchema.optional().describe("the job's own retention policy; absent: the global one (docs/retention.md)"),
     from: fromSpecSchema.optional(),
+    remedies: remediesSchema.optional(),
+    stopWhen: stopWhenSchema.optional(),
   })
   .meta({ id: 'JobSpec', description: 'A job spec as stored: the submitted one with every default filled in' });
 
@@ -139,6 +171,8 @@ export const runSchema = z
     lastHeartbeatAt: epochMs.nullable(),
     gpus: z.array(z.number().int()).describe('GPU indices it held'),
     cpus: z.number().int().describe('CPU slots it held'),
+    params: record.nullable().describe('the params it was started with (its TRAINYARD_PARAMS); null for runs before 0028'),
+    peakGpuMemoryMiB: z.number().nullable().describe('the most GPU memory (MiB) its processes held at once, sampled with nvidia-smi; null when not measured'),
   })
   .meta({ id: 'Run', description: 'One attempt of a job' });
 

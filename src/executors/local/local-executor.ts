@@ -7,7 +7,9 @@
  * `<runDir>/exit-status` last: a later server finds a run whose handle was never recorded by the
  * first, and learns how a run ended while no server watched by the second. Its handle is
  * `PID@START` (handle.ts). The OOM verdict compares this server's cgroup `oom_kill` counter
- * before and after the run.
+ * before and after the run. A run with GPUs (a non-empty `CUDA_VISIBLE_DEVICES`) has its GPU
+ * memory sampled with nvidia-smi while this executor watches it (gpu-memory.ts): its
+ * `ExitReport.peakGpuMemoryMiB`.
  */
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
@@ -17,10 +19,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { signalFromShellStatus } from '../../core/classify.ts';
 import type { AdoptResult, Capacity, Executor, ExitReport, ExitStatus, RunHandle, RunningProcess, RunRef, StartRequest } from '../executor.ts';
+import { createGpuMemoryWatch, type GpuMemoryWatch, type GpuMemoryWatcher } from './gpu-memory.ts';
 import { detectGpus } from './gpus.ts';
 import { decodeLocalHandle, encodeLocalHandle, LOCAL_EXECUTOR, type LocalProcess } from './handle.ts';
 import { preflight } from './preflight.ts';
-import { commandStarted, isAlive, readCmdline, readOomKillCount, readProcStart } from './proc.ts';
+import { commandStarted, isAlive, readCmdline, readEnvVar, readOomKillCount, readProcStart } from './proc.ts';
 
 const WRAPPER = fileURLToPath(new URL('./run-wrapper.sh', import.meta.url));
 /** Files the wrapper writes into the run directory. */
@@ -34,10 +37,16 @@ export interface LocalExecutorOptions {
   readonly cpuSlots?: number | null;
   /** How often an adopted process (not our child) is checked for exit. Default: 500 ms. */
   readonly adoptPollMs?: number;
+  /** Samples the GPU memory of runs with GPUs. Default: nvidia-smi every 5 s (gpu-memory.ts). */
+  readonly gpuMemory?: GpuMemoryWatch;
 }
 
 export function createLocalExecutor(options: LocalExecutorOptions = {}): Executor {
   const adoptPollMs = options.adoptPollMs ?? 500;
+  const gpuMemory = options.gpuMemory ?? createGpuMemoryWatch();
+  /** Watches a run's GPU memory when it has GPUs (as its environment says). */
+  const watchGpus = (pid: number, visibleDevices: string | null | undefined): GpuMemoryWatcher | null =>
+    visibleDevices ? gpuMemory.watch(pid) : null;
 
   return {
     name: LOCAL_EXECUTOR,
@@ -65,8 +74,9 @@ export function createLocalExecutor(options: LocalExecutorOptions = {}): Executo
           child.once('error', reject);
           child.once('spawn', () => {
             const pid = child.pid as number;
+            const gpus = watchGpus(pid, request.env.CUDA_VISIBLE_DEVICES);
             const exited = new Promise<ExitReport>((done) => {
-              child.once('exit', (code, signal) => done({ ...toStatus(code, signal), oomKilled: oomRose(oomBefore) }));
+              child.once('exit', (code, signal) => done({ ...toStatus(code, signal), oomKilled: oomRose(oomBefore), ...(gpus ? { peakGpuMemoryMiB: gpus.stop() } : {}) }));
             });
             resolve({ handle: encodeLocalHandle({ pid, procStart: readProcStart(pid) }), exited });
           });
@@ -90,7 +100,10 @@ export function createLocalExecutor(options: LocalExecutorOptions = {}): Executo
       const proc = handle ? decodeLocalHandle(handle) : await findByRunDir(ref.runDir);
       if (handle && !proc) return { kind: 'lost' };
       if (proc && owns(proc) && isAlive(proc.pid)) {
-        return { kind: 'alive', process: { handle: handle ?? encodeLocalHandle(proc), exited: watchForeign(proc, ref.runDir, adoptPollMs) } };
+        // The peak since this executor took the run over: earlier samples went with the old server.
+        const gpus = watchGpus(proc.pid, readEnvVar(proc.pid, 'CUDA_VISIBLE_DEVICES'));
+        const exited = watchForeign(proc, ref.runDir, adoptPollMs).then((report) => (gpus ? { ...report, peakGpuMemoryMiB: gpus.stop() } : report));
+        return { kind: 'alive', process: { handle: handle ?? encodeLocalHandle(proc), exited } };
       }
       const status = readExitFile(ref.runDir);
       return status ? { kind: 'exited', status: { ...status, oomKilled: false } } : { kind: 'lost' };

@@ -1,5 +1,5 @@
 /** The slice of /proc and cgroup files the local executor reads. Linux only; null elsewhere. */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** Field 22 of /proc/PID/stat: the process's start time in clock ticks since boot. */
 export function readProcStart(pid: number): number | null {
@@ -59,5 +59,44 @@ export function commandStarted(pid: number): boolean {
     return readFileSync(`/proc/${child}/cmdline`).compare(readFileSync(`/proc/${pid}/cmdline`)) !== 0;
   } catch {
     return true;
+  }
+}
+
+/** The children of `pid` (all its threads'), from /proc; empty when it is gone or /proc does not say. */
+export function readChildren(pid: number): number[] {
+  try {
+    const children: number[] = [];
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      const text = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim();
+      if (text !== '') children.push(...text.split(' ').map(Number));
+    }
+    return children;
+  } catch {
+    return [];
+  }
+}
+
+/** `pid` and every process below it, as /proc shows them now. */
+export function processTree(pid: number): Set<number> {
+  const tree = new Set<number>([pid]);
+  const todo = [pid];
+  while (todo.length > 0) {
+    for (const child of readChildren(todo.pop()!)) {
+      if (!tree.has(child)) {
+        tree.add(child);
+        todo.push(child);
+      }
+    }
+  }
+  return tree;
+}
+
+/** One variable of a process's environment as it was started; null when unset or unreadable. */
+export function readEnvVar(pid: number, name: string): string | null {
+  try {
+    const entry = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').find((e) => e.startsWith(`${name}=`));
+    return entry === undefined ? null : entry.slice(name.length + 1);
+  } catch {
+    return null;
   }
 }

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConflictError } from '../../core/errors.ts';
 import type { NewInboxFile } from '../store.ts';
+import { fakeReport } from './datasets-contract.ts';
 import { jobSpec, type StoreFactory, T0, useStore } from './fixtures.ts';
 
 function dropped(name: string, sha256 = `sha-${name}`): NewInboxFile {
@@ -18,7 +19,7 @@ export function inboxContract(createStore: StoreFactory): void {
       assert.deepEqual(file, {
         id: file.id, name: 'a.jsonl', sha256: 'sha-a.jsonl', priority: 'high', state: 'arriving',
         path: 'high/a.jsonl', nextPath: 'processing/a.jsonl', jobId: null, duplicateOf: null,
-        outcome: null, reason: null, report: null, createdAt: T0, updatedAt: T0,
+        outcome: null, reason: null, report: null, dataset: null, createdAt: T0, updatedAt: T0,
       });
       assert.deepEqual(await store().listOpenInboxFiles(), [file]);
 
@@ -95,6 +96,40 @@ export function inboxContract(createStore: StoreFactory): void {
       assert.equal(await store().getInboxFile(a.id), null);
       assert.equal((await store().getInboxFile(b.id))?.state, 'processing');
       assert.deepEqual((await store().listOpenInboxFiles()).map((f) => f.id), [b.id]);
+    });
+
+    it('links a processing file to the dataset version it became, once', async () => {
+      const file = await store().recordInboxFile(dropped('a.jsonl'), T0);
+      const source = { name: 'stream', sha256: 'a'.repeat(64), format: 'chat', bytes: 10, files: 1, source: '/in/a.jsonl', path: `${'a'.repeat(64)}/a.jsonl` };
+      const { version } = await store().registerDatasetVersion(source, fakeReport(), T0);
+      const other = await store().registerDatasetVersion({ ...source, sha256: 'b'.repeat(64) }, fakeReport(), T0);
+      await assert.rejects(store().linkInboxDataset(file.id, version.id, T0), ConflictError, 'not while arriving');
+      await store().completeInboxMove(file.id, T0 + 1);
+      const linked = await store().linkInboxDataset(file.id, version.id, T0 + 2);
+      assert.deepEqual(linked.dataset, { id: version.id, name: 'stream', version: 1 });
+      assert.deepEqual(await store().linkInboxDataset(file.id, version.id, T0 + 3), linked, 'the same link again is a no-op');
+      await assert.rejects(store().linkInboxDataset(file.id, other.version.id, T0 + 3), ConflictError);
+      const { file: queued } = (await store().submitInboxJob(file.id, jobSpec(), T0 + 4))!;
+      assert.deepEqual(queued.dataset, linked.dataset, 'kept through the next steps');
+      assert.deepEqual((await store().listOpenInboxFiles())[0].dataset, linked.dataset);
+    });
+
+    it('lists records newest first, by state, paged, and counts them by state', async () => {
+      const ids: number[] = [];
+      for (const name of ['a', 'b', 'c', 'd']) ids.push((await store().recordInboxFile(dropped(name), T0)).id);
+      for (const id of ids.slice(1)) await store().completeInboxMove(id, T0 + 1);
+      await store().planInboxExit(ids[3], { outcome: 'failed', nextPath: 'failed/d', reason: 'bad', report: null }, T0 + 2);
+      await store().completeInboxMove(ids[3], T0 + 3);
+
+      const all = await store().listInboxFiles({ limit: 10 });
+      assert.deepEqual([all.files.map((f) => f.id), all.total], [[...ids].reverse(), 4]);
+      const page = await store().listInboxFiles({ limit: 2, offset: 1 });
+      assert.deepEqual([page.files.map((f) => f.id), page.total], [[ids[2], ids[1]], 4]);
+      const some = await store().listInboxFiles({ states: ['processing', 'failed'], limit: 1 });
+      assert.deepEqual([some.files.map((f) => f.id), some.total], [[ids[3]], 3]);
+      assert.equal(some.files[0].reason, 'bad');
+      assert.deepEqual(await store().listInboxFiles({ states: [], limit: 5 }), { files: [], total: 0 });
+      assert.deepEqual(await store().countInboxFiles(), { arriving: 1, processing: 2, failed: 1 });
     });
   });
 }

@@ -12,6 +12,7 @@
 import { describe } from 'node:test';
 import type { Store } from '../store.ts';
 import { apiKeyContract } from './api-keys-contract.ts';
+import { automationContract } from './automations-contract.ts';
 import { checkpointContract } from './checkpoints-contract.ts';
 import { datasetContract } from './datasets-contract.ts';
 import { deploymentContract } from './deployment-contract.ts';
@@ -46,5 +47,6 @@ export function runStoreContract(name: string, createStore: () => Promise<Store>
     initFromContract(createStore);
     deploymentContract(createStore);
     apiKeyContract(createStore);
+    automationContract(createStore);
   });
 }

@@ -3,6 +3,7 @@ import { sql, type Updateable, type UpdateObject } from 'kysely';
 import { ConflictError, NotFoundError } from '../../core/errors.ts';
 import type { NewDomainEvent } from '../../core/events.ts';
 import { allows, JOB_TRANSITIONS, type JobTransition } from '../../core/job-machine.ts';
+import { effectiveParams } from '../../core/remedies.ts';
 import type { Job, JobSpec, JobState, Priority, Progress, RunOutcome, StopReason } from '../../core/types.ts';
 import type { JobChange, JobFilter, JobStore, NewRun, RunEndChange } from '../store.ts';
 import { appendEvents, type EventNotifier } from './events.ts';
@@ -202,6 +203,7 @@ export function createJobStore(db: StoreDb, notifier: EventNotifier): JobStore {
             log_offset: 0,
             gpus: JSON.stringify(run.gpus ?? []),
             cpus: run.cpus ?? 0,
+            params: JSON.stringify(effectiveParams(jobFromRow(jobRow))),
           })
           .returningAll()
           .executeTakeFirstOrThrow();
@@ -277,6 +279,7 @@ export function createJobStore(db: StoreDb, notifier: EventNotifier): JobStore {
             signal: end.run.signal,
             outcome: outcomeToColumn(end.run.outcome),
             ended_at: end.run.endedAt,
+            peak_gpu_memory_mib: end.run.peakGpuMemoryMiB ?? null,
           })
           .where('id', '=', runId)
           .where('state', '=', 'running')
@@ -288,7 +291,7 @@ export function createJobStore(db: StoreDb, notifier: EventNotifier): JobStore {
           type: 'run.ended',
           jobId: runRow.job_id,
           runId,
-          data: { attempt: runRow.attempt, state: end.run.state, outcome: end.run.outcome, exitCode: end.run.exitCode, signal: end.run.signal },
+          data: { attempt: runRow.attempt, state: end.run.state, outcome: end.run.outcome, exitCode: end.run.exitCode, signal: end.run.signal, peakGpuMemoryMiB: runRow.peak_gpu_memory_mib },
         }], now);
         const set = { ...jobChangeColumns(end.job), ...progressColumns(end.progress ?? {}) };
         const applied = await applyTransition(trx, runRow.job_id, 'run-ended', end.job.state, set, now, { outcome: end.job.outcome ?? end.run.outcome, runId });

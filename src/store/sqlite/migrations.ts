@@ -11,6 +11,9 @@ import { retentionMigration } from './retention-migration.ts';
 import { deploymentsMigration } from './deployment-migration.ts';
 import { initFromMigration } from './init-from-migration.ts';
 import { apiKeysMigration } from './api-key-migration.ts';
+import { automationsMigration } from './automation-migration.ts';
+import { remediesMigration } from './remedies-migration.ts';
+import { inboxStateMigration } from './inbox-state-migration.ts';
 
 /** A migration failed; the database is left at the last one that succeeded. */
 export class MigrationError extends TrainyardError {
@@ -341,6 +344,9 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0024_deployments': deploymentsMigration,
   '0022_init_from': initFromMigration,
   '0025_api_keys': apiKeysMigration,
+  '0026_automations': automationsMigration,
+  '0028_remedies': remediesMigration,
+  '0027_inbox_state': inboxStateMigration,
 });
 
 /** Brings the database to the latest schema; throws `MigrationError` on failure. */

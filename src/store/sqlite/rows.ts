@@ -80,6 +80,8 @@ export function runFromRow(row: RunRow): Run {
     lastHeartbeatAt: row.last_heartbeat_at,
     gpus: JSON.parse(row.gpus) as number[],
     cpus: row.cpus,
+    params: row.params === null ? null : (JSON.parse(row.params) as Record<string, unknown>),
+    peakGpuMemoryMiB: row.peak_gpu_memory_mib,
   };
 }
 

@@ -67,6 +67,10 @@ export interface RunTable {
   /** number[] as JSON. */
   gpus: Generated<string>;
   cpus: Generated<number>;
+  /** The params it started with, as JSON (0028); null before. */
+  params: string | null;
+  /** MiB (0028); null when not measured. */
+  peak_gpu_memory_mib: number | null;
 }
 
 export interface CheckpointTable {
@@ -167,6 +171,8 @@ export interface InboxFileTable {
   outcome: string | null;
   reason: string | null;
   report: string | null;
+  /** Migration 0027_inbox_state. */
+  dataset_version_id: number | null;
   created_at: number;
   updated_at: number;
 }

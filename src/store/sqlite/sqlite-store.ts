@@ -12,6 +12,7 @@ import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import type { Store } from '../store.ts';
 import { createApiKeyStore } from './api-keys.ts';
+import { createAutomationStore } from './automations.ts';
 import { createCheckpointStore } from './checkpoints.ts';
 import { createDatasetStore } from './datasets.ts';
 import { createDeploymentStore } from './deployments.ts';
@@ -107,6 +108,7 @@ export async function createSqliteStore(path: string, options: SqliteStoreOption
     ...createRetentionPolicyStore(db, notifier),
     ...createDeploymentStore(db, notifier),
     ...createApiKeyStore(db, notifier),
+    ...createAutomationStore(db, notifier),
     async close() {
       // Buffered batches stay in the database, as after a crash; the next open folds them.
       await metricWriter.drain();

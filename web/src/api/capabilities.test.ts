@@ -30,6 +30,7 @@ describe('capabilities', () => {
     assert.equal(caps.models, true);
     assert.equal(caps.evaluations, true);
     assert.equal(caps.deployments, false);
+    assert.equal(caps.inbox, false);
     assert.equal(caps.has('post', '/api/v1/jobs/{x}/stop'), true);
   });
 

@@ -18,6 +18,8 @@ export interface Capabilities {
   readonly evaluations: boolean;
   /** Deploy targets (`GET /api/v1/deploy/targets`): the Deployments page. */
   readonly deployments: boolean;
+  /** The inbox listing (`GET /api/v1/inbox`): the Inbox page. */
+  readonly inbox: boolean;
   /** Whether `method path` is listed; path in OpenAPI form, e.g. `/api/v1/jobs/{id}/pause`. */
   has(method: string, path: string): boolean;
 }
@@ -52,6 +54,7 @@ export function capabilitiesFrom(doc: unknown): Capabilities {
     models: has('GET', '/api/v1/models'),
     evaluations: has('GET', '/api/v1/evaluations/leaderboard'),
     deployments: has('GET', '/api/v1/deploy/targets'),
+    inbox: has('GET', '/api/v1/inbox'),
     has,
   };
 }

@@ -14,6 +14,12 @@ export const BANDS_UP_TO = 10;
 
 export const jobListUrl = () => `/api/v1/jobs${queryString({ limit: JOB_LIST_LIMIT })}`;
 
+/** Files per page of the inbox page. */
+export const INBOX_PAGE = 50;
+
+/** The inbox page's listing: the first `pages` pages, of one state or all. */
+export const inboxUrl = (state: string | null, pages = 1) => `/api/v1/inbox${queryString({ state: state ?? undefined, limit: INBOX_PAGE * pages })}`;
+
 export function compareUrl(ids: readonly number[], key: string, zoom: readonly [number, number] | null, bands: boolean): string {
   return `/api/v1/compare${queryString({
     jobs: ids.join(','), key, buckets: COMPARE_BUCKETS, goal: goalFor(key), bands: String(bands),
@@ -33,6 +39,7 @@ export function firstRequests(path: string, search: string): string[] {
   const job = /^\/jobs\/(\d+)$/.exec(path);
   if (job) return [`/api/v1/jobs/${job[1]}`, `/api/v1/jobs/${job[1]}/metrics`];
   if (path === '/models') return ['/api/v1/models'];
+  if (path === '/inbox') return [inboxUrl(null)];
   const model = /^\/models\/([^/]+)$/.exec(path);
   if (model) return [`/api/v1/models/${encodeURIComponent(decodeURIComponent(model[1]))}`];
   if (path === '/compare') {
