@@ -14,6 +14,7 @@
  * Run alone: `node --import tsx bench/deploy.ts`.
  */
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadJobFile } from '../src/cli/job-file.ts';
 import { freePort, REPO, startServer, tempDir, type TestServer } from '../test/harness.ts';
@@ -30,7 +31,6 @@ export async function benchDeploy(): Promise<BenchResult[]> {
   if (trained.status !== 0) throw new Error(`training the checkpoints failed: ${trained.stderr}`);
 
   const server = await startServer();
-  let servingPid: number | null = null;
   try {
     const suite = loadJobFile(join(REPO, 'examples', 'char-lm', 'eval-suite.yaml'), REPO, { holds: 'an eval suite' }).spec;
     await must(server, '/api/v1/eval-suites', { body: suite });
@@ -61,8 +61,7 @@ export async function benchDeploy(): Promise<BenchResult[]> {
         return started && done ? { started: started.at as number, done: done.at as number, verdict: done.data.verdict as string } : null;
       }, 120_000, `the evaluation of round ${round}`);
       await waitFor(async () => {
-        const health = await fetch(`${serving}/health`).then((r) => r.json() as Promise<{ version?: number; pid?: number }>).catch(() => null);
-        servingPid = health?.pid ?? servingPid;
+        const health = await fetch(`${serving}/health`).then((r) => r.json() as Promise<{ version?: number }>).catch(() => null);
         return health?.version === round ? true : null;
       }, 60_000, `version ${round} serving (round ${round}, evaluation ${events.verdict})`, 20);
       const answered = await fetch(`${serving}/v1/completions`, {
@@ -87,13 +86,17 @@ export async function benchDeploy(): Promise<BenchResult[]> {
     }];
   } finally {
     await server.stop();
-    if (servingPid !== null) {
-      try {
-        process.kill(servingPid, 'SIGTERM');
-      } catch {
-        // Gone already.
-      }
-    }
+    stopServing(join(server.dataDir, 'deploy', 'serve', 'state.json'));
+  }
+}
+
+/** The serving process outlives the server on purpose; the benchmark ends it by the pid in its state file. */
+function stopServing(stateFile: string): void {
+  try {
+    const { pid } = JSON.parse(readFileSync(stateFile, 'utf8')) as { pid: number };
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    // Never started, or gone already.
   }
 }
 

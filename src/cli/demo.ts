@@ -101,7 +101,8 @@ async function demo(io: Io, options: DemoOptions): Promise<number> {
         `  ${env} npx trainyard show ${job.id}\n` +
         `  ${env} npx trainyard metrics ${job.id} loss\n` +
         `  ${env} npx trainyard logs ${job.id}\n` +
-        `  ${env} npx trainyard checkpoints ${job.id}\n`,
+        `  ${env} npx trainyard checkpoints ${job.id}\n` +
+        (loop ? `  ${env} npx trainyard model show char-lm; ${env} npx trainyard deployments\n` : '  npm run demo -- --loop   # evaluate, promote, deploy and serve, roll back a broken version\n'),
     );
     exitCode = interactive ? EXIT.ok : detached ? EXIT.interrupted : job.state === 'succeeded' ? EXIT.ok : EXIT.failure;
     if (json) printJson(io, { url: server.url, pid: server.pid, dataDir, adminTokenFile: join(dataDir, 'admin-token'), job, checkpoint, serverLeftRunning: leftRunning, loop });
