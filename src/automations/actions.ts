@@ -4,7 +4,7 @@
  * (evaluation/ and deploy/ sit beside this layer, not below it), pause and stop through control.
  */
 import { isAbsolute, resolve } from 'node:path';
-import type { RuleAction } from '../core/automation.ts';
+import type { PromoteAction, RuleAction } from '../core/automation.ts';
 import { ValidationError } from '../core/errors.ts';
 import type { DomainEvent } from '../core/events.ts';
 import { parseJobSpec } from '../core/job-spec.ts';
@@ -18,6 +18,18 @@ export interface AutomationPorts {
   evaluate(suite: string, checkpointId: number): Promise<{ readonly evaluationId: number; readonly evalJobId: number | null; readonly created: boolean }>;
   /** Requests a deployment; resolves once it is recorded. */
   deploy(request: { readonly target: string; readonly model: string; readonly version: number | string; readonly reason: string }): Promise<{ readonly deploymentId: number }>;
+  /**
+   * The registry's promotion decision for a done evaluation with this rule (not the model's):
+   * makes the version and moves the alias, or requests deployments on the targets that follow
+   * it. Idempotent (a replay finds the version and deployments). `detail` says the decision's reason.
+   */
+  promote(request: PromoteRequest): Promise<{ readonly detail: string; readonly deploymentIds: readonly number[] }>;
+  /** The number of inbox files waiting in the priority folders (one, or all). Absent: `on: {inbox}` rules never fire. */
+  waitingInboxFiles?(priority?: 'high' | 'normal' | 'low'): Promise<number>;
+}
+
+export interface PromoteRequest extends PromoteAction {
+  readonly evaluationId: number;
 }
 
 export interface ActionDeps {
@@ -89,6 +101,12 @@ export async function runAction(action: RuleAction, firing: { readonly id: numbe
     const job = await deps.control.jobs.requestStop(jobId);
     return { detail: `job ${jobId} is ${job.state}` };
   }
+  if (action.promote) {
+    const evaluationId = evaluationOf(event);
+    if (evaluationId === null) throw new ValidationError(event ? `event ${event.id} (${event.type}) names no evaluation (expected evaluation.done or evaluation.overridden)` : 'a scheduled firing names no evaluation', 'do.promote');
+    const made = await deps.ports.promote({ ...action.promote, evaluationId });
+    return { detail: made.detail, madeDeploymentId: made.deploymentIds[0] ?? null };
+  }
   throw new ValidationError('no action', 'do');
 }
 
@@ -99,6 +117,12 @@ export function checkpointOf(event: DomainEvent | null): number | null {
   if (typeof data.checkpointId === 'number') return data.checkpointId;
   if (event.type === 'checkpoint.registered' && typeof data.id === 'number') return data.id;
   return null;
+}
+
+/** The evaluation an event is about (`data.evaluationId`), or null. */
+export function evaluationOf(event: DomainEvent | null): number | null {
+  const id = (event?.data as { evaluationId?: unknown } | undefined)?.evaluationId;
+  return typeof id === 'number' ? id : null;
 }
 
 /** One line saying what an action would do (the dry run). */
@@ -112,5 +136,9 @@ export function describeAction(action: RuleAction, event: DomainEvent | null, ba
   if ('pause' in action) return `pause job ${targetJob(action.pause?.job, event)}`;
   if ('stop' in action) return `stop job ${targetJob(action.stop?.job, event)}`;
   if (action.webhook) return `POST to ${action.webhook.url}${action.webhook.secretEnv ? ` signed with $${action.webhook.secretEnv}` : ' unsigned'} (up to ${action.webhook.retries + 1} tries)`;
+  if (action.promote) {
+    const p = action.promote;
+    return `promote the checkpoint of evaluation ${evaluationOf(event) ?? '(none: the event names no evaluation)'} to ${p.model}@${p.alias} if it beats it by ${p.relative ? `${p.margin * 100} %` : p.margin} (core/promotion.ts)`;
+  }
   return 'nothing';
 }

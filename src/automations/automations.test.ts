@@ -36,6 +36,10 @@ async function setUp(dataDir: string, env: NodeJS.ProcessEnv = {}): Promise<Setu
         calls.push(`deploy ${request.model}@${request.version} to ${request.target}`);
         return { deploymentId: 5 };
       },
+      async promote(request) {
+        calls.push(`promote ${request.model} evaluation ${request.evaluationId}`);
+        return { detail: 'not promoted', deploymentIds: [] };
+      },
     },
   });
   automations.subscribe();

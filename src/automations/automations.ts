@@ -7,11 +7,11 @@
  * its end. Webhooks run beside the queue (their retries never hold other rules up). A firing
  * found `running` at start was cut by a crash: idempotent actions (submit: the job is found by
  * its `automation-firing:<id>` tag; eval: an evaluation is unique per suite and checkpoint;
- * pause; stop) are run again, the others (deploy, webhook) end `failed` "interrupted by restart".
+ * promote: the version and the deployments are found, registry/promotion.ts; pause; stop) are run again, the others (deploy, webhook) end `failed` "interrupted by restart".
  */
 import { join } from 'node:path';
-import { actionKind, parseRule, triggerTypes, type AutomationRule, type Firing, type StoredRule } from '../core/automation.ts';
-import { conditionMetric, conditionWindow, decide, matchesWhere, metricValue, type Cause, type Decision } from '../core/automation-match.ts';
+import { actionKind, inboxTriggerOf, parseRule, triggerTypes, type AutomationRule, type Firing, type StoredRule } from '../core/automation.ts';
+import { conditionMetric, conditionWindow, decide, inboxCrossing, matchesWhere, metricValue, type Cause, type Decision } from '../core/automation-match.ts';
 import { NotFoundError, ValidationError } from '../core/errors.ts';
 import type { DomainEvent } from '../core/events.ts';
 import type { Control } from '../control/control.ts';
@@ -39,6 +39,8 @@ export interface AutomationsDeps {
   readonly env?: NodeJS.ProcessEnv;
   /** The rules file is polled this often besides fs.watch. Default: 2,000 ms. */
   readonly filePollMs?: number;
+  /** The waiting inbox files are counted this often for `on: {inbox}` rules (and after each `job.submitted`). Default: 2,000 ms. */
+  readonly inboxPollMs?: number;
   readonly webhook?: Pick<WebhookOptions, 'backoffMs' | 'sleep'>;
 }
 
@@ -66,6 +68,8 @@ export interface Automations {
   firings(name: string, limit?: number): Promise<Firing[]>;
   /** The dry run against one event, or the last `last` events of the rule's types (schedules: the next slots). */
   test(name: string, target: { readonly eventId?: number; readonly last?: number }): Promise<DryRun[]>;
+  /** Counts the waiting inbox files for the `on: {inbox}` rules now (also on a poll and after `job.submitted`). */
+  checkInbox(): Promise<void>;
   /** Reloads the rules file now (it is also reloaded on change). */
   reload(): Promise<void>;
   /** Resolves when the queue and the webhooks in flight are done (tests). */
@@ -84,12 +88,16 @@ export function createAutomations(deps: AutomationsDeps): Automations {
   let markReady: () => void = () => undefined;
   const ready = new Promise<void>((resolve) => (markReady = resolve));
   let unwatch: (() => void) | null = null;
+  let inboxPoll: NodeJS.Timeout | null = null;
+  /** Per `on: {inbox}` rule: its trigger (as JSON) and whether a crossing would fire it (inboxCrossing). */
+  const inboxArmed = new Map<string, { readonly key: string; armed: boolean }>();
+  let lastInboxCause = 0;
   let closed = false;
   const schedules = createSchedules((rule, scheduledAt) => {
     serial(() => fireScheduled(rule, scheduledAt)).catch((error: unknown) => log(`automation ${rule}: schedule ${new Date(scheduledAt).toISOString()}: ${String((error as Error)?.stack ?? error)}`));
   });
 
-  const dryRuns = createDryRuns({ store, schedules, decide: (rule, cause) => decideFor(rule, cause), dataDir: deps.dataDir, now: deps.now });
+  const dryRuns = createDryRuns({ store, schedules, decide: (rule, cause) => decideFor(rule, cause), dataDir: deps.dataDir, now: deps.now, waitingInboxFiles: deps.ports.waitingInboxFiles?.bind(deps.ports) });
 
   /** Runs causes one at a time, so an action's own events are read after its firing ended. */
   function serial<T>(task: () => Promise<T>): Promise<T> {
@@ -128,18 +136,20 @@ export function createAutomations(deps: AutomationsDeps): Automations {
     return { decision, value };
   }
 
-  async function fire(rule: StoredRule, cause: Cause): Promise<void> {
+  /** `why`: what the cause was when it is not an event or a schedule ("3 waiting inbox files < 5"). */
+  async function fire(rule: StoredRule, cause: Cause, why?: string): Promise<void> {
     if (cause.event && !matchesWhere(rule.rule.where, cause.event)) return; // before any query
     const { decision, value } = await decideFor(rule, cause);
     if (decision.kind === 'no-match') return;
+    const detail = [why, decision.detail].filter(Boolean).join('; ');
     const { firing, created } = await store.beginFiring({
       rule: rule.name, eventId: cause.event?.id ?? null, scheduledAt: cause.scheduledAt, action: actionKind(rule.rule.do),
       depth: decision.kind === 'skipped' ? 0 : decision.depth,
       state: decision.kind === 'fire' ? 'running' : decision.kind,
-      detail: decision.detail || null, value,
+      detail: detail || null, value,
     }, deps.now());
     if (decision.kind !== 'fire' || !created) return;
-    log(`automation ${rule.name}: firing ${firing.id} (${firing.action}) on ${cause.event ? `event ${cause.event.id} (${cause.event.type})` : `schedule ${new Date(cause.scheduledAt!).toISOString()}`}`);
+    log(`automation ${rule.name}: firing ${firing.id} (${firing.action}) on ${cause.event ? `event ${cause.event.id} (${cause.event.type})` : why ?? `schedule ${new Date(cause.scheduledAt!).toISOString()}`}`);
     await execute(firing, decision.action, rule.rule, cause.event);
   }
 
@@ -180,6 +190,41 @@ export function createAutomations(deps: AutomationsDeps): Automations {
         if (rule.enabled && triggerTypes(rule.rule.on).includes(event.type)) await fire(rule, { event, scheduledAt: null });
       }
     });
+    if (event.type === 'job.submitted' && rules.some((r) => r.enabled && inboxTriggerOf(r.rule.on))) await serial(checkInbox);
+  }
+
+  /**
+   * The `on: {inbox}` rules: counts the waiting files and fires a rule whose count crossed below
+   * its `fewerThan` (core/automation-match.ts `inboxCrossing`). The firing is keyed by the time
+   * of the look (`scheduledAt`). Across a restart the armed state is rebuilt from the store: a
+   * rule that has fired on the inbox before is armed only once the count is seen at or above N
+   * again, so a restart never fires the same crossing twice (a crossing wholly within the
+   * downtime is missed, like a schedule's slot).
+   */
+  async function checkInbox(): Promise<void> {
+    const count = deps.ports.waitingInboxFiles;
+    if (!count || closed) return;
+    const counts = new Map<string, number>();
+    for (const rule of rules) {
+      const on = inboxTriggerOf(rule.rule.on);
+      if (!on || !rule.enabled) continue;
+      const key = JSON.stringify(on);
+      let state = inboxArmed.get(rule.name);
+      if (state?.key !== key) {
+        const [last] = await store.listFirings({ rule: rule.name, limit: 1 });
+        state = { key, armed: !last || last.eventId !== null };
+        inboxArmed.set(rule.name, state);
+      }
+      const which = on.priority ?? 'all';
+      const waiting = counts.get(which) ?? await count(on.priority);
+      counts.set(which, waiting);
+      const step = inboxCrossing(state.armed, waiting, on.fewerThan);
+      state.armed = step.armed;
+      if (!step.fire) continue;
+      const at = Math.max(deps.now(), lastInboxCause + 1);
+      lastInboxCause = at;
+      await fire(rule, { event: null, scheduledAt: at }, `${waiting} waiting inbox file${waiting === 1 ? '' : 's'}${on.priority ? ` (${on.priority})` : ''} < ${on.fewerThan}`);
+    }
   }
 
   async function fireScheduled(name: string, scheduledAt: number): Promise<void> {
@@ -191,7 +236,7 @@ export function createAutomations(deps: AutomationsDeps): Automations {
   async function recoverFirings(): Promise<void> {
     for (const firing of await store.listFirings({ state: 'running', limit: 1000 })) {
       const rule = rules.find((r) => r.name === firing.rule);
-      const again = rule && ['submit', 'eval', 'pause', 'stop'].includes(firing.action) && actionKind(rule.rule.do) === firing.action;
+      const again = rule && ['submit', 'eval', 'pause', 'stop', 'promote'].includes(firing.action) && actionKind(rule.rule.do) === firing.action;
       if (!again) {
         await finish(firing, { state: 'failed', detail: rule ? `interrupted by restart: a ${firing.action} is not run twice (it may or may not have happened)` : 'interrupted by restart; the rule is gone' });
         continue;
@@ -249,6 +294,10 @@ export function createAutomations(deps: AutomationsDeps): Automations {
       } finally {
         markReady();
       }
+      if (deps.ports.waitingInboxFiles) {
+        inboxPoll = setInterval(() => void serial(checkInbox).catch((error: unknown) => log(`automations: inbox check failed: ${String(error)}`)), deps.inboxPollMs ?? 2_000);
+        inboxPoll.unref();
+      }
       unwatch = watchFile(filePath, () => void serial(reload).catch((error: unknown) => log(`automations: reload failed: ${String(error)}`)), deps.filePollMs ?? 2_000);
     },
 
@@ -284,6 +333,7 @@ export function createAutomations(deps: AutomationsDeps): Automations {
     test: async (name, target) => dryRuns.test(await named(name), target),
 
     reload: () => serial(reload),
+    checkInbox: () => serial(checkInbox),
 
     async idle() {
       await queue;
@@ -294,6 +344,7 @@ export function createAutomations(deps: AutomationsDeps): Automations {
       closed = true;
       markReady();
       unwatch?.();
+      if (inboxPoll) clearInterval(inboxPoll);
       schedules.close();
       abort.abort();
       await queue;

@@ -4,7 +4,7 @@
  * engine decides now (its cooldown, values and limits), and whether it fired on that event
  * already. Nothing is done or recorded.
  */
-import { triggerTypes, type AutomationRule, type Firing, type StoredRule } from '../core/automation.ts';
+import { inboxTriggerOf, triggerTypes, type AutomationRule, type Firing, type StoredRule } from '../core/automation.ts';
 import { fillTemplates, type Cause, type Decision } from '../core/automation-match.ts';
 import { NotFoundError } from '../core/errors.ts';
 import type { DomainEvent, DomainEventType } from '../core/events.ts';
@@ -32,6 +32,8 @@ export interface DryRunDeps {
   readonly decide: (rule: StoredRule, cause: Cause) => Promise<{ readonly decision: Decision }>;
   readonly dataDir: string;
   readonly now: () => number;
+  /** The waiting inbox files (the `on: {inbox}` rules); absent: they never fire. */
+  readonly waitingInboxFiles?: (priority?: 'high' | 'normal' | 'low') => Promise<number>;
 }
 
 export function createDryRuns(deps: DryRunDeps) {
@@ -68,6 +70,21 @@ export function createDryRuns(deps: DryRunDeps) {
     /** Against one event (NotFoundError for an unknown id), or the last `last` (default 10). */
     async test(rule: StoredRule, target: { readonly eventId?: number; readonly last?: number }): Promise<DryRun[]> {
       const types = triggerTypes(rule.rule.on);
+      const inbox = inboxTriggerOf(rule.rule.on);
+      if (inbox) {
+        const now = deps.now();
+        const waiting = deps.waitingInboxFiles ? await deps.waitingInboxFiles(inbox.priority) : null;
+        const below = waiting !== null && waiting < inbox.fewerThan;
+        const { decision } = below ? await deps.decide(rule, { event: null, scheduledAt: now }) : { decision: null };
+        const count = waiting === null ? 'the inbox is not counted on this server' : `${waiting} waiting inbox file${waiting === 1 ? '' : 's'}${inbox.priority ? ` (${inbox.priority})` : ''} ${below ? '<' : '≥'} ${inbox.fewerThan}`;
+        return [{
+          eventId: null, eventType: null, scheduledAt: now,
+          decision: decision?.kind ?? 'no-match',
+          detail: `${count}${decision && 'detail' in decision && decision.detail ? `; ${decision.detail}` : ''}; it fires once per crossing below ${inbox.fewerThan}`,
+          action: decision?.kind === 'fire' ? describeAction(decision.action, null, deps.dataDir) : null,
+          firing: null,
+        }];
+      }
       if (types.length === 0) {
         return deps.schedules.next(rule, target.last ?? 1, new Date(deps.now())).map((at) => ({
           eventId: null, eventType: null, scheduledAt: at, decision: 'fire' as const, detail: `next slot ${new Date(at).toISOString()}`,

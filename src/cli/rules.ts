@@ -112,6 +112,7 @@ function trigger(rule: RuleInfo): string {
   const on = rule.rule.on;
   if (typeof on === 'string') return on;
   if ('schedule' in on) return `schedule ${on.schedule}${on.timezone ? ` (${on.timezone})` : ''}`;
+  if ('inbox' in on) return `inbox < ${on.inbox.fewerThan} waiting${on.inbox.priority ? ` (${on.inbox.priority})` : ''}`;
   return `metric ${on.metric}${on.suite ? ` of suite ${on.suite}` : ''}`;
 }
 

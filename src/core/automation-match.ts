@@ -201,3 +201,14 @@ export function fillTemplates<T>(value: T, cause: Cause): T {
   };
   return fill(value) as T;
 }
+
+/**
+ * One look at the waiting inbox files of an `on: {inbox: {fewerThan}}` rule. `armed`: the count
+ * was seen at or above `fewerThan` since the rule last fired (or the rule never fired). The rule
+ * fires when it is armed and the count is below; it is armed again once the count is back at or
+ * above: one firing per crossing. Pure.
+ */
+export function inboxCrossing(armed: boolean, waiting: number, fewerThan: number): { readonly fire: boolean; readonly armed: boolean } {
+  if (waiting >= fewerThan) return { fire: false, armed: true };
+  return { fire: armed, armed: false };
+}

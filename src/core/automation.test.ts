@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { AUTOMATION_LIMITS, parseRule, parseRulesFile } from './automation.ts';
-import { decide, evaluateCondition, fillTemplates, matchesWhere, type DecideContext } from './automation-match.ts';
+import { decide, evaluateCondition, fillTemplates, inboxCrossing, matchesWhere, type DecideContext } from './automation-match.ts';
 import { ValidationError } from './errors.ts';
 import type { DomainEvent } from './events.ts';
 
@@ -116,5 +116,50 @@ describe('automation rules: decide', () => {
     const submit = parseRule({ name: 's', on: 'checkpoint.registered', do: { submit: { command: 'x', from: 'model:${event.data.model}@production' } } });
     const decision = decide(submit, { event: checkpointEvent, scheduledAt: null }, ctx());
     assert.equal(decision.kind, 'refused');
+  });
+});
+
+describe('automation rules: promote and inbox', () => {
+  it('reads a promote action with the promotion rule defaults, on an evaluation event', () => {
+    const rule = parseRule({ name: 'ship', on: 'evaluation.done', do: { promote: { model: 'chat' } } });
+    assert.deepEqual(rule.do.promote, { model: 'chat', alias: 'production', margin: 0, relative: false });
+    assert.ok(parseRule({ name: 'ship', on: { metric: 'score', suite: 'heldout' }, condition: { atLeast: 0.5 }, do: { promote: { model: 'chat', margin: 0.02, relative: true } } }));
+  });
+
+  it('names the field of a bad promote or inbox rule', () => {
+    const field = (input: unknown) => {
+      try {
+        parseRule(input);
+      } catch (error) {
+        return [(error as ValidationError).field, (error as ValidationError).message];
+      }
+      return null;
+    };
+    assert.equal(field({ name: 'x', on: 'evaluation.done', do: { promote: { model: 'chat', margin: -1 } } })?.[0], 'do.promote.margin');
+    assert.equal(field({ name: 'x', on: 'evaluation.done', do: { promote: {} } })?.[0], 'do.promote.model');
+    const [on, why] = field({ name: 'x', on: 'job.submitted', do: { promote: { model: 'chat' } } })!;
+    assert.equal(on, 'on');
+    assert.match(why!, /expected `on: evaluation\.done`.*got "job\.submitted"/);
+    assert.equal(field({ name: 'x', on: { inbox: { fewerThan: 0 } }, do: { stop: { job: 1 } } })?.[0], 'on.inbox.fewerThan');
+    assert.equal(field({ name: 'x', on: { inbox: { fewerThan: 3, priority: 'urgent' } }, do: { stop: { job: 1 } } })?.[0], 'on.inbox.priority');
+  });
+
+  it('an inbox rule listens to no event and fires on a schedule-like cause', () => {
+    const rule = parseRule({ name: 'feed', on: { inbox: { fewerThan: 3 } }, do: { submit: { name: 'feed-${scheduledAt}', command: ['x'] } } });
+    const decision = decide(rule, { event: null, scheduledAt: 5_000 }, ctx());
+    assert.equal(decision.kind, 'fire');
+    assert.equal((decision as Extract<typeof decision, { kind: 'fire' }>).action.submit?.name, 'feed-5000');
+  });
+
+  it('inboxCrossing fires once per crossing below N', () => {
+    let armed = true;
+    const fired: number[] = [];
+    for (const count of [5, 3, 2, 1, 0, 2, 3, 2, 3, 4, 1]) {
+      const step = inboxCrossing(armed, count, 3);
+      armed = step.armed;
+      if (step.fire) fired.push(count);
+    }
+    assert.deepEqual(fired, [2, 2, 1]);
+    assert.deepEqual(inboxCrossing(false, 0, 3), { fire: false, armed: false });
   });
 });

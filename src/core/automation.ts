@@ -49,6 +49,15 @@ const metricTrigger = z.strictObject({
   /** Only evaluations by this suite. */
   suite: z.string().min(1).optional(),
 });
+/** `on: {inbox: {fewerThan, priority}}`: the waiting inbox files fell below N (automations.ts has the crossing). */
+const inboxTrigger = z.strictObject({
+  inbox: z.strictObject({
+    /** Fires when the number of waiting files falls below this (once per crossing). */
+    fewerThan: z.int().min(1).max(1_000_000),
+    /** Count only this priority folder's files. Default: all three. */
+    priority: z.enum(['high', 'normal', 'low']).optional(),
+  }),
+});
 
 export const conditionSchema = z
   .strictObject({
@@ -73,7 +82,21 @@ export const conditionSchema = z
 
 const template = z.union([z.string(), z.number()]);
 
-const ACTION_KINDS = ['submit', 'eval', 'deploy', 'pause', 'stop', 'webhook'] as const;
+const ACTION_KINDS = ['submit', 'eval', 'deploy', 'pause', 'stop', 'webhook', 'promote'] as const;
+
+/**
+ * `do: {promote}`: the registry's promotion decision (core/promotion.ts) for the evaluation of
+ * an `evaluation.done`/`evaluation.overridden` event, with this rule instead of the model's own.
+ */
+export const promoteActionSchema = z.strictObject({
+  model: z.string().min(1),
+  /** The alias it moves. Default: production. */
+  alias: z.string().min(1).default('production'),
+  /** How much the candidate's score must beat the alias's by. Default: 0. */
+  margin: z.number().min(0).default(0),
+  /** Whether `margin` is a fraction of |the alias's score|. Default: false. */
+  relative: z.boolean().default(false),
+});
 
 /** `do`: exactly one of the actions (docs/automations.md). */
 export const actionSchema = z
@@ -96,6 +119,7 @@ export const actionSchema = z
         timeoutSeconds: z.number().positive().max(300).default(10),
       })
       .optional(),
+    promote: promoteActionSchema.optional(),
   })
   .superRefine((action, ctx) => {
     const given = ACTION_KINDS.filter((k) => k in action);
@@ -107,7 +131,7 @@ export const actionSchema = z
 export const ruleSchema = z.strictObject({
   name: ruleNameSchema,
   description: z.string().optional(),
-  on: z.union([eventTrigger, scheduleTrigger, metricTrigger]),
+  on: z.union([eventTrigger, scheduleTrigger, metricTrigger, inboxTrigger]),
   where: whereSchema.optional(),
   condition: conditionSchema.optional(),
   do: actionSchema,
@@ -120,6 +144,16 @@ export type AutomationRule = z.infer<typeof ruleSchema>;
 export type RuleTrigger = AutomationRule['on'];
 export type RuleCondition = z.infer<typeof conditionSchema>;
 export type RuleAction = z.infer<typeof actionSchema>;
+export type PromoteAction = z.infer<typeof promoteActionSchema>;
+export type InboxTrigger = z.infer<typeof inboxTrigger>['inbox'];
+
+/** The inbox trigger of a rule, or null. */
+export function inboxTriggerOf(on: RuleTrigger): InboxTrigger | null {
+  return typeof on === 'object' && 'inbox' in on ? on.inbox : null;
+}
+
+/** The events a `promote` action reads its evaluation from. */
+export const PROMOTE_EVENTS: readonly DomainEventType[] = ['evaluation.done', 'evaluation.overridden'];
 export type ActionKind = (typeof ACTION_KINDS)[number];
 
 /** The file `<data>/automations.yaml`: `rules:` a list of rules. */
@@ -163,7 +197,7 @@ export function actionKind(action: RuleAction): ActionKind {
   return ACTION_KINDS.find((k) => k in action) ?? 'stop';
 }
 
-/** The event types a rule listens to (none: a schedule). */
+/** The event types a rule listens to (none: a schedule or the inbox). */
 export function triggerTypes(on: RuleTrigger): DomainEventType[] {
   if (typeof on === 'string') return [on];
   if ('metric' in on) return ['evaluation.done'];
@@ -204,13 +238,29 @@ function checked(rule: AutomationRule, prefix: string, check?: RuleCheck): Autom
   if (rule.condition && !rule.condition.metric && !(typeof rule.on === 'object' && 'metric' in rule.on)) {
     throw new ValidationError('is required unless the rule is `on: {metric}` (expected the metric the condition reads)', `${prefix}condition.metric`, { code: 'invalid_rule' });
   }
+  if (rule.do.promote && !(typeof rule.on === 'string' && PROMOTE_EVENTS.includes(rule.on)) && !(typeof rule.on === 'object' && 'metric' in rule.on)) {
+    throw new ValidationError(`needs an evaluation: expected \`on: evaluation.done\`, \`on: evaluation.overridden\` or \`on: {metric}\`, got ${JSON.stringify(rule.on)}`, `${prefix}on`, { code: 'invalid_rule' });
+  }
   const problem = check?.(rule);
   if (problem) throw new ValidationError(problem.message, `${prefix}${problem.field}`, { code: 'invalid_rule' });
   return rule;
 }
 
 function ruleError(error: z.ZodError, prefix: string): ValidationError {
-  const issue = closestIssue(error.issues[0]);
+  const issue = closestIssue(triggerBranch(error.issues[0]));
   const field = issueField(issue);
   return new ValidationError(describeIssue(issue), field ? `${prefix}${field}` : null, { code: 'invalid_rule' });
+}
+
+const TRIGGER_KEYS = ['schedule', 'metric', 'inbox'];
+
+/**
+ * An `on` object that names its kind (`inbox`, `schedule`, `metric`) is reported against that
+ * kind's schema, not the first alternative's (`on.inbox.priority`, not `on.schedule`).
+ */
+function triggerBranch(issue: z.core.$ZodIssue): z.core.$ZodIssue {
+  if (issue.code !== 'invalid_union' || issue.path.at(-1) !== 'on' || issue.input === null || typeof issue.input !== 'object') return issue;
+  const key = TRIGGER_KEYS.find((k) => k in (issue.input as object));
+  const branch = key === undefined ? undefined : issue.errors.find((b) => b.length > 0 && b[0].path[0] === key);
+  return branch ? ({ ...branch[0], path: [...issue.path, ...branch[0].path] } as z.core.$ZodIssue) : issue;
 }

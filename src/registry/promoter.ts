@@ -21,7 +21,7 @@ import type { DomainEvent } from '../core/events.ts';
 import { type Model, ruleWatches, SYSTEM_ACTOR } from '../core/registry.ts';
 import type { EventLog } from '../control/event-log.ts';
 import type { Store } from '../store/store.ts';
-import { applyPromotionRule, type PromotionOutcome } from './promotion.ts';
+import { applyPromotionRule, type PromotionOutcome, type PromotionRequest } from './promotion.ts';
 import { resultOn } from './suite-results.ts';
 
 /** The durable subscriber's name: its cursor is stored under it. */
@@ -46,6 +46,26 @@ export interface Promoter {
   handle(event: DomainEvent): Promise<void>;
 }
 
+/**
+ * What the promotion decision reads from a done evaluation: its composite score, verdict and
+ * regression alarm (an overridden one, "promote anyway", passes both), the alias's version's
+ * score on the same suite (and suite version), and the notes of the version it makes. Shared by
+ * the `promotions` subscriber and the automations' `promote` action (server/automations.ts).
+ */
+export function promotionInputs(store: Store, evaluation: Evaluation): Omit<PromotionRequest, 'model'> {
+  const result = evaluation.result!;
+  const overridden = evaluation.override !== null;
+  return {
+    checkpointId: evaluation.checkpointId,
+    score: result.score,
+    verdict: overridden ? null : result.verdict,
+    regressions: overridden ? [] : result.regressions,
+    scoreOf: async (version) => (await resultOn(store, version.checkpointId, evaluation.suite, evaluation.suiteVersion))?.result?.score ?? null,
+    notes: `evaluation ${evaluation.id} on ${evaluation.suite}: ${result.verdict}, score ${result.score === null ? 'none' : Number(result.score.toPrecision(4))}`
+      + (overridden ? `; promote anyway by ${evaluation.override!.by}: ${evaluation.override!.reason}` : ''),
+  };
+}
+
 export function createPromoter(deps: PromoterDeps): Promoter {
   const { store, log } = deps;
 
@@ -68,26 +88,14 @@ export function createPromoter(deps: PromoterDeps): Promoter {
   }
 
   async function promote(model: Model, evaluation: Evaluation): Promise<PromotionOutcome | null> {
-    const result = evaluation.result!;
-    const overridden = evaluation.override !== null;
     const skip = await personMovedSince(model, evaluation);
     if (skip) {
       log(`promotion ${model.name}: evaluation ${evaluation.id} (checkpoint ${evaluation.checkpointId}, step ${evaluation.step}): left alone: ${skip}`);
       return null;
     }
-    const notes = `evaluation ${evaluation.id} on ${evaluation.suite}: ${result.verdict}, score ${result.score === null ? 'none' : Number(result.score.toPrecision(4))}`
-      + (overridden ? `; promote anyway by ${evaluation.override!.by}: ${evaluation.override!.reason}` : '');
     await deploymentsSettled(model);
     try {
-      const outcome = await applyPromotionRule({ store, now: deps.now }, {
-        model: model.name,
-        checkpointId: evaluation.checkpointId,
-        score: result.score,
-        verdict: overridden ? null : result.verdict,
-        regressions: overridden ? [] : result.regressions,
-        scoreOf: async (version) => (await resultOn(store, version.checkpointId, evaluation.suite, evaluation.suiteVersion))?.result?.score ?? null,
-        notes,
-      });
+      const outcome = await applyPromotionRule({ store, now: deps.now }, { model: model.name, ...promotionInputs(store, evaluation) });
       const what = outcome.deployments
         ? `deploying version ${outcome.version!.version} to ${outcome.deployments.map((d) => `${d.target} (deployment ${d.id})`).join(', ')}; ${model.promotionRule!.alias} moves when one succeeds`
         : outcome.move ? `${model.promotionRule!.alias} → version ${outcome.move.to}` : 'not promoted';

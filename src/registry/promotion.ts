@@ -20,7 +20,7 @@
  */
 import { NotFoundError } from '../core/errors.ts';
 import { type PromotionCandidate, type PromotionDecision, shouldPromote } from '../core/promotion.ts';
-import { type AliasMove, type ModelVersion, SYSTEM_ACTOR } from '../core/registry.ts';
+import { type AliasMove, type ModelVersion, type PromotionRule, SYSTEM_ACTOR } from '../core/registry.ts';
 import type { Deployment } from '../core/deployment.ts';
 import type { DeploymentStore, RegistryStore } from '../store/store.ts';
 
@@ -41,6 +41,11 @@ export interface PromotionRequest extends PromotionCandidate {
   readonly scoreOf: (version: ModelVersion) => Promise<number | null> | number | null;
   /** Notes of the version it makes ("evaluation 12 on heldout: pass"). Default: none. */
   readonly notes?: string | null;
+  /**
+   * The rule to apply instead of the model's own (an automation's `promote` action), so that a
+   * model without a rule can be promoted. Default: the model's rule.
+   */
+  readonly rule?: PromotionRule;
 }
 
 export interface PromotionOutcome {
@@ -62,7 +67,7 @@ export async function applyPromotionRule(deps: PromotionDeps, request: Promotion
   const { store } = deps;
   const model = await store.getModel(request.model);
   if (!model) throw new NotFoundError('model', request.model);
-  const rule = model.promotionRule;
+  const rule = request.rule ?? model.promotionRule;
   if (rule === null) return { decision: null, version: null, move: null };
   const current = await store.getModelVersion(model.name, rule.alias);
   const incumbent = current === null ? null : { version: current.version, checkpointId: current.checkpointId, score: await request.scoreOf(current) };

@@ -5,7 +5,7 @@ import { ConnectionDot } from './components/connection-dot.tsx';
 import { JobsPage } from './pages/jobs/jobs-page.tsx';
 import { SignIn } from './pages/sign-in.tsx';
 import { Link, match, useLocation } from './router.tsx';
-import { comparePage, datasetsPage, deploymentsPage, inboxPage, jobPage, modelsPage, settingsPage, timelinePage } from './routes.tsx';
+import { automationsPage, comparePage, datasetsPage, deploymentsPage, inboxPage, jobPage, modelsPage, settingsPage, timelinePage } from './routes.tsx';
 import { SessionProvider, useSession } from './session.tsx';
 
 const JobPage = jobPage.Page;
@@ -15,6 +15,7 @@ const DatasetsPage = datasetsPage.Page;
 const ModelsPage = modelsPage.Page;
 const DeploymentsPage = deploymentsPage.Page;
 const InboxPage = inboxPage.Page;
+const AutomationsPage = automationsPage.Page;
 const SettingsPage = settingsPage.Page;
 
 export function App() {
@@ -44,6 +45,7 @@ function Shell() {
     ...(caps.models ? ([['/models', 'Models', path.startsWith('/models')]] as Array<[string, string, boolean]>) : []),
     ...(caps.deployments ? ([['/deployments', 'Deployments', path.startsWith('/deployments')]] as Array<[string, string, boolean]>) : []),
     ...(caps.inbox ? ([['/inbox', 'Inbox', path.startsWith('/inbox')]] as Array<[string, string, boolean]>) : []),
+    ...(caps.automations ? ([['/automations', 'Automations', path.startsWith('/automations')]] as Array<[string, string, boolean]>) : []),
     ['/settings', 'Settings', path.startsWith('/settings')],
   ];
   useEffect(() => {
@@ -86,6 +88,7 @@ function Page({ path }: { path: string }) {
   if (caps.models && (path === '/models' || model)) return <ModelsPage key={path} name={model?.name} />;
   if (caps.deployments && path === '/deployments') return <DeploymentsPage />;
   if (caps.inbox && path === '/inbox') return <InboxPage />;
+  if (caps.automations && path === '/automations') return <AutomationsPage />;
   if (path === '/settings') return <SettingsPage />;
   return <div className="page-message">No page at {path}. <Link to="/">Back to the jobs</Link>.</div>;
 }

@@ -33,9 +33,10 @@ export const datasetsPage = lazyPage(() => import('./pages/datasets/datasets-pag
 export const modelsPage = lazyPage(() => import('./pages/models/models-page.tsx'), (m) => m.ModelsPage);
 export const deploymentsPage = lazyPage(() => import('./pages/deployments/deployments-page.tsx'), (m) => m.DeploymentsPage);
 export const inboxPage = lazyPage(() => import('./pages/inbox/inbox-page.tsx'), (m) => m.InboxPage);
+export const automationsPage = lazyPage(() => import('./pages/automations/automations-page.tsx'), (m) => m.AutomationsPage);
 export const settingsPage = lazyPage(() => import('./pages/settings/settings-page.tsx'), (m) => m.SettingsPage);
 
-const ALL = [jobPage, comparePage, timelinePage, datasetsPage, modelsPage, deploymentsPage, inboxPage, settingsPage];
+const ALL = [jobPage, comparePage, timelinePage, datasetsPage, modelsPage, deploymentsPage, inboxPage, automationsPage, settingsPage];
 
 /** The page the route at `path` needs beyond the app (the jobs page is part of it), if any. */
 export function pageFor(path: string): LazyPage<never> | null {
@@ -46,6 +47,7 @@ export function pageFor(path: string): LazyPage<never> | null {
     : path.startsWith('/models') ? modelsPage
     : path.startsWith('/deployments') ? deploymentsPage
     : path.startsWith('/inbox') ? inboxPage
+    : path.startsWith('/automations') ? automationsPage
     : path.startsWith('/settings') ? settingsPage
     : null;
   return page as LazyPage<never> | null;

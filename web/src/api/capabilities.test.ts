@@ -11,12 +11,13 @@ describe('capabilities', () => {
       '/api/v1/timeline': { get: {} },
       '/api/v1/models': { get: {}, post: {} },
       '/api/v1/evaluations/leaderboard': { get: {} },
+      '/api/v1/rules/{name}/disable': { post: {} },
     },
   };
 
   it('lists routes with parameters in one form', () => {
     assert.deepEqual([...listRoutes(doc)].sort(), [
-      'GET /api/v1/evaluations/leaderboard', 'GET /api/v1/models', 'GET /api/v1/timeline', 'POST /api/v1/jobs/{id}/resume', 'POST /api/v1/jobs/{id}/stop', 'POST /api/v1/jobs/{jobId}/pause', 'POST /api/v1/models',
+      'GET /api/v1/evaluations/leaderboard', 'GET /api/v1/models', 'GET /api/v1/timeline', 'POST /api/v1/jobs/{id}/resume', 'POST /api/v1/jobs/{id}/stop', 'POST /api/v1/jobs/{jobId}/pause', 'POST /api/v1/models', 'POST /api/v1/rules/{name}/disable',
     ]);
   });
 
@@ -31,6 +32,8 @@ describe('capabilities', () => {
     assert.equal(caps.evaluations, true);
     assert.equal(caps.deployments, false);
     assert.equal(caps.inbox, false);
+    assert.equal(caps.automations, false, 'a toggle route alone is no listing');
+    assert.equal(capabilitiesFrom({ paths: { '/api/v1/rules': { get: {} } } }).automations, true);
     assert.equal(caps.has('post', '/api/v1/jobs/{x}/stop'), true);
   });
 

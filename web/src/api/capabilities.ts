@@ -1,7 +1,7 @@
 /**
  * What this server can do, read from its OpenAPI document rather than assumed: pages and
  * buttons for routes other work adds (pause, priority, timeline, datasets, models, evaluations,
- * deployments) appear when the server lists them. Pure, given the document.
+ * deployments, inbox, automations) appear when the server lists them. Pure, given the document.
  */
 
 export interface Capabilities {
@@ -20,6 +20,8 @@ export interface Capabilities {
   readonly deployments: boolean;
   /** The inbox listing (`GET /api/v1/inbox`): the Inbox page. */
   readonly inbox: boolean;
+  /** Automation rules (`GET /api/v1/rules`): the Automations page. */
+  readonly automations: boolean;
   /** Whether `method path` is listed; path in OpenAPI form, e.g. `/api/v1/jobs/{id}/pause`. */
   has(method: string, path: string): boolean;
 }
@@ -55,6 +57,7 @@ export function capabilitiesFrom(doc: unknown): Capabilities {
     evaluations: has('GET', '/api/v1/evaluations/leaderboard'),
     deployments: has('GET', '/api/v1/deploy/targets'),
     inbox: has('GET', '/api/v1/inbox'),
+    automations: has('GET', '/api/v1/rules'),
     has,
   };
 }

@@ -35,6 +35,7 @@ export type {
 export type { ApiJob as Job, ApiRun as Run } from '../../../src/sdk/client.ts';
 export type { ApiDeployment as Deployment, ApiDeployTarget as DeployTarget, ApiDeployTargetDetail as DeployTargetDetail } from '../../../src/core/api/deployments.ts';
 export type { ApiEvaluation as Evaluation, Leaderboard, LeaderboardRow, MetricDiff } from '../../../src/core/api/evaluations.ts';
+export type { FiringInfo as Firing, RuleInfo as Rule, RuleList } from '../../../src/core/api/automations.ts';
 export type { ApiAliasMove as AliasMove, ApiModelAlias as ModelAlias, ApiModelDetail as ModelDetail, ApiModelSummary as ModelSummary, ApiModelVersion as ModelVersion } from '../../../src/core/api/registry.ts';
 
 export interface Api {

@@ -11,6 +11,7 @@ describe('first requests', () => {
     assert.deepEqual(firstRequests('/settings', ''), []);
     assert.deepEqual(firstRequests('/models', ''), ['/api/v1/models']);
     assert.deepEqual(firstRequests('/inbox', ''), ['/api/v1/inbox?limit=50']);
+    assert.deepEqual(firstRequests('/automations', ''), ['/api/v1/rules']);
     assert.deepEqual(firstRequests('/models/chat-v2.1', ''), ['/api/v1/models/chat-v2.1']);
   });
 

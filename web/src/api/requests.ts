@@ -20,6 +20,15 @@ export const INBOX_PAGE = 50;
 /** The inbox page's listing: the first `pages` pages, of one state or all. */
 export const inboxUrl = (state: string | null, pages = 1) => `/api/v1/inbox${queryString({ state: state ?? undefined, limit: INBOX_PAGE * pages })}`;
 
+/** The Automations page's rules and the rules file's state. */
+export const RULES_URL = '/api/v1/rules';
+
+/** Firings read per rule: the last one in the table, all of them under a picked rule. */
+export const RECENT_FIRINGS = 20;
+
+/** One rule's recent firings, newest first. */
+export const firingsUrl = (rule: string) => `/api/v1/rules/${encodeURIComponent(rule)}/firings${queryString({ limit: RECENT_FIRINGS })}`;
+
 export function compareUrl(ids: readonly number[], key: string, zoom: readonly [number, number] | null, bands: boolean): string {
   return `/api/v1/compare${queryString({
     jobs: ids.join(','), key, buckets: COMPARE_BUCKETS, goal: goalFor(key), bands: String(bands),
@@ -40,6 +49,7 @@ export function firstRequests(path: string, search: string): string[] {
   if (job) return [`/api/v1/jobs/${job[1]}`, `/api/v1/jobs/${job[1]}/metrics`];
   if (path === '/models') return ['/api/v1/models'];
   if (path === '/inbox') return [inboxUrl(null)];
+  if (path === '/automations') return [RULES_URL];
   const model = /^\/models\/([^/]+)$/.exec(path);
   if (model) return [`/api/v1/models/${encodeURIComponent(decodeURIComponent(model[1]))}`];
   if (path === '/compare') {
