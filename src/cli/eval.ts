@@ -8,7 +8,7 @@ import { createEvaluationClient, type ApiEvalSuite, type ApiEvaluation, type Eva
 import { action, type CliContext, type CommonOptions, configureCommand, createCommand } from './command.ts';
 import { serverOptions } from './connect.ts';
 import { escapeControlChars, formatRelative, formatThousands, formatValue, renderFields, renderTable } from './format.ts';
-import { EXIT, FileError, type Io, printJson, stripFieldPrefix, UsageError } from './io.ts';
+import { EXIT, FileError, type Io, positiveInteger, printJson, stripFieldPrefix, UsageError } from './io.ts';
 
 export function evalCommand(ctx: CliContext): Command {
   const evaluation = new Command('eval')
@@ -38,11 +38,6 @@ function client(io: Io, options: { dataDir?: string }): EvaluationClient {
   return createEvaluationClient(serverOptions(io, options));
 }
 
-function positiveId(text: string, what: string): number {
-  const n = Number(text);
-  if (!/^\d+$/.test(text) || !Number.isSafeInteger(n) || n < 1) throw new UsageError(`${what} must be a positive integer, got ${JSON.stringify(text)}`);
-  return n;
-}
 
 function suiteAddSub(ctx: CliContext): Command {
   return createCommand('add')
@@ -107,7 +102,7 @@ function suiteShowSub(ctx: CliContext): Command {
     .argument('<name>', 'suite name')
     .option('--version <n>', 'this version (default: the latest)')
     .action(action(ctx, async (name: string, options: CommonOptions & { version?: string }) => {
-      const s = await client(ctx.io, options).suite(name, options.version === undefined ? undefined : positiveId(options.version, '--version'));
+      const s = await client(ctx.io, options).suite(name, options.version === undefined ? undefined : positiveInteger(options.version, '--version'));
       if (options.json) printJson(ctx.io, s);
       else {
         ctx.io.stdout.write(renderFields([
@@ -148,7 +143,7 @@ function runSub(ctx: CliContext): Command {
     .argument('<suite>', 'suite name')
     .requiredOption('--checkpoint <id>', 'checkpoint id')
     .action(action(ctx, async (suite: string, options: CommonOptions & { checkpoint: string }) => {
-      const made = await client(ctx.io, options).run(suite, positiveId(options.checkpoint, '--checkpoint'));
+      const made = await client(ctx.io, options).run(suite, positiveInteger(options.checkpoint, '--checkpoint'));
       if (options.json) printJson(ctx.io, made);
       else {
         const e = made.evaluation;
@@ -167,7 +162,7 @@ function lsSub(ctx: CliContext): Command {
     .option('--suite <name>', 'only this suite')
     .action(action(ctx, async (job: string | undefined, options: CommonOptions & { suite?: string }) => {
       if (job === undefined && options.suite === undefined) throw new UsageError('give a job id, --suite NAME, or both');
-      const board = await client(ctx.io, options).leaderboard({ job: job === undefined ? undefined : positiveId(job, 'job'), suite: options.suite });
+      const board = await client(ctx.io, options).leaderboard({ job: job === undefined ? undefined : positiveInteger(job, 'job'), suite: options.suite });
       if (options.json) printJson(ctx.io, board);
       else ctx.io.stdout.write(renderLeaderboard(board, job !== undefined));
       return EXIT.ok;
@@ -233,7 +228,7 @@ function showSub(ctx: CliContext): Command {
     .summary("an evaluation's verdict, diff, score and regression alarm")
     .argument('<id>', 'evaluation id')
     .action(action(ctx, async (id: string, options: CommonOptions) => {
-      const e = await client(ctx.io, options).get(positiveId(id, 'evaluation id'));
+      const e = await client(ctx.io, options).get(positiveInteger(id, 'evaluation id'));
       if (options.json) printJson(ctx.io, e);
       else ctx.io.stdout.write(renderEvaluation(e, ctx.io.now()));
       return EXIT.ok;
@@ -281,7 +276,7 @@ function overrideSub(ctx: CliContext): Command {
     .option('--by <name>', 'who asks (default: $USER)')
     .action(action(ctx, async (id: string, options: CommonOptions & { reason: string; by?: string }) => {
       const by = options.by ?? ctx.io.env.USER ?? undefined;
-      const e = await client(ctx.io, options).override(positiveId(id, 'evaluation id'), options.reason, by);
+      const e = await client(ctx.io, options).override(positiveInteger(id, 'evaluation id'), options.reason, by);
       if (options.json) printJson(ctx.io, e);
       else ctx.io.stdout.write(`evaluation ${e.id} overridden by ${escapeControlChars(e.override?.by ?? '?')}: ${escapeControlChars(e.override?.reason ?? '')}\n`);
       return EXIT.ok;

@@ -9,7 +9,7 @@ import { createRetentionClient, type ApiGcJobReport, type ApiGcReport, type ApiG
 import { action, type CliContext, type CommonOptions, configureCommand, createCommand } from './command.ts';
 import { serverOptions } from './connect.ts';
 import { escapeControlChars, formatBytes, formatRelative, renderTable } from './format.ts';
-import { EXIT, type Io, printJson, UsageError } from './io.ts';
+import { EXIT, type Io, positiveInteger, printJson, UsageError } from './io.ts';
 
 export function gcCommand(ctx: CliContext): Command {
   const gc = createCommand('gc')
@@ -25,7 +25,7 @@ export function gcCommand(ctx: CliContext): Command {
     .option('--dry-run', 'show what would go and why; delete nothing')
     .option('--job <id>', 'only this job (default: every job with live checkpoints)')
     .action(action(ctx, async (options: CommonOptions & { dryRun?: boolean; job?: string }) => {
-      const report = await client(ctx.io, options).collect({ dryRun: Boolean(options.dryRun), jobId: options.job === undefined ? undefined : positive(options.job, '--job') });
+      const report = await client(ctx.io, options).collect({ dryRun: Boolean(options.dryRun), jobId: options.job === undefined ? undefined : positiveInteger(options.job, '--job') });
       if (options.json) printJson(ctx.io, report);
       else ctx.io.stdout.write(renderReport(report));
       return report.failed > 0 ? EXIT.failure : EXIT.ok;
@@ -66,7 +66,7 @@ function setSub(ctx: CliContext, inherited: () => CommonOptions): Command {
       const policy = options.clear ? null : {
         ...(options.keepLatest !== undefined ? { keepLatest: count(options.keepLatest, '--keep-latest') } : {}),
         ...(options.keepBest !== undefined ? { keepBest: parseKeepBest(options.keepBest) } : {}),
-        ...(options.keepEvery !== undefined ? { keepEvery: positive(options.keepEvery, '--keep-every') } : {}),
+        ...(options.keepEvery !== undefined ? { keepEvery: positiveInteger(options.keepEvery, '--keep-every') } : {}),
       };
       const global = await client(ctx.io, options).setPolicy({ policy });
       if (options.json) printJson(ctx.io, global);
@@ -79,7 +79,7 @@ function setSub(ctx: CliContext, inherited: () => CommonOptions): Command {
 export function parseKeepBest(text: string): { metric: string; goal: 'min' | 'max'; count: number } {
   const match = /^(.+):(min|max):(\d+)$/.exec(text);
   if (!match) throw new UsageError(`--keep-best must be METRIC:GOAL:COUNT with GOAL min or max, e.g. heldout/score:max:2, not ${JSON.stringify(text)}`);
-  return { metric: match[1], goal: match[2] as 'min' | 'max', count: positive(match[3], 'the COUNT of --keep-best') };
+  return { metric: match[1], goal: match[2] as 'min' | 'max', count: positiveInteger(match[3], 'the COUNT of --keep-best') };
 }
 
 function renderPolicy(global: ApiGlobalRetention, now: number): string {
@@ -124,8 +124,3 @@ function count(text: string, what: string): number {
   return Number(text);
 }
 
-function positive(text: string, what: string): number {
-  const n = count(text, what);
-  if (n < 1) throw new UsageError(`${what} must be a positive whole number, not ${JSON.stringify(text)}`);
-  return n;
-}

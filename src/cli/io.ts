@@ -68,6 +68,13 @@ export class UsageError extends CliError {
   }
 }
 
+/** A command-line argument that must be a whole number ≥ 1 (an id, a count); UsageError naming `what` otherwise. */
+export function positiveInteger(text: string, what: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(n) || n < 1) throw new UsageError(`${what} must be a positive whole number, got ${JSON.stringify(text)}`);
+  return n;
+}
+
 /** A file the user gave does not parse or does not make a job spec; names file, line and column. */
 export class FileError extends CliError {
   constructor(

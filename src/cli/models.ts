@@ -8,7 +8,7 @@ import { createRegistryClient, type ApiAliasMove, type ApiAliasMoveResult, type 
 import { action, type CliContext, collect, type CommonOptions, configureCommand, createCommand } from './command.ts';
 import { serverOptions } from './connect.ts';
 import { escapeControlChars, formatBytes, formatRelative, renderFields, renderTable } from './format.ts';
-import { EXIT, type Io, printJson, UsageError } from './io.ts';
+import { EXIT, type Io, positiveInteger, printJson, UsageError } from './io.ts';
 
 export function modelCommand(ctx: CliContext): Command {
   const model = new Command('model')
@@ -109,7 +109,7 @@ function versionSub(ctx: CliContext): Command {
     .option('--notes <text>', 'notes on the version')
     .option('--tag <tag>', 'a tag (repeatable)', collect)
     .action(action(ctx, async (name: string, options: CommonOptions & { checkpoint: string; notes?: string; tag?: string[] }) => {
-      const checkpointId = positive(options.checkpoint, '--checkpoint');
+      const checkpointId = positiveInteger(options.checkpoint, '--checkpoint');
       const made = await registry(ctx.io, options).createVersion(name, { checkpointId, notes: options.notes, tags: options.tag });
       if (options.json) printJson(ctx.io, made);
       else {
@@ -132,7 +132,7 @@ function aliasSub(ctx: CliContext): Command {
       const client = registry(ctx.io, options);
       const parsed = parseVersionRef(ref);
       const version = typeof parsed === 'number' ? parsed : (await client.version(name, parsed)).version;
-      const expectedVersion = options.expect === undefined ? undefined : options.expect === 'none' ? null : positive(options.expect, '--expect');
+      const expectedVersion = options.expect === undefined ? undefined : options.expect === 'none' ? null : positiveInteger(options.expect, '--expect');
       const result = await client.moveAlias(name, alias, { version, reason: options.reason, expectedVersion });
       if (options.json) printJson(ctx.io, result);
       else ctx.io.stdout.write(describeMove(name, alias, result));
@@ -185,7 +185,7 @@ function editSub(ctx: CliContext): Command {
     const [name, version] = target.split('@', 2);
     if (version !== undefined) {
       if (options.description !== undefined || options.promote !== undefined) throw new UsageError(`--description and --promote edit a model: name it without @${version}`);
-      const edited = await client.updateVersion(name, positive(version, 'the version after @'), { notes: options.notes, tags });
+      const edited = await client.updateVersion(name, positiveInteger(version, 'the version after @'), { notes: options.notes, tags });
       if (options.json) printJson(ctx.io, edited);
       else ctx.io.stdout.write(`edited ${escapeControlChars(edited.model)} v${edited.version}\n`);
       return EXIT.ok;
@@ -199,10 +199,6 @@ function editSub(ctx: CliContext): Command {
   }));
 }
 
-function positive(text: string, flag: string): number {
-  if (!/^[1-9][0-9]{0,15}$/.test(text)) throw new UsageError(`${flag} must be a positive whole number, not ${text}`);
-  return Number(text);
-}
 
 function describeRule(rule: PromotionRule): string {
   const margin = rule.relative ? `${Number((rule.margin * 100).toPrecision(6))} %` : String(rule.margin);

@@ -8,7 +8,7 @@ import { createRulesClient, type FiringInfo, type RuleInfo, type RuleTestResult 
 import { action, type CliContext, type CommonOptions, configureCommand, createCommand } from './command.ts';
 import { serverOptions } from './connect.ts';
 import { escapeControlChars, formatDuration, formatRelative, renderFields, renderTable } from './format.ts';
-import { EXIT, printJson, UsageError } from './io.ts';
+import { EXIT, positiveInteger, printJson, UsageError } from './io.ts';
 
 export function rulesCommand(ctx: CliContext): Command {
   const rules = new Command('rules')
@@ -67,8 +67,8 @@ function testSub(ctx: CliContext): Command {
     .option('--last <n>', "the last N events of the rule's types (a schedule: its next N slots); default 10")
     .action(action(ctx, async (name: string, options: CommonOptions & { event?: string; last?: string }) => {
       if (options.event !== undefined && options.last !== undefined) throw new UsageError('give --event or --last, not both');
-      const eventId = options.event !== undefined ? positive('--event', options.event) : undefined;
-      const last = options.last !== undefined ? positive('--last', options.last) : undefined;
+      const eventId = options.event !== undefined ? positiveInteger(options.event, '--event') : undefined;
+      const last = options.last !== undefined ? positiveInteger(options.last, '--last') : undefined;
       const result = await createRulesClient(serverOptions(ctx.io, options)).test(name, { eventId, last });
       if (options.json) printJson(ctx.io, result);
       else ctx.io.stdout.write(renderTest(result));
@@ -95,18 +95,13 @@ function firingsSub(ctx: CliContext): Command {
     .argument('<rule>', 'rule name')
     .option('--limit <n>', 'at most this many (default 50)')
     .action(action(ctx, async (name: string, options: CommonOptions & { limit?: string }) => {
-      const firings = await createRulesClient(serverOptions(ctx.io, options)).firings(name, options.limit ? positive('--limit', options.limit) : undefined);
+      const firings = await createRulesClient(serverOptions(ctx.io, options)).firings(name, options.limit ? positiveInteger(options.limit, '--limit') : undefined);
       if (options.json) printJson(ctx.io, { firings });
       else ctx.io.stdout.write(renderFirings(firings, ctx.io.now()));
       return EXIT.ok;
     }));
 }
 
-function positive(flag: string, text: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${flag} expects a positive whole number, got ${JSON.stringify(text)}`);
-  return n;
-}
 
 function trigger(rule: RuleInfo): string {
   const on = rule.rule.on;

@@ -13,7 +13,6 @@
  * Files in DIR: `admin-secret` (0600; made at first start when absent), `state.json` ({pid, port,
  * model, version, path}, rewritten atomically at start and after every switch), `serve.log`.
  */
-import { randomBytes } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -22,6 +21,7 @@ import { buildServingApp } from './app.ts';
 import { createKeyring } from './keyring.ts';
 import { createModelSlots, type LoadedVersion, type ServingBackend } from './model-slots.ts';
 import { createTraffic } from './traffic.ts';
+import { ensureAdminSecret, SERVING_FILES } from './files.ts';
 
 /** What the serving program writes to DIR/state.json. */
 export interface ServingState {
@@ -35,7 +35,6 @@ export interface ServingState {
   readonly startedAt: number;
 }
 
-export const SERVING_FILES = { adminSecret: 'admin-secret', state: 'state.json', log: 'serve.log' } as const;
 
 class UsageError extends Error {}
 
@@ -65,18 +64,6 @@ function options(argv: string[]) {
   };
 }
 
-/** The admin secret of DIR, made (0600) when absent. */
-function adminSecret(dir: string): string {
-  const path = join(dir, SERVING_FILES.adminSecret);
-  if (!existsSync(path)) {
-    try {
-      writeFileSync(path, `${randomBytes(32).toString('base64url')}\n`, { mode: 0o600, flag: 'wx' });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
-  }
-  return readFileSync(path, 'utf8').trim();
-}
 
 async function loadBackend(path: string): Promise<ServingBackend> {
   // From the package (dist/, plain JavaScript) a TypeScript backend needs tsx's loader.
@@ -125,7 +112,7 @@ export async function main(argv: string[]): Promise<void> {
     }
   }
   const app = await buildServingApp({
-    slots, keyring, traffic: createTraffic(), adminSecret: adminSecret(opts.dir), programVersion: programVersion(), log,
+    slots, keyring, traffic: createTraffic(), adminSecret: ensureAdminSecret(opts.dir), programVersion: programVersion(), log,
     onSwitch: (serving) => writeState(opts.dir, state(serving)),
   });
   await app.listen({ host: opts.host, port: opts.port });

@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { ensureAdminSecret } from '../../../serving/files.ts';
 import { fileURLToPath } from 'node:url';
 import { TrainyardError } from '../../../core/errors.ts';
 import { callHttp } from '../../http-call.ts';
@@ -69,18 +69,6 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-/** The admin secret of DIR, made (0600) when absent; the serving process reads the same file. */
-export function ensureAdminSecret(dir: string): string {
-  const path = join(dir, 'admin-secret');
-  if (!existsSync(path)) {
-    try {
-      writeFileSync(path, `${randomBytes(32).toString('base64url')}\n`, { mode: 0o600, flag: 'wx' });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
-  }
-  return readFileSync(path, 'utf8').trim();
-}
 
 export function baseUrlOf(host: string, port: number): string {
   return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
@@ -191,3 +179,5 @@ function tail(path: string): string {
     return `(no ${path})`;
   }
 }
+
+export { ensureAdminSecret };
