@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import { hasWebBuild } from './dashboard-browser.ts';
 import type { Io } from '../src/cli/io.ts';
 import { main } from '../src/cli/main.ts';
-import { REPO, useServer, waitFor, waitForJob } from './harness.ts';
+import { REPO, requireOrSkip, useServer, waitFor, waitForJob } from './harness.ts';
 
 const TRAINER = join(REPO, 'test', 'fixtures', 'line-trainer.mjs');
 
@@ -118,7 +118,7 @@ describe('dashboard API', () => {
     assert.equal((await theServer().api('/api/v1/compare?jobs=x&key=loss')).status, 400);
   });
 
-  it('serves the dashboard at / with client routes, cache headers and JSON 404s for the API', { skip: hasWebBuild() ? false : 'web/dist is not built (npm run build:web)' }, async () => {
+  it('serves the dashboard at / with client routes, cache headers and JSON 404s for the API', { skip: requireOrSkip(hasWebBuild(), 'the dashboard build web/dist (npm run build:web)') }, async () => {
     const home = await fetch(`${theServer().url}/`);
     assert.equal(home.status, 200);
     assert.match(home.headers.get('content-type') ?? '', /text\/html/);
