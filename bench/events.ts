@@ -27,6 +27,7 @@ import { createModelBaseline } from '../src/registry/index.ts';
 import { buildApp } from '../src/server/app.ts';
 import { subscribeAutomations } from '../src/server/automations.ts';
 import { createBatchParserPool } from '../src/server/ingest/batch-parser-pool.ts';
+import { createCurricula } from '../src/curriculum/curricula.ts';
 import { createSqliteStore } from '../src/store/sqlite/sqlite-store.ts';
 import type { BenchResult } from './bench-result.ts';
 
@@ -50,7 +51,7 @@ export async function benchEvents(): Promise<BenchResult[]> {
   const evaluator = createEvaluator({ store, control, now, log, modelBaseline: createModelBaseline(store) });
   const deployer = createDeployer({ store, control, now, log, dataDir: dir });
   const automations = subscribeAutomations({ store, control, evaluator, deployer, dataDir: dir, now, log });
-  const app = await buildApp({ store, control, layout, now, batchParser, slots: await executor.capacity(), log, evaluator, deployer, automations });
+  const app = await buildApp({ store, control, layout, now, batchParser, slots: await executor.capacity(), log, evaluator, deployer, automations, curricula: createCurricula({ store, control, now, log }) });
   let sseClient: ChildProcess | null = null;
   try {
     await app.listen({ host: '127.0.0.1', port: 0 });

@@ -16,6 +16,9 @@ const groups: Array<[string, () => Promise<BenchResult[]>]> = [
   ['dashboard', async () => (await import('./dashboard.ts')).benchDashboard()],
   ['datasets', async () => (await import('./datasets.ts')).benchDatasets()],
   ['cli-startup', async () => (await import('./cli-startup.ts')).benchCliStartup()],
+  ['early-stopping', async () => (await import('./early-stopping.ts')).benchEarlyStopping()],
+  ['studies', async () => (await import('./studies.ts')).benchStudies()],
+  ['study-report', async () => (await import('./study-report.ts')).benchStudyReport()],
 ];
 
 const filter = process.argv.slice(2);

@@ -50,6 +50,22 @@ describe('inbox', () => {
     assert.equal((await inboxJobs(server)).length, jobsBefore);
   });
 
+  it('moves a file whose name is too long for its .reason companion under a shortened name, never stuck', async () => {
+    const long = `${'n'.repeat(240)}.jsonl`;
+    drop(dir, 'normal', long, 'not json at all\n');
+    let moved = '';
+    await waitFor(
+      () => {
+        moved = filesIn(dir, 'failed').find((name) => name.startsWith('nnnn') && name.endsWith('~.jsonl')) ?? '';
+        return moved !== '' && existsSync(join(dir.inbox, 'failed', `${moved}.reason`));
+      },
+      { what: 'the long-named file in failed/ with its reason' },
+    );
+    assert.ok(Buffer.byteLength(moved) <= 200, moved);
+    assert.match(readIn(dir, `failed/${moved}.reason`), new RegExp(`file: ${long.replace('.', '\\.')} \\(dropped into inbox/normal/\\)`));
+    assert.deepEqual(filesIn(dir, 'processing'), []);
+  });
+
   it('sends the file of a failed job to failed/, naming the job and its exit', async () => {
     drop(dir, 'normal', 'crash.jsonl', chatRow({ exit: 3 }));
     const reason = await waitUntilIn(dir, 'crash.jsonl', 'failed');

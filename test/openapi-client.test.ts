@@ -52,6 +52,14 @@ answers.push(await post('/api/v1/runs/' + run + '/checkpoints', { path: '../outs
 writeFileSync(join(dir, 'step-4.pt'), 'weights');
 console.log('#trainyard metrics step=4 loss=nan acc=0.3');
 console.log('#trainyard checkpoint path=step-4.pt step=4 loss=nan');
+const upload = async (query, bytes) => {
+  const r = await fetch(url + '/api/v1/runs/' + run + '/artifacts?' + query, { method: 'POST', headers: { authorization: 'Bearer ' + token, 'content-type': 'application/octet-stream' }, body: bytes });
+  return { path: '/api/v1/runs/' + run + '/artifacts', status: r.status, contentType: r.headers.get('content-type'), body: await r.json() };
+};
+answers.push(await upload('name=plot.png&step=3', Buffer.from([0x89, 0x50, 0x4e, 0x47])));
+answers.push(await upload('name=plot.png&kind=photo', 'x'));
+writeFileSync('results.csv', 'step,loss\\n3,0.5\\n');
+console.log('#trainyard artifact path=results.csv step=4');
 writeFileSync('answers.json', JSON.stringify(answers));
 `;
 
@@ -190,6 +198,15 @@ export const points: Same<RO<Json<'/api/v1/jobs/{id}/metrics/{key}', 'get', 200>
     }
 
     await call('GET', '/health', '/health', undefined, null);
+    // Operations (docs/operations.md): liveness, readiness, Prometheus, a backup by the server.
+    await call('GET', '/healthz', '/healthz', undefined, null);
+    await call('GET', '/readyz', '/readyz', undefined, null);
+    await call('GET', '/metrics', '/metrics');
+    await call('GET', '/metrics', '/metrics', undefined, null);
+    const backupDir = tempDir('trainyard-openapi-backup-');
+    assert.equal((await call('POST', '/api/v1/admin/backup', '/api/v1/admin/backup', { dest: join(backupDir, 'b') })).status, 200);
+    await call('POST', '/api/v1/admin/backup', '/api/v1/admin/backup', { dest: join(backupDir, 'b') });
+    await call('POST', '/api/v1/admin/backup', '/api/v1/admin/backup', { dest: 'relative' });
     await call('GET', '/api/v1/whoami', '/api/v1/whoami');
     await call('GET', '/api/v1/jobs', '/api/v1/jobs?tag=contract');
     await call('GET', '/api/v1/jobs', '/api/v1/jobs?limit=0');
@@ -220,6 +237,17 @@ export const points: Same<RO<Json<'/api/v1/jobs/{id}/metrics/{key}', 'get', 200>
     check('GET', '/api/v1/events', { status: stream.status, body: null, contentType: stream.headers.get('content-type') });
     await stream.body?.cancel();
 
+    // Artifacts the run attached (an upload and a line).
+    const listed = await call('GET', '/api/v1/jobs/{id}/artifacts', `/api/v1/jobs/${id}/artifacts`);
+    assert.deepEqual(listed.body.artifacts.map((a: { name: string }) => a.name), ['plot.png', 'results.csv']);
+    await call('GET', '/api/v1/jobs/{id}/artifacts', `/api/v1/jobs/${id}/artifacts?kind=table&step=4`);
+    await call('GET', '/api/v1/jobs/{id}/artifacts', `/api/v1/jobs/${id}/artifacts?kind=photo`);
+    await call('GET', '/api/v1/artifacts/{id}', `/api/v1/artifacts/${listed.body.artifacts[0].id}`);
+    await call('GET', '/api/v1/artifacts/{id}', '/api/v1/artifacts/999999');
+    await call('GET', '/api/v1/artifacts/{id}/content', `/api/v1/artifacts/${listed.body.artifacts[0].id}/content`);
+    await call('GET', '/api/v1/artifacts/{id}/content', `/api/v1/artifacts/${listed.body.artifacts[1].id}/content`);
+    await call('GET', '/api/v1/artifacts/{id}/content', '/api/v1/artifacts/999999/content');
+
     // Steering: a job held paused, one queued behind it.
     const held = await call('POST', '/api/v1/jobs', '/api/v1/jobs', { command: ['sleep', '60'], cwd: work, tags: ['contract'] });
     await call('POST', '/api/v1/jobs/{id}/pause', `/api/v1/jobs/${held.body.id}/pause`, {});
@@ -249,6 +277,37 @@ export const points: Same<RO<Json<'/api/v1/jobs/{id}/metrics/{key}', 'get', 200>
     await call('DELETE', '/api/v1/keys/{id}', `/api/v1/keys/${key.body.id}`);
     await call('DELETE', '/api/v1/keys/{id}', `/api/v1/keys/${key.body.id}`);
     await call('DELETE', '/api/v1/keys/{id}', '/api/v1/keys/00000000000000ff');
+
+    // Studies (docs/studies.md): a dry run, a refused spec, a study paused, resumed and stopped.
+    const study = { name: 'contract-study', job: { command: ['true'], cwd: work }, params: { lr: { choice: [0.1, 0.2] } }, parallelism: 1, earlyStopping: { asha: { metric: 'loss', mode: 'min', minResource: 2, maxResource: 20 } } };
+    await call('POST', '/api/v1/studies', '/api/v1/studies?dryRun=true', study);
+    await call('POST', '/api/v1/studies', '/api/v1/studies', { ...study, maxRuns: 1 });
+    await call('POST', '/api/v1/studies', '/api/v1/studies', study);
+    await call('POST', '/api/v1/studies', '/api/v1/studies', study);
+    await call('GET', '/api/v1/studies', '/api/v1/studies');
+    await call('GET', '/api/v1/studies/{name}', '/api/v1/studies/contract-study');
+    await call('GET', '/api/v1/studies/{name}', '/api/v1/studies/nope');
+    await call('POST', '/api/v1/studies/{name}/pause', '/api/v1/studies/contract-study/pause', {});
+    await call('POST', '/api/v1/studies/{name}/resume', '/api/v1/studies/contract-study/resume', {});
+    await call('POST', '/api/v1/studies/{name}/stop', '/api/v1/studies/contract-study/stop', {});
+    await call('POST', '/api/v1/studies/{name}/resume', '/api/v1/studies/contract-study/resume', {});
+    await call('GET', '/api/v1/studies/{name}/report', '/api/v1/studies/contract-study/report?metrics=loss');
+    await call('GET', '/api/v1/studies/{name}/report', '/api/v1/studies/contract-study/report?format=csv');
+    await call('GET', '/api/v1/studies/{name}/report', '/api/v1/studies/contract-study/report?format=md');
+    await call('GET', '/api/v1/studies/{name}/report', '/api/v1/studies/nope/report');
+    // The suggest interface (search: external): ask (launched; outside the domain; full), read, tell, finish.
+    const asked = { name: 'contract-ask', job: { command: ['sleep', '30'], cwd: work }, search: 'external', maxRuns: 2, parallelism: 1, params: { x: { float: [0, 1] } }, objective: { metric: 'loss', mode: 'min' } };
+    await call('POST', '/api/v1/studies', '/api/v1/studies', asked);
+    await call('POST', '/api/v1/studies/{name}/ask', '/api/v1/studies/contract-ask/ask', { params: { x: 0.5 } });
+    await call('POST', '/api/v1/studies/{name}/ask', '/api/v1/studies/contract-ask/ask', { params: { x: 2 } });
+    await call('POST', '/api/v1/studies/{name}/ask', '/api/v1/studies/contract-ask/ask', { params: { x: 0.2 } });
+    await call('GET', '/api/v1/studies/{name}/trials/{index}', '/api/v1/studies/contract-ask/trials/0');
+    await call('GET', '/api/v1/studies/{name}/trials/{index}', '/api/v1/studies/contract-ask/trials/7');
+    await call('POST', '/api/v1/studies/{name}/finish', '/api/v1/studies/contract-ask/finish', {});
+    await call('POST', '/api/v1/studies/{name}/trials/{index}/tell', '/api/v1/studies/contract-ask/trials/0/tell', { state: 'pruned' });
+    await call('POST', '/api/v1/studies/{name}/trials/{index}/tell', '/api/v1/studies/contract-ask/trials/0/tell', { value: 0.1 });
+    await waitFor(async () => (await s.api('/api/v1/studies/contract-ask/trials/0')).body.state === 'stopped', { what: 'the pruned trial to stop' });
+    await call('POST', '/api/v1/studies/{name}/finish', '/api/v1/studies/contract-ask/finish', {});
 
     // Automation rules (docs/automations.md): made, dry-run against past events, toggled, removed.
     const rule = { on: 'job.submitted', where: { 'data.name': 'never' }, do: { pause: {} } };
@@ -354,6 +413,24 @@ export const points: Same<RO<Json<'/api/v1/jobs/{id}/metrics/{key}', 'get', 200>
     await call('POST', '/api/v1/evaluations/{id}/override', `/api/v1/evaluations/${evaluationId}/override`, { reason: 'contract' });
     await call('POST', '/api/v1/evaluations/{id}/override', `/api/v1/evaluations/${evaluationId}/override`, { reason: 'again' });
     await call('GET', '/api/v1/jobs/{id}/checkpoints', `/api/v1/jobs/${id}/checkpoints`);
+
+    // Curricula (docs/curriculum.md): applied, refused, read, moved by hand, a level's jobs run.
+    const curriculum = {
+      metric: 'loss', promote: { atMost: 0.2, over: 2, ema: 0.5 }, demote: { above: 0.9 }, job: { command: ['true'], cwd: work },
+      levels: [{ name: 'one', suite: 'contract-suite', generate: { command: ['true'] } }, { name: 'two', suite: 'contract-suite', job: { params: { n: 2 } } }],
+    };
+    assert.equal((await call('PUT', '/api/v1/curricula/{name}', '/api/v1/curricula/contract', curriculum)).status, 200);
+    await call('PUT', '/api/v1/curricula/{name}', '/api/v1/curricula/contract', curriculum);
+    await call('PUT', '/api/v1/curricula/{name}', '/api/v1/curricula/other', { ...curriculum, metric: 'accuracy' });
+    await call('PUT', '/api/v1/curricula/{name}', '/api/v1/curricula/contract', { ...curriculum, levels: [{ name: 'zero', suite: 'contract-suite' }] });
+    await call('GET', '/api/v1/curricula', '/api/v1/curricula');
+    await call('GET', '/api/v1/curricula/{name}', '/api/v1/curricula/contract');
+    await call('GET', '/api/v1/curricula/{name}', '/api/v1/curricula/nope');
+    await call('POST', '/api/v1/curricula/{name}/jobs', '/api/v1/curricula/contract/jobs', { run: 'generate' });
+    await call('POST', '/api/v1/curricula/{name}/level', '/api/v1/curricula/contract/level', { level: 'two', reason: 'contract' });
+    await call('POST', '/api/v1/curricula/{name}/level', '/api/v1/curricula/contract/level', { level: 'three', reason: 'contract' });
+    await call('POST', '/api/v1/curricula/{name}/jobs', '/api/v1/curricula/contract/jobs', { run: 'generate' });
+    await call('POST', '/api/v1/curricula/{name}/jobs', '/api/v1/curricula/contract/jobs', {});
 
     // Retention: the global policy and a collection (dry, then real).
     await call('GET', '/api/v1/retention', '/api/v1/retention');

@@ -33,7 +33,7 @@ function run(command: string, args: string[], cwd: string): string {
 }
 
 const USE = `
-import importlib.metadata, json, sys, trainyard
+import importlib.metadata, importlib.util, json, sys, trainyard
 run = trainyard.init(offline="none")
 run.log({"loss": 0.5}, step=0)
 run.close()
@@ -42,6 +42,7 @@ print(json.dumps({
     "version": trainyard.SDK_VERSION,
     "dist": importlib.metadata.version("trainyard"),
     "requires": importlib.metadata.requires("trainyard"),
+    "bridge": importlib.util.find_spec("trainyard_optuna").origin,
 }))
 `;
 
@@ -59,5 +60,6 @@ describe('Python SDK as a package', { skip }, () => {
     assert.ok(used.file.startsWith(join(venv, 'lib')), `imported from ${used.file}, not the venv`);
     assert.equal(used.dist, used.version, 'the package version is SDK_VERSION');
     assert.equal(used.requires, null, 'no dependencies');
+    assert.ok(used.bridge.startsWith(join(venv, 'lib')), `the Optuna bridge is installed with it: ${used.bridge}`);
   });
 });

@@ -72,7 +72,7 @@ const help: Record<keyof TrainConfig, string> = {
   valFraction: 'fraction of the corpus held out (its end)',
   sampleChars: 'characters to generate at the end (0: none)',
   temperature: 'sampling temperature',
-  corpus: 'text file to train on (default: data/corpus.txt next to train.ts)',
+  corpus: "text file to train on (default: the job's `train` dataset, else data/corpus.txt next to train.ts)",
   resume: 'checkpoint file to resume from (default: TRAINYARD_RESUME_FROM)',
   init: "checkpoint whose weights a fresh run starts from, at step 0 (default: TRAINYARD_INIT_FROM, the job's from:)",
 };

@@ -131,3 +131,25 @@ test('TRAINYARD_INIT_FROM: a continued run starts from the weights (lower loss t
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("TRAINYARD_DATASETS: without --corpus the job's train dataset is the corpus; --corpus wins over it", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'char-lm-dataset-'));
+  try {
+    const corpus = join(dir, 'drop.txt');
+    writeFileSync(corpus, readFileSync(join(here, 'data', 'corpus.txt'), 'utf8').slice(0, 20_000));
+    const datasets = JSON.stringify({ train: { name: 'drops', version: 1, path: corpus, sha256: '0'.repeat(64), format: 'text' } });
+    const shape = ['--steps', '10', '--hidden', '16', '--sample-chars', '0'];
+    const fromDataset = await runTrain(shape, { TRAINYARD_CHECKPOINT_DIR: join(dir, 'a'), TRAINYARD_DATASETS: datasets });
+    assert.equal(fromDataset.code, 0, fromDataset.stderr);
+    const held = (out: string) => Number(/([\d,]+) held-out characters/.exec(out)?.[1].replaceAll(',', ''));
+    assert.ok(held(fromDataset.stdout) < 2_100, `held out from the 20 kB dataset: ${fromDataset.stdout}`);
+    const explicit = await runTrain([...shape, '--corpus', join(here, 'data', 'corpus.txt')], { TRAINYARD_CHECKPOINT_DIR: join(dir, 'b'), TRAINYARD_DATASETS: datasets });
+    assert.equal(explicit.code, 0, explicit.stderr);
+    assert.ok(held(explicit.stdout) > 10_000, `held out from corpus.txt: ${explicit.stdout}`);
+    const bad = await runTrain(shape, { TRAINYARD_CHECKPOINT_DIR: join(dir, 'c'), TRAINYARD_DATASETS: '{not json' });
+    assert.equal(bad.code, 78);
+    assert.match(bad.stderr, /TRAINYARD_DATASETS is not JSON/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1,6 +1,7 @@
 // Entry point: node --import tsx examples/char-lm/train.ts [--steps N --lr X …]
 //
-// Trains the character-level language model of model.ts on data/corpus.txt and reports to
+// Trains the character-level language model of model.ts on data/corpus.txt (or `--corpus`, or
+// the job's `train` dataset from TRAINYARD_DATASETS) and reports to
 // Trainyard through the TypeScript SDK: train loss, held-out loss and bits per character,
 // progress, checkpoints. Started by Trainyard it resumes from TRAINYARD_RESUME_FROM, else starts
 // from the weights of TRAINYARD_INIT_FROM (the job's `from:`) when set, and stops cleanly on
@@ -31,7 +32,7 @@ async function main(): Promise<number> {
     console.log(usage());
     return 0;
   }
-  const corpusPath = cfg.corpus ? resolve(cfg.corpus) : join(here, 'data', 'corpus.txt');
+  const corpusPath = cfg.corpus ? resolve(cfg.corpus) : (datasetPath('train') ?? join(here, 'data', 'corpus.txt'));
   if (cfg.resume) cfg.resume = resolve(cfg.resume);
   if (cfg.init) cfg.init = resolve(cfg.init);
   if (run.attempt > 1) console.log(`attempt ${run.attempt}`);
@@ -43,6 +44,19 @@ async function main(): Promise<number> {
   }
   console.log(`${result.stopped ? 'stopped' : 'finished'} at step ${result.step} ${figures.join(', ')}; checkpoints in ${run.checkpointDir}`);
   return 0;
+}
+
+/**
+ * The path of the job's dataset in `role` (TRAINYARD_DATASETS, docs/training-contract.md), or
+ * null when the job names none: an inbox template with `dataset:` hands the dropped file over so.
+ */
+function datasetPath(role: string): string | null {
+  try {
+    const path = (JSON.parse(process.env.TRAINYARD_DATASETS || '{}') as Record<string, { path?: unknown }>)[role]?.path;
+    return typeof path === 'string' ? path : null;
+  } catch {
+    throw new ConfigError(`TRAINYARD_DATASETS is not JSON: ${process.env.TRAINYARD_DATASETS}`);
+  }
 }
 
 let code: number;

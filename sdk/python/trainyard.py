@@ -44,6 +44,8 @@ Modes (``run.mode``):
   reads ``stopRequested`` from the reply. :meth:`Run.checkpoint` registrations travel the same
   way, in order after the points logged before them: the call returns a
   :class:`PendingCheckpoint` at once (``wait=True`` blocks for the record instead).
+  :meth:`Run.artifact` (a plot, a table, a report) uploads the file's bytes from a thread of
+  its own and returns a :class:`PendingArtifact` at once; artifacts are not spooled.
 - ``"lines"``: no ``TRAINYARD_URL`` (the script was started by hand, or by something that only
   reads its output). The same calls print the stdout line protocol (``#trainyard metrics
   step=10 loss=0.5``) from the background thread, so nothing is lost and the script runs
@@ -78,6 +80,7 @@ import threading
 import time
 import typing
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 import weakref
@@ -88,6 +91,7 @@ __all__ = [
     "init",
     "Run",
     "PendingCheckpoint",
+    "PendingArtifact",
     "TrainyardError",
     "CheckpointPathError",
     "CheckpointNotFoundError",
@@ -121,6 +125,11 @@ MAX_MESSAGE_CHARS = 1_000
 #: Seconds a ``#trainyard`` line waits for the script to end a line it left open (``print(x,
 #: end="")``, a ``\r`` progress counter) before it is written after a newline of its own.
 OPEN_LINE_WAIT = 1.0
+
+#: Largest artifact the server takes (:meth:`Run.artifact`): 64 MiB.
+ARTIFACT_MAX_BYTES = 64 << 20
+#: The kinds of artifacts; None infers one from the name's extension.
+ARTIFACT_KINDS = ("image", "table", "text", "other")
 
 _KEY = re.compile(r"[A-Za-z0-9_.\-/]{1,200}")
 _SPOOL_VERSION = 1
@@ -192,18 +201,25 @@ class _Transport:
             data = json.dumps(body, allow_nan=False, separators=(",", ":")).encode()
         except (TypeError, ValueError) as error:
             return _PERMANENT, f"cannot encode request: {error}"
+        return self._send(path, data, "application/json", self._timeout)
+
+    def post_bytes(self, path: str, data: bytes) -> tuple[str, Any]:
+        """POSTs raw bytes (an artifact's content); an upload gets a minute on top of the timeout."""
+        return self._send(path, data, "application/octet-stream", self._timeout + 60.0)
+
+    def _send(self, path: str, data: bytes, content_type: str, timeout: float) -> tuple[str, Any]:
         request = urllib.request.Request(
             self._base + path,
             data=data,
             method="POST",
             headers={
                 "Authorization": f"Bearer {self._token}",
-                "Content-Type": "application/json",
+                "Content-Type": content_type,
                 "User-Agent": f"trainyard-python/{SDK_VERSION}",
             },
         )
         try:
-            with self._opener.open(request, timeout=self._timeout) as response:
+            with self._opener.open(request, timeout=timeout) as response:
                 raw = response.read()
             try:
                 return _OK, json.loads(raw) if raw else {}
@@ -429,6 +445,46 @@ class PendingCheckpoint:
         return f"<PendingCheckpoint {self.path!r} step={self.step} {state}>"
 
 
+class PendingArtifact:
+    """A file handed to :meth:`Run.artifact`, attached in the background.
+
+    Attributes:
+        path: the file's absolute path.
+        name, kind, step: as given (kind None: the server infers it from the name).
+    """
+
+    __slots__ = ("path", "name", "kind", "step", "_event", "_record")
+
+    def __init__(self, path: str, name: str, kind: str | None, step: int | float | None) -> None:
+        self.path = path
+        self.name = name
+        self.kind = kind
+        self.step = step
+        self._event = threading.Event()
+        self._record: dict[str, Any] | None = None
+
+    def done(self) -> bool:
+        """True once the attach is over: :meth:`wait` returns at once."""
+        return self._event.is_set()
+
+    def wait(self, timeout: float | None = None) -> dict[str, Any] | None:
+        """Blocks until the attach is over and returns the server's record (``id``, ``name``,
+        ``kind``, ``step``, ``bytes``, ``sha256`` …), or None: it was not attached (a warning
+        says why), the mode is ``"lines"`` (the server attaches it from the printed line) or
+        ``"none"``, or ``timeout`` seconds passed first."""
+        self._event.wait(timeout)
+        return self._record
+
+    def _settle(self, record: dict[str, Any] | None) -> None:
+        if not self._event.is_set():
+            self._record = record
+            self._event.set()
+
+    def __repr__(self) -> str:
+        state = "attached" if self._record is not None else ("not attached" if self.done() else "pending")
+        return f"<PendingArtifact {self.name!r} step={self.step} {state}>"
+
+
 # --------------------------------------------------------------------------- run
 
 
@@ -522,6 +578,8 @@ class Run:
         self._warned: set[Any] = set()
         self._valid_keys: set[str] = set()
         self._thread: threading.Thread | None = None
+        # Uploads of artifacts still going (one thread each); close() waits for them.
+        self._artifact_threads: list[threading.Thread] = []
         if mode == "none":
             self.log = self._log_disabled  # type: ignore[method-assign]
         else:
@@ -704,6 +762,93 @@ class Run:
             self._wake.set()
         return pending.wait() if wait else pending
 
+    def artifact(
+        self,
+        path: str | os.PathLike[str],
+        kind: str | None = None,
+        step: int | float | None = None,
+        name: str | None = None,
+        *,
+        wait: bool = False,
+    ) -> Any:
+        """Attaches a file the script wrote (a plot, a CSV table, a report) to the run; the
+        server keeps a copy, so it outlives the working directory. Never raises.
+
+        Args:
+            path: the file, relative to the current directory or absolute; a regular file of
+                at most 64 MiB (:data:`ARTIFACT_MAX_BYTES`).
+            kind: ``"image"``, ``"table"``, ``"text"`` or ``"other"``; None infers it from the
+                name (``.png .jpg .svg`` → image, ``.csv .tsv`` → table, ``.txt .md .json`` → text).
+            step: the training step it belongs to, or None.
+            name: what it is called; default: the file's base name.
+            wait: block until it is attached and return the record (or None) instead of the
+                :class:`PendingArtifact`.
+
+        In ``"http"`` mode the bytes are uploaded by a background thread (the server may be on
+        another machine); in ``"lines"`` mode a ``#trainyard artifact`` line is printed with the
+        absolute path. A missing file, one too large, a bad kind or step, a refusal or an
+        unreachable server give one warning on stderr naming the path and the reason, and the
+        pending artifact settles with None. Artifacts are not spooled.
+        """
+        absolute = os.path.abspath(os.fspath(path))
+        label = name if name is not None else os.path.basename(absolute)
+        pending = PendingArtifact(absolute, label, kind, step)
+        problem = self._artifact_problem(absolute, kind, step)
+        if problem is not None:
+            _warn(f"artifact {os.fspath(path)!r} not attached: {problem}")
+            pending._settle(None)
+        elif self.mode == "lines" and not self._closing:
+            fields = f"path={json.dumps(absolute)}"
+            fields += "" if kind is None else f" kind={kind}"
+            fields += "" if step is None else f" step={step}"
+            fields += "" if label == os.path.basename(absolute) else f" name={json.dumps(label)}"
+            self._print_line(f"artifact {fields}")
+            pending._settle(None)
+        elif self.mode != "http" or self._closing:
+            pending._settle(None)
+        else:
+            thread = threading.Thread(target=self._upload_artifact, args=(pending,), name="trainyard-artifact", daemon=True)
+            self._artifact_threads = [t for t in self._artifact_threads if t.is_alive()] + [thread]
+            thread.start()
+        return pending.wait() if wait else pending
+
+    def _artifact_problem(self, absolute: str, kind: str | None, step: Any) -> str | None:
+        if kind is not None and kind not in ARTIFACT_KINDS:
+            return f"kind must be one of {', '.join(ARTIFACT_KINDS)}, got {kind!r}"
+        if step is not None and (isinstance(step, bool) or not isinstance(step, (int, float)) or not math.isfinite(step)):
+            return f"step must be a finite number, got {step!r}"
+        if not os.path.exists(absolute):
+            return f"{absolute} does not exist"
+        if not os.path.isfile(absolute):
+            return f"{absolute} is not a regular file"
+        size = os.path.getsize(absolute)
+        if size > ARTIFACT_MAX_BYTES:
+            return f"{absolute} is {size} bytes, over the artifact limit of {ARTIFACT_MAX_BYTES} bytes (64 MiB)"
+        return None
+
+    def _upload_artifact(self, pending: PendingArtifact) -> None:
+        record = None
+        try:
+            query = {"name": pending.name}
+            if pending.kind is not None:
+                query["kind"] = pending.kind
+            if pending.step is not None:
+                query["step"] = str(pending.step)
+            with open(pending.path, "rb") as file:
+                data = file.read(ARTIFACT_MAX_BYTES + 1)
+            assert self._transport is not None
+            path = f"/api/v1/runs/{self.run_id}/artifacts?{urllib.parse.urlencode(query)}"
+            outcome, reply = self._transport.post_bytes(path, data)
+            if outcome == _OK:
+                record = reply
+            else:
+                why = "the server refused it" if outcome == _PERMANENT else "the server is unreachable"
+                _warn(f"artifact {pending.path!r} not attached: {why}: {reply}")
+        except Exception as error:
+            _warn(f"artifact {pending.path!r} not attached: {error!r}")
+        finally:
+            pending._settle(record)
+
     def flush(self, timeout: float | None = None) -> bool:
         """Sends every point logged and every checkpoint handed over so far (or spools them).
         Returns True when nothing is left in the spool. Blocks; the training loop does not need
@@ -732,6 +877,9 @@ class Run:
         self._wake.set()
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout=self._close_timeout)
+        deadline = time.monotonic() + self._close_timeout
+        for thread in self._artifact_threads:
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
         with contextlib.suppress(Exception):
             atexit.unregister(self.close)
         if self.mode == "none":

@@ -24,6 +24,12 @@ export interface AutomationPorts {
    * it. Idempotent (a replay finds the version and deployments). `detail` says the decision's reason.
    */
   promote(request: PromoteRequest): Promise<{ readonly detail: string; readonly deploymentIds: readonly number[] }>;
+  /**
+   * Submits the current level's job (`train`) or data-generation job (`generate`) of a curriculum,
+   * with `tags` added (src/curriculum). Absent: the `curriculum` action fails. Throws NotFoundError,
+   * ConflictError (no generate job at the level), ValidationError.
+   */
+  curriculumJob?(request: { readonly name: string; readonly run: 'train' | 'generate'; readonly tags: readonly string[] }): Promise<{ readonly jobId: number; readonly jobName: string; readonly level: string }>;
   /** The number of inbox files waiting in the priority folders (one, or all). Absent: `on: {inbox}` rules never fire. */
   waitingInboxFiles?(priority?: 'high' | 'normal' | 'low'): Promise<number>;
 }
@@ -80,6 +86,16 @@ export async function runAction(action: RuleAction, firing: { readonly id: numbe
     const job = await deps.control.jobs.submit(submitSpec(action.submit, deps.baseDir, tags));
     return { detail: `job ${job.id} (${job.spec.name}) submitted${job.initFrom ? ` from checkpoint ${job.initFrom.checkpointId}` : ''}`, madeJobId: job.id };
   }
+  if (action.curriculum) {
+    const { name, run } = action.curriculum;
+    if (!deps.ports.curriculumJob) throw new ValidationError('curricula are not wired in this server', 'do.curriculum');
+    const tags = firingTags(firing.rule, firing.id);
+    // Idempotent as submit is: a job this firing made before a restart is found by its tag.
+    const [existing] = await deps.store.listJobs({ tags: [tags[1]], limit: 1 });
+    if (existing) return { detail: `job ${existing.id} (${existing.spec.name}) was submitted`, madeJobId: existing.id };
+    const made = await deps.ports.curriculumJob({ name, run, tags });
+    return { detail: `job ${made.jobId} (${made.jobName}) submitted: the ${run} job of curriculum ${name} at level ${made.level}`, madeJobId: made.jobId };
+  }
   if (action.eval) {
     const checkpointId = Number(action.eval.checkpoint ?? checkpointOf(event));
     if (!Number.isInteger(checkpointId)) throw new ValidationError(`expected a checkpoint id, got ${JSON.stringify(action.eval.checkpoint ?? null)}`, 'do.eval.checkpoint');
@@ -131,6 +147,7 @@ export function describeAction(action: RuleAction, event: DomainEvent | null, ba
     const spec = submitSpec(action.submit, baseDir, []);
     return `submit job ${JSON.stringify(spec.name)}${spec.from ? ` from ${spec.from}` : ''}: ${spec.command.join(' ')}`;
   }
+  if (action.curriculum) return `submit the ${action.curriculum.run} job of curriculum ${action.curriculum.name} at its current level`;
   if (action.eval) return `evaluate checkpoint ${action.eval.checkpoint ?? checkpointOf(event) ?? '(none: the event names no checkpoint)'} with suite ${action.eval.suite}`;
   if (action.deploy) return `deploy ${action.deploy.model}@${action.deploy.version} to ${action.deploy.target}`;
   if ('pause' in action) return `pause job ${targetJob(action.pause?.job, event)}`;

@@ -236,12 +236,12 @@ export function createAutomations(deps: AutomationsDeps): Automations {
   async function recoverFirings(): Promise<void> {
     for (const firing of await store.listFirings({ state: 'running', limit: 1000 })) {
       const rule = rules.find((r) => r.name === firing.rule);
-      const again = rule && ['submit', 'eval', 'pause', 'stop', 'promote'].includes(firing.action) && actionKind(rule.rule.do) === firing.action;
+      const again = rule && ['submit', 'eval', 'pause', 'stop', 'promote', 'curriculum'].includes(firing.action) && actionKind(rule.rule.do) === firing.action;
       if (!again) {
         await finish(firing, { state: 'failed', detail: rule ? `interrupted by restart: a ${firing.action} is not run twice (it may or may not have happened)` : 'interrupted by restart; the rule is gone' });
         continue;
       }
-      if (firing.action === 'submit') {
+      if (firing.action === 'submit' || firing.action === 'curriculum') {
         const [made] = await store.listJobs({ tags: [firingTags(firing.rule, firing.id)[1]], limit: 1 });
         if (made) {
           await finish(firing, { state: 'succeeded', detail: `job ${made.id} (${made.spec.name}) was submitted (found after a restart)`, madeJobId: made.id });

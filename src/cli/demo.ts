@@ -5,28 +5,22 @@
  * server it started and exits with the job's status; on a terminal it leaves the server running.
  */
 import type { Command } from 'commander';
-import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { existsSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createClient } from '../sdk/client.ts';
 import { action, createCommand, type CliContext, type CommonOptions } from './command.ts';
-import { findLocalServer, isProcessAlive, readAdminToken, readServerInfo } from './connect.ts';
+import { findLocalServer, readAdminToken } from './connect.ts';
 import { describeCheckpoint, describeOutcome, followJob, latestCheckpoint } from './follow.ts';
 import { CliError, EXIT, printJson, type Io } from './io.ts';
 import { applyFlags } from './spec-args.ts';
-import { sleep } from './watch.ts';
-import { SERVER_NODE_FLAGS } from './node-flags.ts';
+import { isHealthy, isPortFree, servingPids, startDetachedServer, stopProcess, stopServingProcesses, type LocalServer } from './local-server.ts';
 import type { LoopResult } from './demo-loop.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const BIN = join(REPO_ROOT, 'bin', 'trainyard.js');
 const JOB_FILE = join(REPO_ROOT, 'examples', 'char-lm', 'job.yaml');
 /** The demo server's port when it is free; any free port otherwise. */
 const DEMO_PORT = 7300;
-/** How long a fresh server may take to answer /health (first start migrates the database). */
-const START_TIMEOUT_MS = 60_000;
 
 export function demoCommand(ctx: CliContext): Command {
   return createCommand('demo', { dataDir: false })
@@ -112,7 +106,7 @@ async function demo(io: Io, options: DemoOptions): Promise<number> {
       say(`\nThe server keeps running (pid ${server.pid}); stop it with: kill ${server.pid}\n`);
       if (serving.length > 0) say(`The serving process keeps running too; stop it with: kill ${serving.join(' ')}\n`);
     } else {
-      await stopServer(server.pid, server.exited);
+      await stopProcess(server.pid, server.exited);
       say(`\nStopped the demo server (pid ${server.pid}).\n`);
       for (const pid of await stopServingProcesses(dataDir)) say(`Stopped the serving process (pid ${pid}).\n`);
     }
@@ -120,61 +114,15 @@ async function demo(io: Io, options: DemoOptions): Promise<number> {
   return exitCode;
 }
 
-interface DemoServer {
-  readonly url: string;
-  readonly pid: number;
-  /** True when this command started it (false: reused). */
-  readonly started: boolean;
-  /** Whether it is known to have exited (only known for a server this command started). */
-  readonly exited: () => boolean;
-}
-
 /** The data dir's running server, or a new detached one once it answers /health. */
-async function ensureServer(dataDir: string, say: (text: string) => void): Promise<DemoServer> {
+async function ensureServer(dataDir: string, say: (text: string) => void): Promise<LocalServer> {
   const running = findLocalServer(dataDir);
   if (running && (await isHealthy(running.url))) {
     say(`using the demo server at ${running.url} (pid ${running.pid})\n`);
     return { url: running.url, pid: running.pid, started: false, exited: () => false };
   }
-  mkdirSync(dataDir, { recursive: true });
   const port = (await isPortFree(DEMO_PORT)) ? DEMO_PORT : 0;
-  const logPath = join(dataDir, 'server.log');
-  const log = openSync(logPath, 'a');
-  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, BIN, 'server', '--data-dir', dataDir, '--port', String(port)], {
-    detached: true,
-    stdio: ['ignore', log, log],
-    cwd: REPO_ROOT,
-  });
-  closeSync(log);
-  child.unref();
-  let exited: string | null = null;
-  child.on('exit', (code, signal) => {
-    exited = signal ?? `exit code ${code}`;
-  });
-  child.on('error', (error) => {
-    exited = error.message;
-  });
-  say(`starting a demo server (data dir ${dataDir}, log ${logPath})…\n`);
-  const deadline = Date.now() + START_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    if (exited !== null) throw new CliError(`the demo server exited (${exited}) before it was ready; its log:\n${tail(logPath)}`);
-    const info = readServerInfo(dataDir);
-    if (info && info.pid === child.pid && (await isHealthy(info.url))) {
-      say(`demo server ready at ${info.url} (pid ${info.pid})\n`);
-      return { url: info.url, pid: info.pid, started: true, exited: () => exited !== null };
-    }
-    await sleep(100);
-  }
-  if (child.pid) await stopServer(child.pid, () => exited !== null);
-  throw new CliError(`the demo server did not answer within ${START_TIMEOUT_MS / 1000}s; its log:\n${tail(logPath)}`);
-}
-
-async function isHealthy(url: string): Promise<boolean> {
-  try {
-    return (await createClient({ url }).health()).ok === true;
-  } catch {
-    return false;
-  }
+  return startDetachedServer(dataDir, say, { port, label: 'demo server' });
 }
 
 /** Whether the server serves the web dashboard at `/` (it is optional in a build). */
@@ -185,68 +133,6 @@ async function hasDashboard(url: string): Promise<boolean> {
     return response.ok && (response.headers.get('content-type') ?? '').includes('text/html');
   } catch {
     return false;
-  }
-}
-
-function isPortFree(port: number): Promise<boolean> {
-  return new Promise((done) => {
-    const probe = createServer();
-    probe.once('error', () => done(false));
-    probe.listen({ port, host: '127.0.0.1', exclusive: true }, () => probe.close(() => done(true)));
-  });
-}
-
-/** SIGTERM, then wait for the process to exit (SIGKILL after 30 s). */
-async function stopServer(pid: number, exited: () => boolean): Promise<void> {
-  const gone = () => exited() || !isProcessAlive(pid);
-  try {
-    process.kill(pid, 'SIGTERM');
-  } catch {
-    return;
-  }
-  const deadline = Date.now() + 30_000;
-  while (!gone() && Date.now() < deadline) await sleep(100);
-  if (!gone()) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // Already gone.
-    }
-  }
-}
-
-/**
- * Serving processes of builtin deploy targets outlive the server on purpose (a restarted server
- * adopts them): the pids alive in `<data>/deploy/<target>/state.json`.
- */
-function servingPids(dataDir: string): number[] {
-  const root = join(dataDir, 'deploy');
-  if (!existsSync(root)) return [];
-  const pids: number[] = [];
-  for (const entry of readdirSync(root, { withFileTypes: true })) {
-    if (!entry.isDirectory()) continue;
-    try {
-      const { pid } = JSON.parse(readFileSync(join(root, entry.name, 'state.json'), 'utf8')) as { pid?: unknown };
-      if (typeof pid === 'number' && Number.isInteger(pid) && pid > 1 && isProcessAlive(pid)) pids.push(pid);
-    } catch {
-      // No state file, or a torn one: nothing runs there that the demo knows of.
-    }
-  }
-  return pids;
-}
-
-/** The demo that stops its server stops their serving processes too, each by its pid. */
-async function stopServingProcesses(dataDir: string): Promise<number[]> {
-  const pids = servingPids(dataDir);
-  for (const pid of pids) await stopServer(pid, () => false);
-  return pids;
-}
-
-function tail(path: string): string {
-  try {
-    return readFileSync(path, 'utf8').split('\n').slice(-20).join('\n');
-  } catch {
-    return '(no log)';
   }
 }
 

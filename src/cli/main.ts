@@ -22,6 +22,10 @@ import { submitCommand } from './submit.ts';
 import { tokenCommand } from './tokens.ts';
 import { keyCommand } from './keys.ts';
 import { rulesCommand } from './rules.ts';
+import { curriculumCommand } from './curriculum.ts';
+import { studyCommand } from './study.ts';
+import { artifactsCommand } from './artifacts.ts';
+import { backupCommand, doctorCommand, restoreCommand } from './operations.ts';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -43,7 +47,7 @@ export function createProgram(ctx: CliContext): Command {
       writeErr: (text) => ctx.io.stderr.write(text),
     })
     .exitOverride();
-  for (const build of [serverCommand, submitCommand, lsCommand, showCommand, logsCommand, stopCommand, pauseCommand, resumeCommand, priorityCommand, moveCommand, metricsCommand, checkpointsCommand, gcCommand, inboxCommand, tokenCommand, keyCommand, dataCommand, evalCommand, modelCommand, deployCommand, rollbackCommand, deploymentsCommand, rulesCommand, demoCommand]) {
+  for (const build of [serverCommand, submitCommand, lsCommand, showCommand, logsCommand, stopCommand, pauseCommand, resumeCommand, priorityCommand, moveCommand, metricsCommand, checkpointsCommand, artifactsCommand, gcCommand, inboxCommand, tokenCommand, keyCommand, dataCommand, evalCommand, modelCommand, deployCommand, rollbackCommand, deploymentsCommand, rulesCommand, curriculumCommand, studyCommand, backupCommand, restoreCommand, doctorCommand, demoCommand]) {
     program.addCommand(configureCommand(ctx, build(ctx)));
   }
   program.addHelpText(

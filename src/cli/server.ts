@@ -11,6 +11,7 @@ interface ServerOptions {
   port?: string;
   host?: string;
   db?: string;
+  metricsPublic?: boolean;
 }
 
 export function serverCommand(ctx: CliContext): Command {
@@ -27,6 +28,7 @@ export function serverCommand(ctx: CliContext): Command {
     .option('--port <port>', 'TCP port, 0 for any free one (default: 7300)')
     .option('--host <host>', 'address to listen on (default: 127.0.0.1)')
     .option('--db <url>', 'database (default: SQLite in the data directory; PostgreSQL is not supported yet)')
+    .option('--metrics-public', 'serve GET /metrics (Prometheus) without a token (default: a read or admin token)')
     .action(action(ctx, (options: ServerOptions) => runServer(ctx.io, options)));
 }
 
@@ -41,7 +43,7 @@ async function runServer(io: Io, options: ServerOptions): Promise<number> {
   const { startServer } = await import('../server/start.ts');
   let server: Awaited<ReturnType<typeof startServer>>;
   try {
-    server = await startServer({ dataDir, host: options.host, port, db: options.db, log: (line) => io.stderr.write(`${new Date().toISOString()} ${line}\n`) });
+    server = await startServer({ dataDir, host: options.host, port, db: options.db, metricsPublic: options.metricsPublic === true, log: (line) => io.stderr.write(`${new Date().toISOString()} ${line}\n`) });
   } catch (error) {
     // Expected start failures (data dir locked, port taken, bad --db) read best as one line.
     throw new CliError(`cannot start the server: ${error instanceof Error ? error.message : String(error)}`, EXIT.failure, { cause: error, code: 'start_failed' });

@@ -1,5 +1,6 @@
 /** Checkpoint registration: path checks, on a real SQLite store and real files. */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,5 +37,16 @@ describe('checkpoint registration', () => {
     await assert.rejects(refused('../outside.pt'), (e: ValidationError) => e.field === 'path' && /inside the checkpoint directory/.test(e.message));
     await assert.rejects(refused('link.pt'), /through a symlink/);
     await assert.rejects(refused('missing.pt'), /does not exist/);
+  });
+
+  it('refuses a FIFO (or socket, or device) inside the directory: whoever read it next would block (found by the fuzzer)', async () => {
+    const { job, run } = await startRun(store);
+    const checkpointDir = join(dir, 'ckpt-fifo');
+    mkdirSync(checkpointDir, { recursive: true });
+    assert.equal(spawnSync('mkfifo', [join(checkpointDir, 'pipe.pt')]).status, 0, 'mkfifo');
+    await assert.rejects(
+      registerCheckpointFile(store, checkpointDir, { jobId: job.id, runId: run.id, path: 'pipe.pt', step: 1, metrics: {} }, 5),
+      (e: ValidationError) => e.field === 'path' && /pipe\.pt is not a regular file or a folder/.test(e.message),
+    );
   });
 });

@@ -2,7 +2,7 @@
  * Registering a checkpoint file a run wrote. A checkpoint must lie inside its job's checkpoint
  * directory (after resolving `..` and symlinks): retention (gc.ts) deletes only files there.
  */
-import { existsSync, lstatSync, readdirSync, realpathSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve, sep } from 'node:path';
 import { ValidationError } from '../core/errors.ts';
 import type { Checkpoint } from '../core/types.ts';
@@ -28,6 +28,9 @@ export function resolveCheckpointPath(checkpointDir: string, path: string): stri
   if (!existsSync(candidate)) throw invalid(`${path} does not exist (write the file before registering it)`);
   const real = realpathSync(candidate);
   if (!isInside(root, real)) throw invalid('resolves (through a symlink) outside the checkpoint directory');
+  // A FIFO, socket or device would block or never end whoever reads it next (evaluation, backup, deploy).
+  const stat = statSync(real);
+  if (!stat.isFile() && !stat.isDirectory()) throw invalid(`${path} is not a regular file or a folder`);
   return real;
 }
 

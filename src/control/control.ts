@@ -90,6 +90,7 @@ export function createControl(deps: ControlDeps): Control {
   const intake = createRunIntake({
     store: deps.store, bus, progress, now: deps.now,
     checkpointDir: deps.layout.checkpointDir,
+    artifactFolders: deps.layout,
     watch: (run, series) => watchdogs?.checkPoints(run, series),
     afterCheckpoint: (jobId) => gc.afterCheckpoint(jobId),
   });

@@ -9,6 +9,7 @@
  *   <dataDir>/jobs/<job>/checkpoints/       TRAINYARD_CHECKPOINT_DIR, shared by the job's runs
  *   <dataDir>/jobs/<job>/spool/             TRAINYARD_SPOOL_DIR
  *   <dataDir>/jobs/<job>/runs/<attempt>/    log, allocation.json; the executor's files (local: pid, exit-status)
+ *   <dataDir>/jobs/<job>/artifacts/<sha256> files the job's runs attached, read-only copies (control/artifacts.ts)
  *   <dataDir>/inbox.yaml                    the inbox's templates; absent: the inbox is off
  *   <dataDir>/inbox/                        high|normal|low|processing|done|failed (docs/inbox.md)
  *   <dataDir>/datasets/<sha256>/            registered dataset content, read-only copies (docs/datasets.md)
@@ -28,6 +29,8 @@ export function createDataDirLayout(dataDir: string) {
     inbox: join(dataDir, 'inbox'),
     inboxConfig: join(dataDir, 'inbox.yaml'),
     datasetDir: join(dataDir, 'datasets'),
+    jobDir: (jobId: number) => join(dataDir, 'jobs', String(jobId)),
+    artifactDir: (jobId: number) => join(dataDir, 'jobs', String(jobId), 'artifacts'),
     checkpointDir: (jobId: number) => join(dataDir, 'jobs', String(jobId), 'checkpoints'),
     spoolDir: (jobId: number) => join(dataDir, 'jobs', String(jobId), 'spool'),
     runDir: (jobId: number, attempt: number) => join(dataDir, 'jobs', String(jobId), 'runs', String(attempt)),

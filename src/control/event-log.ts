@@ -37,6 +37,8 @@ export interface TailOptions {
 export interface EventLog {
   /** Adds a durable subscriber; it starts reading at `start()` (or at once when started). */
   subscribe(name: string, handler: EventHandler, options?: SubscribeOptions): void;
+  /** The names of the durable subscribers added so far (readiness and `/metrics` read their lag). */
+  subscribers(): string[];
   /** Follows the log from `after` without a stored cursor; returns the function that ends it. */
   tail(options: TailOptions, handler: (event: DomainEvent) => void): () => void;
   start(): void;
@@ -65,6 +67,7 @@ export function createEventLog(options: EventLogOptions): EventLog {
   const { store } = options;
   const pageSize = options.pageSize ?? 500;
   const readers = new Set<Reader>();
+  const names = new Set<string>();
   const running = new Map<Reader, Promise<void>>();
   const again = new Set<Reader>();
   let started = false;
@@ -98,7 +101,10 @@ export function createEventLog(options: EventLogOptions): EventLog {
   }
 
   return {
+    subscribers: () => [...names],
+
     subscribe(name, handler, subscribeOptions = {}) {
+      names.add(name);
       let cursor: number | null = null;
       let retryMs = options.retryMs ?? 1_000;
       let retryTimer: NodeJS.Timeout | null = null;

@@ -1,8 +1,9 @@
 /**
  * Applies a run's new log lines: publishes them for live followers and carries out the line
- * protocol (metrics, progress, checkpoints) through the run intake. Metrics from a chunk of
- * lines are recorded in one batch together with the log offset after them, so a restart never
- * applies a line twice.
+ * protocol (metrics, progress, checkpoints, artifacts) through the run intake. Metrics from a
+ * chunk of lines are recorded in one batch together with the log offset after them, so a
+ * restart never applies a line twice (a checkpoint or artifact line applied again after a
+ * crash is recorded once: those store verbs are idempotent).
  */
 import { TrainyardError } from '../core/errors.ts';
 import { parseLine } from '../core/line-protocol.ts';
@@ -56,6 +57,14 @@ export async function applyLogLines(
         } catch (error) {
           if (!(error instanceof TrainyardError)) throw error;
           warn(`checkpoint not registered: ${error.message}`);
+        }
+        break;
+      case 'artifact':
+        try {
+          await ctx.intake.artifact(run, { name: parsed.name, kind: parsed.artifactKind, step: parsed.step ?? null }, { path: parsed.path });
+        } catch (error) {
+          if (!(error instanceof TrainyardError)) throw error;
+          warn(`artifact not attached: ${error.message}`);
         }
         break;
     }

@@ -2,11 +2,14 @@
  * The one intake for everything a run reports, whatever door it came in by: the HTTP routes
  * (the SDKs), the line protocol in its log (log-lines.ts) and the spool an SDK left behind
  * (spool-intake.ts). Each report is made durable first (one store verb), then its side effects
- * run once, here: progress, the divergence watchdog, live events, checkpoint retention.
+ * run once, here: progress, the divergence watchdog, live events, checkpoint retention; files a
+ * run attaches (artifacts) are copied in here too.
  */
+import type { Artifact } from '../core/artifacts.ts';
 import type { Checkpoint, SeriesPoints } from '../core/types.ts';
 import { NotFoundError } from '../core/errors.ts';
 import type { MetricWriteResult, Store } from '../store/store.ts';
+import { attachArtifact, type ArtifactFolders, type ArtifactSource, type AttachRequest } from './artifacts.ts';
 import { registerCheckpointFile, type CheckpointFile } from './checkpoints.ts';
 import type { LiveBus } from './live-bus.ts';
 import type { ProgressBook } from './progress-book.ts';
@@ -39,8 +42,16 @@ export interface RunIntake {
   metrics(run: RunRef, batch: IntakeBatch): Promise<MetricWriteResult>;
   /** Registers a checkpoint file the run wrote, then applies the job's retention. */
   checkpoint(run: RunRef, file: Omit<CheckpointFile, 'jobId' | 'runId'>): Promise<Checkpoint>;
+  /**
+   * Copies a file the run attached into the data directory and records it with its event
+   * (control/artifacts.ts: where paths may come from, the size cap). Attaching the same bytes
+   * under the same name and step again returns the first record.
+   */
+  artifact(run: RunRef, request: AttachRequest, source: ArtifactSource): Promise<Artifact>;
   /** Progress total and status message; with `heartbeat`, the run also said it is alive. */
   status(run: RunRef, report: StatusReport, heartbeat: boolean): Promise<{ readonly stopRequested: boolean }>;
+  /** Points accepted since this intake was made (every door; duplicates not counted): the ingest rate of `/metrics`. */
+  ingestedPoints(): number;
   /** Log lines with nothing to apply were read up to `offset`. */
   logRead(run: RunRef, offset: number): Promise<void>;
 }
@@ -50,6 +61,8 @@ export interface RunIntakeDeps {
   readonly bus: LiveBus;
   readonly progress: ProgressBook;
   readonly checkpointDir: (jobId: number) => string;
+  /** Where artifacts are stored and which folders a run may attach from. */
+  readonly artifactFolders: ArtifactFolders;
   readonly now: () => number;
   /** New points of a run: the divergence watchdog looks at them. */
   readonly watch: (run: RunRef, series: ReadonlyMap<string, SeriesPoints>) => void;
@@ -59,11 +72,15 @@ export interface RunIntakeDeps {
 
 export function createRunIntake(deps: RunIntakeDeps): RunIntake {
   const { store } = deps;
+  let ingested = 0;
 
   return {
+    ingestedPoints: () => ingested,
+
     async metrics(run, batch) {
       const result = await store.recordMetrics({ runId: run.runId, batchId: batch.batchId, series: batch.series, logOffset: batch.logOffset });
       if (result.duplicate) return result;
+      ingested += result.accepted;
       if (batch.maxStep !== null) deps.progress.observe(run.jobId, batch.maxStep);
       deps.bus.publish({ type: 'metrics', jobId: run.jobId, data: { jobId: run.jobId, runId: run.runId, latest: { ...batch.latest } } });
       deps.watch(run, batch.series);
@@ -76,6 +93,10 @@ export function createRunIntake(deps: RunIntakeDeps): RunIntake {
       const checkpoint = await registerCheckpointFile(store, deps.checkpointDir(run.jobId), { ...file, jobId: run.jobId, runId: run.runId }, deps.now());
       await deps.afterCheckpoint?.(run.jobId);
       return checkpoint;
+    },
+
+    artifact(run, request, source) {
+      return attachArtifact({ store, folders: deps.artifactFolders, now: deps.now }, run, request, source);
     },
 
     async status(run, report, heartbeat) {

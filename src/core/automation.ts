@@ -82,7 +82,7 @@ export const conditionSchema = z
 
 const template = z.union([z.string(), z.number()]);
 
-const ACTION_KINDS = ['submit', 'eval', 'deploy', 'pause', 'stop', 'webhook', 'promote'] as const;
+const ACTION_KINDS = ['submit', 'eval', 'deploy', 'pause', 'stop', 'webhook', 'promote', 'curriculum'] as const;
 
 /**
  * `do: {promote}`: the registry's promotion decision (core/promotion.ts) for the evaluation of
@@ -120,6 +120,8 @@ export const actionSchema = z
       })
       .optional(),
     promote: promoteActionSchema.optional(),
+    /** Submits the current level's job (`train`) or data-generation job (`generate`) of a curriculum (docs/curriculum.md). */
+    curriculum: z.strictObject({ name: z.string().min(1), run: z.enum(['train', 'generate']).default('train') }).optional(),
   })
   .superRefine((action, ctx) => {
     const given = ACTION_KINDS.filter((k) => k in action);

@@ -15,6 +15,7 @@ import type { MetricDiff, Regression, Verdict } from './evaluation.ts';
 import type { EvaluationTrigger } from './eval-record.ts';
 import type { RetentionPolicy } from './retention.ts';
 import type { DeploymentState } from './deployment.ts';
+import type { ArtifactKind } from './artifacts.ts';
 
 /** Each durable event type with the data it carries. */
 export interface DomainEventData {
@@ -79,6 +80,30 @@ export interface DomainEventData {
   // Automations (src/automations, docs/automations.md): a rule's firing started, and ended.
   'automation.fired': AutomationFiringRef;
   'automation.finished': AutomationFiringRef & { readonly state: 'succeeded' | 'failed' | 'refused' | 'skipped'; readonly detail: string | null; readonly durationMs: number };
+  // Curricula (src/curriculum, docs/curriculum.md): a spec applied, a level moved, the last level passed.
+  'curriculum.updated': { readonly curriculum: string; readonly version: number; readonly created: boolean; readonly levels: readonly string[]; readonly by: string };
+  'curriculum.level_changed': {
+    readonly curriculum: string;
+    readonly from: number;
+    readonly to: number;
+    readonly fromLevel: string;
+    readonly toLevel: string;
+    readonly direction: 'promote' | 'demote' | 'set';
+    readonly reason: string;
+    readonly values: readonly number[];
+    readonly historyId: number;
+  };
+  'curriculum.completed': { readonly curriculum: string; readonly level: number; readonly levelName: string; readonly reason: string; readonly values: readonly number[]; readonly historyId: number };
+  // Artifacts (issue 12 §4, core/artifacts.ts): a run attached a file (plot, table, report).
+  'artifact.attached': { readonly artifactId: number; readonly name: string; readonly kind: ArtifactKind; readonly step: number | null; readonly mediaType: string; readonly bytes: number; readonly sha256: string };
+  // Studies (src/studies, docs/studies.md): a study submitted, paused (by a person or its circuit breaker), resumed, ended; a trial stopped early.
+  'study.created': { readonly study: string; readonly trials: number; readonly parallelism: number; readonly search: 'grid' | 'random' | 'list' | 'external' };
+  'study.paused': { readonly study: string; readonly reason: string | null; readonly by: 'user' | 'circuit-breaker' | 'runner' };
+  'study.resumed': { readonly study: string; readonly by: 'user' | 'circuit-breaker' | 'runner' };
+  'study.completed': { readonly study: string; readonly trials: number; readonly succeeded: number; readonly failed: number; readonly stopped: number };
+  'study.stopped': { readonly study: string; readonly reason: string | null; readonly by: 'user' | 'circuit-breaker' | 'runner' };
+  /** Early stopping stopped (or paused) a trial: the decision and the numbers behind it. `jobId`: the trial's job. */
+  'study.trial_stopped': { readonly study: string; readonly index: number; readonly action: 'stop' | 'pause'; readonly policy: 'asha' | 'median' | 'external'; readonly step: number; readonly value: number | null; readonly cutoff: number | null; readonly rank: number | null; readonly of: number | null; readonly reason: string };
 }
 
 /** Which firing an `automation.*` event is about; `depth`: its cause chain (core/automation.ts). */
@@ -138,6 +163,19 @@ export const DOMAIN_EVENT_TYPES = [
   // Automations
   'automation.fired',
   'automation.finished',
+  // Curricula
+  'curriculum.updated',
+  'curriculum.level_changed',
+  'curriculum.completed',
+  // Artifacts
+  'artifact.attached',
+  // Studies
+  'study.created',
+  'study.paused',
+  'study.resumed',
+  'study.completed',
+  'study.stopped',
+  'study.trial_stopped',
 ] as const satisfies readonly DomainEventType[];
 
 /** An event as a store verb hands it over to be appended. */

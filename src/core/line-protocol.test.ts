@@ -67,6 +67,16 @@ const valid: readonly Case[] = [
     line: '#trainyard checkpoint step=8 path=120 loss=nan',
     expected: { kind: 'checkpoint', path: '120', step: 8, metrics: { loss: NaN } },
   },
+  { line: '#trainyard artifact path=plots/loss.png', expected: { kind: 'artifact', path: 'plots/loss.png' } },
+  {
+    line: '#trainyard artifact path="/tmp/run 1/gantt.svg" kind=image step=120 name="gantt (best).svg"',
+    expected: { kind: 'artifact', path: '/tmp/run 1/gantt.svg', artifactKind: 'image', step: 120, name: 'gantt (best).svg' },
+  },
+  {
+    line: '#trainyard artifact step=0 kind=table path=results.tsv',
+    expected: { kind: 'artifact', path: 'results.tsv', artifactKind: 'table', step: 0 },
+  },
+  { line: '#trainyard artifact path=report.html kind=other', expected: { kind: 'artifact', path: 'report.html', artifactKind: 'other' } },
 ];
 
 /** Lines that are instructions but malformed: the expected reason fragment and column. */
@@ -103,6 +113,15 @@ const malformed: readonly { line: string; reason: RegExp; column?: number }[] = 
   { line: '#trainyard checkpoint path=a.pt', reason: /'step' is required/ },
   { line: '#trainyard checkpoint path="" step=1', reason: /'path' is empty/ },
   { line: '#trainyard checkpoint path=a.pt step=1 note="best"', reason: /metric 'note' must be a number/ },
+  { line: '#trainyard artifact kind=image', reason: /artifact: 'path' is required/ },
+  { line: '#trainyard artifact path=""', reason: /artifact: 'path' is empty/, column: 26 },
+  { line: '#trainyard artifact path=a.png kind=picture', reason: /'kind' must be one of image, table, text, other, got 'picture'/, column: 37 },
+  { line: '#trainyard artifact path=a.png step=last', reason: /artifact: 'step' must be a finite number, got 'last'/, column: 37 },
+  { line: '#trainyard artifact path=a.png step=inf', reason: /'step' must be a finite number/, column: 37 },
+  { line: '#trainyard artifact path=a.png name=""', reason: /artifact: 'name' is empty/, column: 37 },
+  { line: '#trainyard artifact path=a.png loss=1', reason: /artifact: unknown field 'loss' \(expected path, kind, step, name\)/, column: 32 },
+  { line: '#trainyard artifact path=a.png path=b.png', reason: /duplicate field 'path'/, column: 32 },
+  { line: '#trainyard artifact a.png', reason: /expected key=value, got 'a.png'/, column: 21 },
 ];
 
 /** Deep equality that treats NaN as equal to NaN (assert.deepStrictEqual does, via Object.is). */
@@ -125,7 +144,7 @@ describe('parseLine', () => {
   }
 
   it('never throws on arbitrary input', () => {
-    const alphabet = ['#trainyard ', 'metrics', 'progress', 'checkpoint', ' ', '\t', '=', '"', '\\', 'step', '1', 'x', 'nan', '-', '.', 'e', 'é', '\u0000'];
+    const alphabet = ['#trainyard ', 'metrics', 'progress', 'checkpoint', 'artifact', 'path', 'kind', ' ', '\t', '=', '"', '\\', 'step', '1', 'x', 'nan', '-', '.', 'e', 'é', '\u0000'];
     let seed = 12345;
     const next = (): number => {
       seed = (seed * 1103515245 + 12345) % 2147483648;
@@ -136,7 +155,7 @@ describe('parseLine', () => {
       const parts = next() % 12;
       for (let p = 0; p < parts; p++) line += alphabet[next() % alphabet.length];
       const result = parseLine(line);
-      if (result !== null) assert.ok(['metrics', 'progress', 'checkpoint', 'invalid'].includes(result.kind));
+      if (result !== null) assert.ok(['metrics', 'progress', 'checkpoint', 'artifact', 'invalid'].includes(result.kind));
     }
   });
 });

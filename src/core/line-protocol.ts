@@ -6,6 +6,7 @@
  * #trainyard metrics step=120 loss=0.5312 acc=0.91
  * #trainyard progress total=5000 message="epoch 2"
  * #trainyard checkpoint path=step-120.bin step=120 loss=0.5312
+ * #trainyard artifact path=plots/loss.png step=120 kind=image name="loss curve.png"
  * ```
  *
  * Grammar, after the prefix: a verb, then fields separated by spaces or tabs. A field is
@@ -20,6 +21,8 @@
  * `null`; a malformed instruction gives `{ kind: 'invalid', reason, column }` so the caller can
  * log a warning naming the problem and go on.
  */
+
+import { ARTIFACT_KINDS, isArtifactKind, type ArtifactKind } from './artifacts.ts';
 
 /** The prefix that marks an instruction line. */
 export const LINE_PREFIX = '#trainyard ';
@@ -55,7 +58,24 @@ export interface CheckpointInstruction {
   readonly metrics: Readonly<Record<string, number>>;
 }
 
-export type LineInstruction = MetricsInstruction | ProgressInstruction | CheckpointInstruction;
+/**
+ * `#trainyard artifact path=P [kind=K] [step=N] [name=S]`: attach a file the script wrote (a
+ * plot, a table, a report; core/artifacts.ts). The server copies it, so it outlives the run's
+ * working directory.
+ */
+export interface ArtifactInstruction {
+  readonly kind: 'artifact';
+  /** As written: relative to the run's working directory, or absolute. Not checked here. */
+  readonly path: string;
+  /** One of ARTIFACT_KINDS; absent: inferred from the name's extension. */
+  readonly artifactKind?: ArtifactKind;
+  /** Finite, when given. */
+  readonly step?: number;
+  /** Absent: the path's base name. */
+  readonly name?: string;
+}
+
+export type LineInstruction = MetricsInstruction | ProgressInstruction | CheckpointInstruction | ArtifactInstruction;
 
 /** A line that starts with the prefix but cannot be understood. */
 export interface InvalidLine {
@@ -69,7 +89,7 @@ export interface InvalidLine {
 export type ParsedLine = LineInstruction | InvalidLine;
 
 /** The verbs this version understands. */
-export const LINE_VERBS = ['metrics', 'progress', 'checkpoint'] as const;
+export const LINE_VERBS = ['metrics', 'progress', 'checkpoint', 'artifact'] as const;
 export type LineVerb = (typeof LINE_VERBS)[number];
 
 /**
@@ -103,6 +123,8 @@ export function parseLine(line: string): ParsedLine | null {
       return parseProgress(fields);
     case 'checkpoint':
       return parseCheckpoint(fields);
+    case 'artifact':
+      return parseArtifact(fields);
   }
 }
 
@@ -300,4 +322,38 @@ function parseCheckpoint(fields: ReadonlyMap<string, Token>): ParsedLine {
   const result = metricFields('checkpoint', fields, ['path', 'step']);
   if ('kind' in result) return result;
   return { kind: 'checkpoint', path: pathToken.raw, step, metrics: result.metrics };
+}
+
+function parseArtifact(fields: ReadonlyMap<string, Token>): ParsedLine {
+  const pathToken = fields.get('path');
+  if (pathToken === undefined) return invalid("artifact: 'path' is required");
+  if (pathToken.raw === '') return invalid("artifact: 'path' is empty", pathToken.valueColumn);
+  let artifactKind: ArtifactKind | undefined;
+  let step: number | undefined;
+  let name: string | undefined;
+  for (const [key, token] of fields) {
+    if (key === 'path') continue;
+    if (key === 'kind') {
+      if (!isArtifactKind(token.raw)) {
+        return invalid(`artifact: 'kind' must be one of ${ARTIFACT_KINDS.join(', ')}, got '${token.raw}'`, token.valueColumn);
+      }
+      artifactKind = token.raw;
+    } else if (key === 'step') {
+      const value = finiteNumber('artifact', token);
+      if (typeof value !== 'number') return value;
+      step = value;
+    } else if (key === 'name') {
+      if (token.raw === '') return invalid("artifact: 'name' is empty", token.valueColumn);
+      name = token.raw;
+    } else {
+      return invalid(`artifact: unknown field '${key}' (expected path, kind, step, name)`, token.column);
+    }
+  }
+  return {
+    kind: 'artifact',
+    path: pathToken.raw,
+    ...(artifactKind === undefined ? {} : { artifactKind }),
+    ...(step === undefined ? {} : { step }),
+    ...(name === undefined ? {} : { name }),
+  };
 }

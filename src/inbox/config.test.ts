@@ -47,7 +47,7 @@ templates:
     dataset: {name: "chat-stream", format: chat}
 `, PATH);
     assert.deepEqual(config.templates[0].dataset, { name: 'chat-stream', format: 'chat', role: 'train', depth: 'standard' });
-    assert.equal(config.templates[0].job.from, 'model:chat@production');
+    assert.equal(config.templates[0].job?.from, 'model:chat@production');
     const cases: Array<[string, RegExp]> = [
       ['{name: "a b", format: chat}', /templates\.0\.dataset\.name: .*"a b".*not a dataset name/],
       ['{name: "{name}", format: chat, depth: shallow}', /templates\.0\.dataset\.depth/],
@@ -63,6 +63,14 @@ templates:
     assert.throws(() => parseInboxConfig('templates: [{match: "*", job: {command: [x], from: "model:"}, dataset: {name: x, format: chat}}]', PATH), /templates\.0\.job: from/);
   });
 
+  it('takes `curriculum:` instead of `job:`, exactly one of them', () => {
+    const config = parseInboxConfig('templates: [{match: "*.jsonl", curriculum: arith, dataset: {name: "arith-{stem}", format: chat}}]', PATH);
+    assert.deepEqual([config.templates[0].curriculum, config.templates[0].job], ['arith', undefined]);
+    assert.throws(() => parseInboxConfig('templates: [{match: "*", curriculum: arith, job: {command: [x]}}]', PATH), /templates\.0\.job: give job \(a job spec\) or curriculum \(a curriculum name\), exactly one/);
+    assert.throws(() => parseInboxConfig('templates: [{match: "*"}]', PATH), /templates\.0\.job: give job/);
+    assert.throws(() => parseInboxConfig('templates: [{match: "*", curriculum: "no good"}]', PATH), /templates\.0\.curriculum/);
+  });
+
   it('loads from disk: absent, invalid or ok', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'trainyard-inbox-config-'));
     const path = join(dir, 'inbox.yaml');
@@ -74,6 +82,6 @@ templates:
     const ok = await loadInboxConfig(path);
     assert.ok(ok.kind === 'ok');
     assert.equal(ok.config.stableMs, 0);
-    assert.equal(ok.config.templates[0].job.cwd, 'sub', 'resolved per file, against baseDir');
+    assert.equal(ok.config.templates[0].job?.cwd, 'sub', 'resolved per file, against baseDir');
   });
 });

@@ -8,6 +8,7 @@ import { dirname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { DATASET_NAME, levelRank, RESERVED_DATASET_NAMES, VALIDATION_LEVELS, type ValidationLevel } from '../core/datasets.ts';
+import { curriculumNameSchema } from '../core/curriculum.ts';
 import { ValidationError } from '../core/errors.ts';
 import { parseJobSpec, validationErrorFrom } from '../core/job-spec.ts';
 import { datasetNameFor, globToRegExp, jobInputFor, type FileVars, type InboxTemplate } from './template.ts';
@@ -42,7 +43,9 @@ const templateSchema = z.strictObject({
       return false;
     }
   }, 'unclosed { in the glob'),
-  job: z.record(z.string(), z.unknown()),
+  job: z.record(z.string(), z.unknown()).optional(),
+  /** Instead of `job:`: the current level's job of this curriculum (docs/curriculum.md), read when the file's job is created. */
+  curriculum: curriculumNameSchema.optional(),
   validate: z
     .strictObject({
       format: z.string().min(1),
@@ -57,7 +60,8 @@ const templateSchema = z.strictObject({
       depth: z.enum(VALIDATION_LEVELS).default('standard'),
     })
     .optional(),
-}).refine((t) => !(t.validate && t.dataset), { message: 'give validate or dataset, not both: dataset validates the file when it registers it', path: ['validate'] });
+}).refine((t) => !(t.validate && t.dataset), { message: 'give validate or dataset, not both: dataset validates the file when it registers it', path: ['validate'] })
+  .refine((t) => (t.job === undefined) !== (t.curriculum === undefined), { message: 'give job (a job spec) or curriculum (a curriculum name), exactly one', path: ['job'] });
 
 /** Values the templates are checked with at load. */
 const SAMPLE: FileVars = { file: '/inbox/processing/sample.jsonl', name: 'sample.jsonl', priority: 'normal', sha256: '0'.repeat(64) };
@@ -79,9 +83,11 @@ export function parseInboxConfig(text: string, path: string): InboxConfig {
   const result = configSchema.safeParse(value ?? {});
   if (!result.success) throw validationErrorFrom(result.error, 'invalid_inbox_config');
   const baseDir = dirname(path);
-  const templates = result.data.templates.map((t) => (t.job.cwd === undefined || t.job.cwd === null ? { ...t, job: { ...t.job, cwd: baseDir } } : t));
+  const templates = result.data.templates.map((t) => (t.job && (t.job.cwd === undefined || t.job.cwd === null) ? { ...t, job: { ...t.job, cwd: baseDir } } : t));
   templates.forEach((template, i) => {
     checkTemplateDataset(template, i);
+    // A curriculum's level job is checked when the curriculum is applied, and read when a file comes.
+    if (template.curriculum !== undefined) return;
     const name = datasetNameFor(template, SAMPLE);
     try {
       parseJobSpec(jobInputFor(template, SAMPLE, baseDir, name === null ? undefined : `${name}@1`));
@@ -102,11 +108,11 @@ function checkTemplateDataset(template: InboxTemplate, i: number): void {
   if (!DATASET_NAME.test(name) || RESERVED_DATASET_NAMES.has(name)) {
     throw refuse(`${JSON.stringify(dataset.name)} gives ${JSON.stringify(name)} for sample.jsonl, not a dataset name (letters, digits, ".", "_" and "-", starting with a letter or digit, at most 100; not formats or validate)`, 'dataset.name');
   }
-  const given = template.job.datasets;
+  const given = template.job?.datasets;
   if (given !== null && typeof given === 'object' && dataset.role in given) {
     throw refuse(`role ${dataset.role} is also dataset.role: the dropped file's version goes there; name another role`, `job.datasets.${dataset.role}`);
   }
-  const level = template.job.datasetLevel;
+  const level = template.job?.datasetLevel;
   if (typeof level === 'string' && (VALIDATION_LEVELS as readonly string[]).includes(level) && levelRank(level as ValidationLevel) > levelRank(dataset.depth)) {
     throw refuse(`${level} is deeper than dataset.depth ${dataset.depth}: the dropped file would be refused; raise dataset.depth or lower datasetLevel`, 'job.datasetLevel');
   }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { freeName, isCandidateName, splitName } from './names.ts';
+import { fittingName, freeName, isCandidateName, MAX_MOVED_NAME_BYTES, splitName } from './names.ts';
 
 describe('inbox names', () => {
   it('ignores dotfiles and names still being written', () => {
@@ -22,5 +22,19 @@ describe('inbox names', () => {
     assert.equal(freeName('b.jsonl', isTaken), 'b.jsonl', 'a companion alone does not count without companions');
     assert.equal(freeName('b.jsonl', isTaken, ['.reason']), 'b-2.jsonl', 'the .reason beside it must be free too');
     assert.equal(freeName('noext', (n) => n === 'noext'), 'noext-2');
+  });
+
+  it('shortens a name too long to move with its .reason companion, at a character, keeping the extension', () => {
+    const long = `${'d'.repeat(240)}.jsonl`;
+    const fitted = fittingName(long);
+    assert.ok(Buffer.byteLength(fitted) <= MAX_MOVED_NAME_BYTES - 8, fitted);
+    assert.match(fitted, /^d+~\.jsonl$/);
+    assert.equal(freeName(long, () => false), fitted);
+    assert.match(freeName(long, (n) => n === fitted), /^d+~-2\.jsonl$/);
+    const wide = `${'é'.repeat(120)}😀.txt`;
+    assert.doesNotMatch(fittingName(wide), /\uFFFD/, 'never cuts inside a character');
+    assert.ok(Buffer.byteLength(`.${freeName(wide, () => false)}.reason.tmp`) <= 255);
+    assert.equal(fittingName(`${'x'.repeat(230)}.${'e'.repeat(60)}`), `${'x'.repeat(MAX_MOVED_NAME_BYTES - 9)}~`, 'a long extension is dropped');
+    assert.equal(fittingName('short.jsonl'), 'short.jsonl');
   });
 });

@@ -26,10 +26,40 @@ export function splitName(name: string): [stem: string, extension: string] {
 }
 
 /**
- * `name` if no file of a group is taken, else `stem-2.ext`, `stem-3.ext`, … The group is the
- * name plus `companions` suffixes (a failed file and its `.reason`), all of which must be free.
+ * Longest name, in UTF-8 bytes, the inbox moves a file under: file systems allow 255, and the
+ * `.NAME.reason.tmp` written beside a failed file, with a `-N` suffix, must fit too.
  */
-export function freeName(name: string, isTaken: (name: string) => boolean, companions: readonly string[] = []): string {
+export const MAX_MOVED_NAME_BYTES = 200;
+
+/** Extensions longer than this are not kept when a name is shortened. */
+const MAX_KEPT_EXTENSION_BYTES = 40;
+
+const bytes = (text: string): number => Buffer.byteLength(text, 'utf8');
+
+/**
+ * `name`, or when it is longer than MAX_MOVED_NAME_BYTES, its stem cut (at a character) and
+ * marked `~`, with its extension kept: `very…long~.jsonl`. Room is left for a `-N` suffix.
+ */
+export function fittingName(name: string): string {
+  if (bytes(name) <= MAX_MOVED_NAME_BYTES) return name;
+  const [stem, rawExtension] = splitName(name);
+  const extension = bytes(rawExtension) <= MAX_KEPT_EXTENSION_BYTES ? rawExtension : '';
+  const room = MAX_MOVED_NAME_BYTES - 8 - bytes(`~${extension}`);
+  let kept = '';
+  for (const char of stem) {
+    if (bytes(kept + char) > room) break;
+    kept += char;
+  }
+  return `${kept}~${extension}`;
+}
+
+/**
+ * `name` (made to fit, see `fittingName`) if no file of a group is taken, else `stem-2.ext`,
+ * `stem-3.ext`, … The group is the name plus `companions` suffixes (a failed file and its
+ * `.reason`), all of which must be free.
+ */
+export function freeName(dropped: string, isTaken: (name: string) => boolean, companions: readonly string[] = []): string {
+  const name = fittingName(dropped);
   const [stem, extension] = splitName(name);
   for (let n = 1; ; n++) {
     const candidate = n === 1 ? name : `${stem}-${n}${extension}`;

@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
+import { parseCurriculum } from '../core/curriculum.ts';
 import { parseJobSpec } from '../core/job-spec.ts';
 import { registerDataset } from '../datasets/register.ts';
 import { createSqliteStore } from '../store/sqlite/sqlite-store.ts';
@@ -56,6 +57,11 @@ describe('inbox submit', () => {
     job: { name: 'ft-{stem}', command: ['train'], cwd: root, from: 'model:char-lm@production' },
     dataset: { name: 'chat-stream', format: 'chat', role: 'train', depth: 'standard' },
   });
+
+  function writeAt(name: string, text: string): string {
+    writeFileSync(join(root, name), text);
+    return join(root, name);
+  }
 
   async function dropped(name: string, text = 'more text\n') {
     writeFileSync(join(root, 'normal', name), text);
@@ -136,6 +142,35 @@ describe('inbox submit', () => {
     await submitFile(deps, await dropped('x.jsonl', CHAT(1)), bad);
     assert.match(readFileSync(join(root, 'failed', 'x.jsonl.reason'), 'utf8'), /^cannot be registered as dataset chat-stream: .*chatt/);
     assert.equal(created.length, 0);
+  });
+
+  it("makes a curriculum template's file the current level's job, placeholders filled, the file's version in its role", async () => {
+    await store.applyCurriculum(parseCurriculum({
+      name: 'arith', metric: 'accuracy', promote: { atLeast: 0.8 },
+      job: { command: ['train', '--data', '{file}'], cwd: root, params: { source: '{stem}' }, datasets: { train: 'seed', eval: 'held' } },
+      levels: [{ name: 'easy', suite: 's-easy' }, { name: 'hard', suite: 's-hard', job: { params: { digits: 5 } } }],
+    }), 'ci', clock++);
+    await registerDataset({ store, datasetDir, now: () => clock++ }, { name: 'held', path: writeAt('held.jsonl', CHAT(9)), format: 'chat', level: 'standard' });
+    const curriculumConfig = config({ curriculum: 'arith', dataset: { name: 'chat-stream', format: 'chat', role: 'train', depth: 'standard' } });
+    await submitFile(deps, await dropped('day1.jsonl', CHAT(1)), curriculumConfig);
+    await store.setCurriculumLevel('arith', { to: 1, reason: 'passed', by: 'ci' }, clock++);
+    await submitFile(deps, await dropped('day2.jsonl', CHAT(2)), curriculumConfig);
+
+    const [easy, hard] = await Promise.all(created.map((id) => store.getJob(id)));
+    assert.deepEqual(easy?.spec.command, ['train', '--data', join(root, 'processing', 'day1.jsonl')]);
+    assert.deepEqual(easy?.spec.params, { source: 'day1' });
+    assert.deepEqual(easy?.spec.tags, ['curriculum:arith:easy', 'inbox']);
+    assert.deepEqual(easy?.spec.evaluate, ['s-easy']);
+    assert.deepEqual(easy?.spec.datasets, { train: 'chat-stream@1', eval: 'held@1' });
+    assert.deepEqual(hard?.spec.tags, ['curriculum:arith:hard', 'inbox'], 'the level current when the file came');
+    assert.deepEqual(hard?.spec.params, { source: 'day2', digits: 5 });
+  });
+
+  it('fails a file whose template names a curriculum that does not exist, registering nothing', async () => {
+    await submitFile(deps, await dropped('x.jsonl', CHAT(1)), config({ curriculum: 'nope', dataset: { name: 'chat-stream', format: 'chat', role: 'train', depth: 'standard' } }));
+    assert.equal(created.length, 0);
+    assert.match(readFileSync(join(root, 'failed', 'x.jsonl.reason'), 'utf8'), /^template 0 \(match "\*"\) names curriculum "nope", which does not exist/);
+    assert.deepEqual(await store.listDatasetVersions('chat-stream'), []);
   });
 
   it('after a restart, makes one version and one job of a file registered before it', async () => {

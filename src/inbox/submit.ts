@@ -15,6 +15,7 @@ import type { Job } from '../core/types.ts';
 import type { InboxFile, Store } from '../store/store.ts';
 import type { InboxConfig } from './config.ts';
 import { datasetStep } from './dataset.ts';
+import { templateJob } from './curriculum-job.ts';
 import { duplicateReason } from './file-state.ts';
 import type { Mover } from './mover.ts';
 import { datasetNameFor, jobInputFor, matchTemplate } from './template.ts';
@@ -45,8 +46,11 @@ export async function submitFile(deps: SubmitDeps, file: InboxFile, config: Inbo
 
   const index = matchTemplate(config.templates, file.name);
   if (index === -1) return fail(`no template in inbox.yaml matches ${file.name}`);
-  const template = config.templates[index];
   const path = join(deps.root, file.path!);
+  // A curriculum that does not exist fails the file before its data is registered.
+  const early = await templateJob(deps.store, config.templates[index], index);
+  if (early.kind === 'failed') return fail(early.reason);
+  let template = early.template;
 
   if (template.validate) {
     const verdict = await validateInboxFile(path, template.validate, deps.validator);
@@ -60,6 +64,13 @@ export async function submitFile(deps: SubmitDeps, file: InboxFile, config: Inbo
     const step = await datasetStep(deps, file, path, datasetNameFor(template, vars)!, template.dataset);
     if (step.kind === 'failed') return fail(step.reason, step.report);
     datasetRef = step.ref;
+  }
+
+  if (template.curriculum !== undefined) {
+    // The level is the one current when the file's job is created.
+    const now = await templateJob(deps.store, config.templates[index], index);
+    if (now.kind === 'failed') return fail(now.reason);
+    template = now.template;
   }
 
   let spec;

@@ -49,7 +49,7 @@ describe('inbox templates', () => {
     });
     const spec = parseJobSpec(input);
     assert.deepEqual(spec.priority, { class: 'high', value: 7 });
-    assert.equal(template.job.name, 'finetune-{stem}', 'the template is not changed');
+    assert.equal(template.job?.name, 'finetune-{stem}', 'the template is not changed');
   });
 
   it('single-quotes values inserted into a shell command', () => {

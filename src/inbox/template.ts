@@ -17,8 +17,10 @@ import { splitName } from './names.ts';
 export interface InboxTemplate {
   /** Glob on the file name: `*` any run of characters, `?` one, `{a,b}` alternatives. */
   readonly match: string;
-  /** A job spec (docs/http-api.md) with placeholders. */
-  readonly job: Readonly<Record<string, unknown>>;
+  /** A job spec (docs/http-api.md) with placeholders; absent with `curriculum`. */
+  readonly job?: Readonly<Record<string, unknown>>;
+  /** Instead of `job`: the current level's job of this curriculum (curriculum-job.ts), placeholders filled in the same way. */
+  readonly curriculum?: string;
   readonly validate?: { readonly format: string; readonly level: string };
   /** Register each file as a version of a dataset, and give it to the job under `role`. */
   readonly dataset?: TemplateDataset;
@@ -108,7 +110,7 @@ export function datasetNameFor(template: InboxTemplate, vars: FileVars): string 
  * under the template's `dataset.role`, and `datasetLevel` defaults to `dataset.depth`.
  */
 export function jobInputFor(template: InboxTemplate, vars: FileVars, baseDir: string, datasetRef?: string): Record<string, unknown> {
-  const job = template.job;
+  const job = template.job ?? {};
   const shell = typeof job.command === 'string' || job.shell === true;
   const input = substituteDeep(job, vars) as Record<string, unknown>;
   if (shell && job.command !== undefined) {

@@ -17,6 +17,7 @@ import type { ErrorBody } from '../core/api/errors.ts';
 import type { EvaluatedCheckpoint } from '../core/api/evaluations.ts';
 import type { ApiDomainEvent, EventsPage, LogEvent, MetricsEvent } from '../core/api/events.ts';
 import type { Health } from '../core/api/health.ts';
+import type { BackupRequest, BackupSummary, Liveness, Readiness } from '../core/api/operations.ts';
 import type { ApiJob, Checkpoint, JobDetail, ListedJob } from '../core/api/jobs.ts';
 import type { MetricsBatch, MetricWriteAnswer, SeriesInfo, SeriesResponse } from '../core/api/metrics.ts';
 import type { CheckpointInput, StatusAnswer, StatusInput } from '../core/api/runs.ts';
@@ -44,6 +45,7 @@ export type { ErrorBody } from '../core/api/errors.ts';
 export type { ApiEvaluation, EvaluatedCheckpoint } from '../core/api/evaluations.ts';
 export type { ApiDomainEvent, EventsPage, LogEvent, MetricsEvent } from '../core/api/events.ts';
 export type { Health } from '../core/api/health.ts';
+export type { BackupRequest, BackupSummary, Liveness, Readiness } from '../core/api/operations.ts';
 export type { ApiJob, ApiRun, Checkpoint, JobDetail, JobSpec, LatestPoint, ListedJob, Progress, RunOutcome } from '../core/api/jobs.ts';
 export type { BucketedSeriesResponse, MetricsBatch, MetricWriteAnswer, SeriesInfo, SeriesPointsResponse, SeriesResponse } from '../core/api/metrics.ts';
 export type { CheckpointInput, StatusAnswer, StatusInput } from '../core/api/runs.ts';
@@ -327,6 +329,18 @@ export function createClient(options: ClientOptions) {
     /** Heartbeat and progress of a run; tells whether a stop was requested. */
     reportStatus: (runId: number, status: StatusInput = {}) =>
       json<StatusAnswer>('POST', `/api/v1/runs/${runId}/status`, { body: status }),
+
+    /** `GET /healthz`: the process answers (no token needed). */
+    healthz: () => json<Liveness>('GET', '/healthz'),
+
+    /** `GET /readyz` (no token needed): every check when ready; rejects with ApiError 503 `not_ready` naming the failed checks otherwise. */
+    readyz: () => json<Readiness>('GET', '/readyz'),
+
+    /** `GET /metrics`: the Prometheus text exposition. */
+    prometheusMetrics: async () => (await send('GET', '/metrics', { accept: 'text/plain' })).text(),
+
+    /** Backs up the server's data directory to `dest`, an absolute path on the server's machine (admin). */
+    backup: (request: BackupRequest) => json<BackupSummary>('POST', '/api/v1/admin/backup', { body: request }),
   };
 }
 

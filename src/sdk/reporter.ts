@@ -28,6 +28,8 @@
  * checkpoint() ─► the same order, after the points logged before it ─► POST /runs/:id/checkpoints
  *          (or the spool); `.registered` resolves with the record once the server has it
  * ```
+ * artifact() ─► POST /runs/:id/artifacts with the file's bytes (reporter/artifacts.ts; not spooled)
+ *
  * A heartbeat (`POST /runs/:id/status`, with the total) goes every 5 s and reads
  * `stopRequested`. Without `TRAINYARD_URL` the same calls print the stdout line protocol
  * (`lines` mode), or nothing with `offline: 'none'`. In a distributed job only `RANK` 0 reports.
@@ -39,6 +41,7 @@ import { Run, type ReportMode } from './reporter/run.ts';
 import { createTransport } from './reporter/transport.ts';
 
 export { Run, type CheckpointRecord, type PendingCheckpoint, type ReportMode } from './reporter/run.ts';
+export type { ArtifactKind, ArtifactOptions, ArtifactRecord } from './reporter/artifacts.ts';
 export { CheckpointNotFoundError, CheckpointPathError, ReporterError } from './reporter/errors.ts';
 
 export const REPORTER_VERSION = '0.1.0';

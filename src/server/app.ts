@@ -12,12 +12,13 @@ import type { Control } from '../control/control.ts';
 import type { Evaluator } from '../evaluation/evaluator.ts';
 import type { Deployer } from '../deploy/deployer.ts';
 import type { Automations } from '../automations/automations.ts';
+import type { Curricula } from '../curriculum/curricula.ts';
 import type { TokenScope } from '../core/types.ts';
 import type { Store } from '../store/store.ts';
 import { authenticate, authorize, type Access } from './auth.ts';
 import { registerBodyParsers } from './body-parsers.ts';
 import type { DataDirLayout } from '../control/data-dir.ts';
-import { createErrorHandler } from './errors.ts';
+import { clientErrorHandler, createErrorHandler } from './errors.ts';
 import type { BatchParserPool } from './ingest/batch-parser-pool.ts';
 import type { SlotInventory } from '../scheduler/scheduler.ts';
 import { registerControlRoutes } from './routes/control.ts';
@@ -37,6 +38,13 @@ import { serializerCompiler, validatorCompiler, type ApiTypeProvider } from './r
 import { registerTokenRoutes } from './routes/tokens.ts';
 import { registerApiKeyRoutes } from './routes/api-keys.ts';
 import { registerAutomationRoutes } from './routes/automations.ts';
+import { registerCurriculumRoutes } from './routes/curricula.ts';
+import { registerArtifactRoutes } from './routes/artifacts.ts';
+import { registerStudyRoutes } from './routes/studies.ts';
+import { registerStudySuggestRoutes } from './routes/study-suggest.ts';
+import { registerStudyReportRoutes } from './routes/study-report.ts';
+import { registerOperationsRoutes } from './routes/operations.ts';
+import type { Studies } from '../studies/studies.ts';
 import { createServerLog } from './server-log.ts';
 import { registerWeb } from './web.ts';
 
@@ -62,6 +70,16 @@ export interface AppDeps {
   readonly deployer: Deployer;
   /** Automation rules and their firings (src/automations). */
   readonly automations: Automations;
+  /** Curricula (src/curriculum). */
+  readonly curricula: Curricula;
+  /** Studies (src/studies). Default: none (the routes are absent). */
+  readonly studies?: Studies;
+  /** Operations (docs/operations.md): whether start-up finished, for `/readyz`. Default: always. */
+  readonly started?: () => boolean;
+  /** `/readyz` fails when a durable subscriber lags more events than this. Default: 10,000. */
+  readonly readyMaxEventLag?: number;
+  /** `GET /metrics` without a token (`--metrics-public`). Default: false (a read token). */
+  readonly metricsPublic?: boolean;
 }
 
 declare module 'fastify' {
@@ -87,15 +105,19 @@ function createRequestIds(): () => string {
 }
 
 export async function buildApp(deps: AppDeps): Promise<App> {
+  const errorHandler = createErrorHandler(createServerLog(deps.layout.serverLog, { now: deps.now, echo: deps.log }));
   const app = Fastify({
     logger: deps.logRequests ? { level: 'info' } : false,
     forceCloseConnections: true,
     bodyLimit: 1 << 20,
     genReqId: createRequestIds(),
+    // A URL or a request the router or Node's parser refuses still gets the one error shape.
+    frameworkErrors: errorHandler,
+    clientErrorHandler,
   }).withTypeProvider<ApiTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  app.setErrorHandler(createErrorHandler(createServerLog(deps.layout.serverLog, { now: deps.now, echo: deps.log })));
+  app.setErrorHandler(errorHandler);
   registerBodyParsers(app);
   app.decorateRequest('scope', null);
 
@@ -125,6 +147,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     schema: { summary: 'Whether the server is up, and its version (no token needed)', security: [], response: { 200: healthSchema, ...errorResponses({}) } },
   }, async () => ({ ok: true, version: VERSION }) as const);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  registerOperationsRoutes(app, deps, VERSION);
 
   registerJobRoutes(app, deps);
   registerControlRoutes(app, deps);
@@ -141,6 +164,11 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   registerRetentionRoutes(app, deps);
   registerDeploymentRoutes(app, deps);
   registerAutomationRoutes(app, deps);
+  registerCurriculumRoutes(app, deps);
+  registerArtifactRoutes(app, deps);
+  registerStudyRoutes(app, deps);
+  registerStudySuggestRoutes(app, deps);
+  registerStudyReportRoutes(app, deps);
   await registerWeb(app);
   return app;
 }

@@ -15,14 +15,17 @@ import type { Deployer } from '../deploy/deployer.ts';
 import type { Evaluator } from '../evaluation/evaluator.ts';
 import { suiteSpec } from '../store/contract/evaluations-contract.ts';
 import { jobSpec } from '../store/contract/fixtures.ts';
+import { createCurricula } from '../curriculum/curricula.ts';
+import { parseCurriculum } from '../core/curriculum.ts';
 import { promoteByRule, subscribeAutomations } from './automations.ts';
 
 const clock = { value: T0 };
 
 async function setUp(dataDir: string): Promise<{ kit: Kit; automations: Automations }> {
   const kit = await createKit({ dataDir, start: false, clock });
-  // The promote and inbox paths use neither the evaluator nor the deployer.
-  const automations = subscribeAutomations({ store: kit.store, control: kit.control, evaluator: {} as Evaluator, deployer: {} as Deployer, dataDir, now: kit.now, log: (line) => kit.lines.push(line) });
+  // The promote, inbox and curriculum paths use neither the evaluator nor the deployer.
+  const curricula = createCurricula({ store: kit.store, control: kit.control, now: kit.now, log: (line) => kit.lines.push(line) });
+  const automations = subscribeAutomations({ store: kit.store, control: kit.control, evaluator: {} as Evaluator, deployer: {} as Deployer, curricula, dataDir, now: kit.now, log: (line) => kit.lines.push(line) });
   await kit.control.recover();
   kit.control.start();
   await automations.start();
@@ -194,6 +197,43 @@ describe('automations: on inbox', () => {
       const firings = (await s.kit.store.listFirings({ rule: 'feed' })).reverse();
       assert.deepEqual(firings.map((f) => f.state), ['succeeded', 'skipped']);
       assert.match(firings[1].detail!, /^1 waiting inbox file \(normal\) < 2; cooldown: fired 60 s ago/);
+    } finally {
+      await tearDown(s);
+    }
+  });
+});
+
+describe('automations: curriculum', () => {
+  it("submits the current level's generate job, once, tagged with its level and its firing; an unknown curriculum fails the firing, naming it", async () => {
+    const rules = `rules:
+  - name: more-data
+    on: job.submitted
+    where: {data.name: low}
+    do: {curriculum: {name: arith, run: generate}}
+  - name: broken
+    on: job.submitted
+    where: {data.name: low}
+    do: {curriculum: {name: nope}}
+`;
+    const s = await setUp(dataDir(rules));
+    try {
+      const { kit } = s;
+      await kit.store.applyCurriculum(parseCurriculum({
+        name: 'arith', metric: 'accuracy', promote: { atLeast: 0.8 }, job: { command: ['train'], cwd: kit.layout.root },
+        levels: [{ name: 'easy', suite: 's', generate: { command: ['gen', 'easy'] } }, { name: 'hard', suite: 's', generate: { command: ['gen', 'hard'] } }],
+      }), 'test', T0);
+      await kit.store.setCurriculumLevel('arith', { to: 1, reason: 'test', by: 'test' }, T0);
+      await kit.control.jobs.submit(kit.spec({ name: 'low' }));
+      const firing = await kit.until(async () => (await kit.store.listFirings({ rule: 'more-data' })).find((f) => f.state !== 'running'), 'the firing');
+      assert.equal(firing.state, 'succeeded', firing.detail ?? '');
+      const made = await kit.job(firing.madeJobId!);
+      assert.deepEqual(made.spec.command, ['gen', 'hard']);
+      assert.deepEqual(made.spec.tags, ['curriculum:arith:hard', 'curriculum-generate', 'automation:more-data', `automation-firing:${firing.id}`]);
+      assert.match(firing.detail ?? '', /the generate job of curriculum arith at level hard/);
+      const broken = await kit.until(async () => (await kit.store.listFirings({ rule: 'broken' })).find((f) => f.state !== 'running'), 'the broken firing');
+      assert.equal(broken.state, 'failed');
+      assert.match(broken.detail ?? '', /curriculum nope not found/);
+      assert.equal((await kit.store.listJobs({ tags: ['curriculum-generate'] })).length, 1);
     } finally {
       await tearDown(s);
     }

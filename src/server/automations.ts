@@ -12,6 +12,7 @@ import { listWaiting } from '../inbox/watcher.ts';
 import { applyPromotionRule, promotionInputs } from '../registry/index.ts';
 import type { Deployer } from '../deploy/deployer.ts';
 import type { Evaluator } from '../evaluation/evaluator.ts';
+import type { Curricula } from '../curriculum/curricula.ts';
 import type { Store } from '../store/store.ts';
 
 export interface AutomationWiring {
@@ -19,6 +20,8 @@ export interface AutomationWiring {
   readonly control: Control;
   readonly evaluator: Evaluator;
   readonly deployer: Deployer;
+  /** The `curriculum` action's port. Default: none (the action fails). */
+  readonly curricula?: Curricula;
   readonly dataDir: string;
   readonly now: () => number;
   readonly log: (line: string) => void;
@@ -38,6 +41,12 @@ export function subscribeAutomations(deps: AutomationWiring): Automations {
         return { deploymentId: deployment.id };
       },
       promote: (request) => promoteByRule(deps, request),
+      ...(deps.curricula ? {
+        async curriculumJob(request: { name: string; run: 'train' | 'generate'; tags: readonly string[] }) {
+          const job = await deps.curricula!.run(request.name, request.run, request.tags);
+          return { jobId: job.id, jobName: job.spec.name, level: job.spec.tags.find((t) => t.startsWith(`curriculum:${request.name}:`))?.split(':')[2] ?? '?' };
+        },
+      } : {}),
       async waitingInboxFiles(priority) {
         return (await listWaiting(createDataDirLayout(deps.dataDir).inbox)).filter((f) => priority === undefined || f.priority === priority).length;
       },

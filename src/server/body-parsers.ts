@@ -39,6 +39,7 @@ export function parseJsonBody(text: string): unknown {
     throw new InvalidJsonError((error as Error).message);
   }
   const problem = findJsonProblem(value);
-  if (problem) throw new ValidationError(problem.message, problem.field ?? 'body');
+  // A top-level key may be "": the field is then the body itself.
+  if (problem) throw new ValidationError(problem.message, problem.field || 'body');
   return value;
 }

@@ -2,6 +2,7 @@
  * The one place where errors become HTTP responses: `{error: {code, message, field?, requestId?}}`.
  * A 5xx is written to the server log under its request id, which the body carries.
  */
+import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import type { z } from 'zod';
@@ -49,6 +50,7 @@ export function toErrorResponse(error: unknown): { status: number; body: ErrorBo
     const field = path ? `${where === 'body' ? '' : `${where}.`}${path}` : where;
     return { status: 400, body: { error: { code: 'invalid_input', message: `${field}: ${describeIssue(issue)}`, field } } };
   }
+  if (fastifyError.code === 'FST_ERR_BAD_URL' || fastifyError.code === 'FST_ERR_MAX_PARAM_LENGTH') return routingRefusal(fastifyError);
   if (fastifyError.statusCode && fastifyError.statusCode < 500) {
     const code = fastifyError.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'payload_too_large'
       : fastifyError.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || fastifyError instanceof SyntaxError ? 'invalid_json'
@@ -56,6 +58,42 @@ export function toErrorResponse(error: unknown): { status: number; body: ErrorBo
     return { status: fastifyError.statusCode, body: { error: { code, message: fastifyError.message } } };
   }
   return { status: 500, body: { error: { code: 'internal', message: 'internal error' } } };
+}
+
+/** Longest path segment (an id, a name) the router matches: Fastify's `maxParamLength` default. */
+export const MAX_PATH_SEGMENT = 100;
+
+/** A URL the router could not match a route with: bad percent-encoding (400), a segment too long (414). */
+function routingRefusal(error: FastifyError): { status: number; body: ErrorBody } {
+  // Fastify's message quotes the path; a long one is cut.
+  const path = /^'(.*)' is /s.exec(error.message)?.[1] ?? '';
+  const shown = JSON.stringify(path.length > 120 ? `${path.slice(0, 120)}…` : path);
+  return error.code === 'FST_ERR_BAD_URL'
+    ? { status: 400, body: { error: { code: 'invalid_url', message: `url: ${shown} is not valid percent-encoding (a % must be followed by two hex digits forming UTF-8)`, field: 'url' } } }
+    : { status: 414, body: { error: { code: 'uri_too_long', message: `url: a path segment of ${longestSegment(path)} characters; an id or a name is at most ${MAX_PATH_SEGMENT}`, field: 'url' } } };
+}
+
+function longestSegment(path: string): number {
+  return Math.max(0, ...path.split('?')[0].split('/').map((s) => s.length));
+}
+
+/**
+ * Node's HTTP parser refusing a request before Fastify sees it (malformed headers or framing,
+ * headers over 16 KiB, a request too slow to arrive): answered in the one error shape, then the
+ * connection is closed (what it carried next cannot be trusted). Fastify's `clientErrorHandler`.
+ */
+export function clientErrorHandler(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, text, body]: [number, string, ErrorBody] = error.code === 'HPE_HEADER_OVERFLOW'
+    ? [431, 'Request Header Fields Too Large', { error: { code: 'headers_too_large', message: 'the request line and headers are over 16 KiB: shorten the URL or the headers', field: 'headers' } }]
+    : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, 'Request Timeout', { error: { code: 'request_timeout', message: 'the request did not arrive in time' } }]
+      : [400, 'Bad Request', { error: { code: 'bad_request', message: `malformed HTTP request (${error.code ?? 'unknown'}): check the request line, the headers and the body's framing` } }];
+  const json = JSON.stringify(body);
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${status} ${text}\r\nContent-Length: ${Buffer.byteLength(json)}\r\nContent-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${json}`);
+  }
+  socket.destroy(error);
 }
 
 /**

@@ -11,11 +11,11 @@ import type { IncomingMessage } from 'node:http';
 import { PayloadTooLargeError } from '../core/errors.ts';
 
 /**
- * Most body bytes read and thrown away after a refusal. Default: 64 MiB: twice the largest
- * route limit (metric batches, 32 MiB), so a client that overshot any limit by up to 2× reads
+ * Most body bytes read and thrown away after a refusal. Default: 128 MiB: twice the largest
+ * route limit (artifact uploads, 64 MiB), so a client that overshot any limit by up to 2× reads
  * its 413; a body announced larger than this is not read at all and the connection is closed.
  */
-export const DISCARD_LIMIT_BYTES = 64 << 20;
+export const DISCARD_LIMIT_BYTES = 128 << 20;
 
 export type DiscardOutcome = 'read' | 'over-limit' | 'aborted';
 

@@ -12,6 +12,8 @@ import { TrainyardError } from '../core/errors.ts';
 import { datasetsForRun } from '../datasets/job-datasets.ts';
 import { removeDatasetLeftovers } from '../datasets/leftovers.ts';
 import { createExecutor, EXECUTOR_NAMES } from '../executors/executors.ts';
+import { createCurricula } from '../curriculum/curricula.ts';
+import { createStudies } from '../studies/studies.ts';
 import { createInbox } from '../inbox/inbox.ts';
 import { createSqliteStore } from '../store/sqlite/sqlite-store.ts';
 import type { Store } from '../store/store.ts';
@@ -35,6 +37,8 @@ export interface StartOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Which executor runs the jobs (executors/executors.ts). Default: TRAINYARD_EXECUTOR, else `local`. */
   readonly executor?: string;
+  /** `GET /metrics` without a token (docs/operations.md). Default: false. */
+  readonly metricsPublic?: boolean;
 }
 
 export interface RunningServer {
@@ -88,8 +92,15 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     // The API keys the serving processes read (docs/deployment.md, builtin): now, then on each change.
     await writeKeysFile(store, keysFilePath(dataDir));
     subscribeKeysFile({ store, events: control.events, path: keysFilePath(dataDir) });
-    const automations = subscribeAutomations({ store, control, evaluator, deployer, dataDir, now, log, env });
-    const app = await buildApp({ store, control, layout, now, batchParser, slots, log, evaluator, deployer, automations });
+    // Curricula (docs/curriculum.md): evaluations of a level's jobs move its level.
+    const curricula = createCurricula({ store, control, now, log });
+    curricula.subscribe();
+    // Studies (docs/studies.md): trials launched as slots free up; a pass over every running study at start.
+    const studies = createStudies({ store, control, now, log });
+    studies.subscribe();
+    const automations = subscribeAutomations({ store, control, evaluator, deployer, curricula, dataDir, now, log, env });
+    let started = false; // `/readyz` says "starting" until recovery is done and the loops run
+    const app = await buildApp({ store, control, layout, now, batchParser, slots, log, evaluator, deployer, automations, curricula, studies, started: () => started, metricsPublic: options.metricsPublic });
     const host = options.host ?? '127.0.0.1';
     try {
       await app.listen({ host, port: options.port ?? DEFAULT_PORT });
@@ -108,8 +119,10 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     deployer.start().catch((error: unknown) => log(`deployer: start failed: ${String((error as Error)?.stack ?? error)}`));
     // Ends the firings a crash cut, loads <data>/automations.yaml (a broken file is logged, never fatal).
     await automations.start();
+    await studies.start();
     const inbox = createInbox({ store, control, layout, now, log });
     inbox.start();
+    started = true;
     log(`trainyard ${VERSION} serving ${url} (data ${dataDir}; ${slots.gpus.length} GPU${slots.gpus.length === 1 ? '' : 's'}, ${slots.cpuSlots} CPU slots)`);
 
     const openStoreRef = store;
@@ -122,6 +135,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
         closing ??= (async () => {
           await inbox.close();
           await automations.close();
+          await studies.close();
           await deployer.close();
           await control.close();
           await app.close();

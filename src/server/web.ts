@@ -18,8 +18,10 @@ const HTML_HEADERS = {
   'x-content-type-options': 'nosniff',
   // The sign-in link may carry ?token=: never send the URL to another site.
   'referrer-policy': 'no-referrer',
+  // blob: images: the job page shows artifacts from blob URLs it fetched with the token (an
+  // <img src> cannot send it); an image never runs script, an SVG one included.
   'content-security-policy':
-    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'",
 };
 
 const NOT_BUILT = `<!doctype html><meta charset="utf-8"><title>Trainyard</title>

@@ -35,6 +35,10 @@ import type { RetentionPolicyStore } from './retention-store.ts';
 import type { DeploymentStore } from './deployment-store.ts';
 import type { ApiKeyStore } from './api-key-store.ts';
 import type { AutomationStore } from './automation-store.ts';
+import type { StudyStore } from './study-store.ts';
+import type { CurriculumStore } from './curriculum-store.ts';
+import type { ArtifactStore } from './artifact-store.ts';
+import type { OperationsStore } from './operations-store.ts';
 
 export type { JobChange } from '../core/run-end.ts';
 export type * from './evaluation-store.ts';
@@ -42,6 +46,10 @@ export type * from './registry-store.ts';
 export type * from './retention-store.ts';
 export type * from './deployment-store.ts';
 export type * from './api-key-store.ts';
+export type * from './study-store.ts';
+export type * from './curriculum-store.ts';
+export type * from './artifact-store.ts';
+export type * from './operations-store.ts';
 import type {
   DatasetSummary,
   DatasetUse,
@@ -442,6 +450,6 @@ export interface EventStore {
   watchEvents(listener: () => void): () => void;
 }
 
-export interface Store extends JobStore, RunStore, MetricStore, CheckpointStore, TokenStore, InboxStore, DatasetStore, EventStore, RegistryStore, EvaluationStore, DeploymentStore, RetentionPolicyStore, ApiKeyStore, AutomationStore {
+export interface Store extends JobStore, RunStore, MetricStore, CheckpointStore, TokenStore, InboxStore, DatasetStore, EventStore, RegistryStore, EvaluationStore, DeploymentStore, RetentionPolicyStore, ApiKeyStore, AutomationStore, StudyStore, CurriculumStore, ArtifactStore, OperationsStore {
   close(): Promise<void>;
 }

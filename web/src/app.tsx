@@ -5,7 +5,7 @@ import { ConnectionDot } from './components/connection-dot.tsx';
 import { JobsPage } from './pages/jobs/jobs-page.tsx';
 import { SignIn } from './pages/sign-in.tsx';
 import { Link, match, useLocation } from './router.tsx';
-import { automationsPage, comparePage, datasetsPage, deploymentsPage, inboxPage, jobPage, modelsPage, settingsPage, timelinePage } from './routes.tsx';
+import { automationsPage, comparePage, curriculumPage, datasetsPage, deploymentsPage, inboxPage, jobPage, modelsPage, settingsPage, studiesPage, timelinePage } from './routes.tsx';
 import { SessionProvider, useSession } from './session.tsx';
 
 const JobPage = jobPage.Page;
@@ -16,7 +16,9 @@ const ModelsPage = modelsPage.Page;
 const DeploymentsPage = deploymentsPage.Page;
 const InboxPage = inboxPage.Page;
 const AutomationsPage = automationsPage.Page;
+const CurriculumPage = curriculumPage.Page;
 const SettingsPage = settingsPage.Page;
+const StudiesPage = studiesPage.Page;
 
 export function App() {
   const [token, setToken] = useState<string | null>(() => takeToken());
@@ -46,6 +48,8 @@ function Shell() {
     ...(caps.deployments ? ([['/deployments', 'Deployments', path.startsWith('/deployments')]] as Array<[string, string, boolean]>) : []),
     ...(caps.inbox ? ([['/inbox', 'Inbox', path.startsWith('/inbox')]] as Array<[string, string, boolean]>) : []),
     ...(caps.automations ? ([['/automations', 'Automations', path.startsWith('/automations')]] as Array<[string, string, boolean]>) : []),
+    ...(caps.curricula ? ([['/curriculum', 'Curriculum', path.startsWith('/curriculum')]] as Array<[string, string, boolean]>) : []),
+    ...(caps.studies ? ([['/studies', 'Studies', path.startsWith('/studies')]] as Array<[string, string, boolean]>) : []),
     ['/settings', 'Settings', path.startsWith('/settings')],
   ];
   useEffect(() => {
@@ -89,6 +93,10 @@ function Page({ path }: { path: string }) {
   if (caps.deployments && path === '/deployments') return <DeploymentsPage />;
   if (caps.inbox && path === '/inbox') return <InboxPage />;
   if (caps.automations && path === '/automations') return <AutomationsPage />;
+  const curriculum = match('/curriculum/:name', path);
+  if (caps.curricula && (path === '/curriculum' || curriculum)) return <CurriculumPage key={path} name={curriculum?.name} />;
+  const study = match('/studies/:name', path);
+  if (caps.studies && (path === '/studies' || study)) return <StudiesPage key={path} name={study?.name} />;
   if (path === '/settings') return <SettingsPage />;
   return <div className="page-message">No page at {path}. <Link to="/">Back to the jobs</Link>.</div>;
 }

@@ -34,9 +34,11 @@ export const modelsPage = lazyPage(() => import('./pages/models/models-page.tsx'
 export const deploymentsPage = lazyPage(() => import('./pages/deployments/deployments-page.tsx'), (m) => m.DeploymentsPage);
 export const inboxPage = lazyPage(() => import('./pages/inbox/inbox-page.tsx'), (m) => m.InboxPage);
 export const automationsPage = lazyPage(() => import('./pages/automations/automations-page.tsx'), (m) => m.AutomationsPage);
+export const curriculumPage = lazyPage(() => import('./pages/curriculum/curriculum-page.tsx'), (m) => m.CurriculumPage);
+export const studiesPage = lazyPage(() => import('./pages/studies/studies-page.tsx'), (m) => m.StudiesPage);
 export const settingsPage = lazyPage(() => import('./pages/settings/settings-page.tsx'), (m) => m.SettingsPage);
 
-const ALL = [jobPage, comparePage, timelinePage, datasetsPage, modelsPage, deploymentsPage, inboxPage, automationsPage, settingsPage];
+const ALL = [jobPage, comparePage, timelinePage, datasetsPage, modelsPage, deploymentsPage, inboxPage, automationsPage, curriculumPage, studiesPage, settingsPage];
 
 /** The page the route at `path` needs beyond the app (the jobs page is part of it), if any. */
 export function pageFor(path: string): LazyPage<never> | null {
@@ -48,6 +50,8 @@ export function pageFor(path: string): LazyPage<never> | null {
     : path.startsWith('/deployments') ? deploymentsPage
     : path.startsWith('/inbox') ? inboxPage
     : path.startsWith('/automations') ? automationsPage
+    : path.startsWith('/curriculum') ? curriculumPage
+    : path.startsWith('/studies') ? studiesPage
     : path.startsWith('/settings') ? settingsPage
     : null;
   return page as LazyPage<never> | null;

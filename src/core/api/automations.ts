@@ -35,7 +35,7 @@ export const firingSchema = z
     rule: z.string(),
     eventId: z.number().int().nullable().describe('the event that caused it; null for a schedule'),
     scheduledAt: z.number().nullable().describe("epoch ms of a schedule's slot"),
-    action: z.enum(['submit', 'eval', 'deploy', 'pause', 'stop', 'webhook', 'promote']),
+    action: z.enum(['submit', 'eval', 'deploy', 'pause', 'stop', 'webhook', 'promote', 'curriculum']),
     state: z.enum(['running', 'succeeded', 'failed', 'refused', 'skipped']),
     detail: z.string().nullable().describe('what the action did, or why it did not'),
     madeJobId: z.number().int().nullable(),

@@ -9,6 +9,7 @@ import { deploymentStateSchema } from './deployments.ts';
 import { metricDiffSchema, regressionSchema, verdictSchema } from './evaluations.ts';
 import { retentionPolicySchema } from './retention.ts';
 import { jsonNumber, type Wire } from './wire.ts';
+import { artifactKindSchema } from './artifacts.ts';
 
 const transitions = Object.keys(JOB_TRANSITIONS) as [JobTransition, ...JobTransition[]];
 
@@ -93,6 +94,40 @@ const DATA = {
   // Automations (docs/automations.md)
   'automation.fired': firingRef,
   'automation.finished': firingRef.extend({ state: z.enum(['succeeded', 'failed', 'refused', 'skipped']), detail: z.string().nullable(), durationMs: z.number() }),
+  // Curricula (docs/curriculum.md)
+  'curriculum.updated': z.object({ curriculum: z.string(), version: z.number().int(), created: z.boolean(), levels: z.array(z.string()).describe('level names, in order'), by: z.string() }),
+  'curriculum.level_changed': z.object({
+    curriculum: z.string(),
+    from: z.number().int(),
+    to: z.number().int(),
+    fromLevel: z.string(),
+    toLevel: z.string(),
+    direction: z.enum(['promote', 'demote', 'set']),
+    reason: z.string().describe('with the numbers'),
+    values: z.array(jsonNumber).describe('the values behind it (smoothed where ema is given); empty for a manual move'),
+    historyId: z.number().int(),
+  }),
+  'curriculum.completed': z.object({ curriculum: z.string(), level: z.number().int(), levelName: z.string(), reason: z.string(), values: z.array(jsonNumber), historyId: z.number().int() }),
+  // Artifacts (core/artifacts.ts)
+  'artifact.attached': z.object({
+    artifactId: z.number().int(),
+    name: z.string(),
+    kind: artifactKindSchema,
+    step: z.number().nullable(),
+    mediaType: z.string(),
+    bytes: z.number().int(),
+    sha256: z.string(),
+  }),
+  // Studies (docs/studies.md)
+  'study.created': z.object({ study: z.string(), trials: z.number().int(), parallelism: z.number().int(), search: z.enum(['grid', 'random', 'list', 'external']) }),
+  'study.paused': z.object({ study: z.string(), reason: z.string().nullable(), by: z.enum(['user', 'circuit-breaker', 'runner']) }),
+  'study.resumed': z.object({ study: z.string(), by: z.enum(['user', 'circuit-breaker', 'runner']) }),
+  'study.completed': z.object({ study: z.string(), trials: z.number().int(), succeeded: z.number().int(), failed: z.number().int(), stopped: z.number().int() }),
+  'study.stopped': z.object({ study: z.string(), reason: z.string().nullable(), by: z.enum(['user', 'circuit-breaker', 'runner']) }),
+  'study.trial_stopped': z.object({
+    study: z.string(), index: z.number().int(), action: z.enum(['stop', 'pause']), policy: z.enum(['asha', 'median', 'external']), step: z.number(),
+    value: jsonNumber.nullable(), cutoff: jsonNumber.nullable(), rank: z.number().int().nullable(), of: z.number().int().nullable(), reason: z.string(),
+  }),
 } as const;
 
 type EventType = keyof typeof DATA;
@@ -139,6 +174,16 @@ export const domainEventSchema = z
     eventOf('api_key.revoked'),
     eventOf('automation.fired'),
     eventOf('automation.finished'),
+    eventOf('curriculum.updated'),
+    eventOf('curriculum.level_changed'),
+    eventOf('curriculum.completed'),
+    eventOf('artifact.attached'),
+    eventOf('study.created'),
+    eventOf('study.paused'),
+    eventOf('study.resumed'),
+    eventOf('study.completed'),
+    eventOf('study.stopped'),
+    eventOf('study.trial_stopped'),
   ])
   .meta({ id: 'DomainEvent', description: 'A durable event (docs/events.md)' });
 

@@ -4,6 +4,7 @@
  * recorded the checkpoint (right away, or later from the spool), or when it never will be by
  * this process.
  */
+import { formatLineValue } from './batch.ts';
 import type { CheckpointRequest } from './spool.ts';
 
 /** A registered checkpoint. In `lines` mode `id` and `createdAt` are null (the supervisor
@@ -65,4 +66,10 @@ export function createRegistration(path: string, bytes: number, body: Checkpoint
 /** A checkpoint that will not be registered by this process (reporting off, run closed…). */
 export function unregistered(path: string, step: number, metrics: Readonly<Record<string, number>>): PendingCheckpoint {
   return { path, step, metrics, registered: Promise.resolve(null) };
+}
+
+/** The line-protocol instruction of a registration. */
+export function checkpointLine({ body }: Registration): string {
+  const fields = Object.entries(body.metrics).map(([k, v]) => ` ${k}=${formatLineValue(v)}`).join('');
+  return `#trainyard checkpoint path=${JSON.stringify(body.path)} step=${body.step}${fields}\n`;
 }

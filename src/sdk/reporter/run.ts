@@ -1,9 +1,7 @@
 /**
  * `Run`: what a training script holds after `init()`. See `../reporter.ts` for the pipeline.
  */
-import { randomUUID } from 'node:crypto';
-import { readdirSync, writeSync } from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { writeSync } from 'node:fs';
 import { chunkRows, formatLineValue, METRIC_KEY, toColumnar, type Row } from './batch.ts';
 import {
   checkExistingCheckpoint,
@@ -11,14 +9,9 @@ import {
   resolveCheckpointPath,
   writeAtomically,
 } from './checkpoint-files.ts';
-import {
-  createRegistration,
-  unregistered,
-  type CheckpointRecord,
-  type PendingCheckpoint,
-  type Registration,
-} from './pending-checkpoint.ts';
-import { adoptEntry, createSpool, spoolFileName, SPOOL_VERSION, type Spool, type SpoolEntry } from './spool.ts';
+import { createArtifactSender, type ArtifactOptions, type ArtifactRecord, type ArtifactSender } from './artifacts.ts';
+import { Delivery } from './delivery.ts';
+import { checkpointLine, createRegistration, unregistered, type PendingCheckpoint, type Registration } from './pending-checkpoint.ts';
 import type { Transport } from './transport.ts';
 
 /** `http`: reports to the server; `lines`: prints the stdout line protocol; `none`: reports nothing. */
@@ -51,9 +44,6 @@ export interface RunSettings {
   readonly stdout: (text: string) => void;
 }
 
-/** Backoff between attempts to resend the spool: first and largest wait. */
-const RETRY_FIRST_MS = 500;
-const RETRY_MAX_MS = 5_000;
 /** Longest status message the server takes; longer ones are cut. */
 const MAX_MESSAGE_CHARS = 1_000;
 
@@ -82,18 +72,13 @@ export class Run {
   readonly spoolDir: string;
 
   readonly #settings: RunSettings;
-  readonly #spool: Spool;
-  readonly #session = randomUUID().replaceAll('-', '');
+  readonly #delivery: Delivery;
+  readonly #artifacts: ArtifactSender;
   #queue: Row[] = [];
   #nextStep: number;
-  #seq = 0;
   /** Tail of the chain that serializes every send and spool write, keeping their order. */
   #io: Promise<void> = Promise.resolve();
   #ticking = false;
-  /** True while the spool holds files: new batches queue behind them. */
-  #spoolPending: boolean;
-  #retryAt = 0;
-  #retryWaitMs = RETRY_FIRST_MS;
   #heartbeatAt = 0;
   #total: number | null = null;
   #message: string | null = null;
@@ -102,8 +87,6 @@ export class Run {
   #closing: Promise<void> | null = null;
   /** Registrations handed over by `checkpoint()` and not yet sent or spooled, oldest first. */
   readonly #registrations: Registration[] = [];
-  /** Registrations waiting in the spool, by spool file path: settled when the file is sent. */
-  readonly #spooled = new Map<string, Registration>();
   readonly #warned = new Set<string>();
   readonly #validKeys = new Set<string>();
   readonly #timer: NodeJS.Timeout | null;
@@ -125,9 +108,8 @@ export class Run {
     this.runId = settings.runId;
     this.spoolDir = settings.spoolDir;
     this.#nextStep = settings.resumeStep === null ? 0 : settings.resumeStep + 1;
-    this.#spool = createSpool(settings.spoolDir, settings.warn);
-    // Files an earlier process left (it ended while the server was unreachable) go out first.
-    this.#spoolPending = settings.mode === 'http' && hasSpoolFiles(settings.spoolDir);
+    this.#delivery = new Delivery(settings);
+    this.#artifacts = createArtifactSender(settings);
     if (settings.catchSigterm) process.on('SIGTERM', this.#onSigterm);
     if (settings.mode === 'none') {
       this.#timer = null;
@@ -258,14 +240,20 @@ export class Run {
     return registration.pending;
   }
 
+  /** Attaches a file (plot, table, report) to the run; never throws, resolves null when it was not
+   * attached (a warning says why) and in `lines`/`none` mode. See `./artifacts.ts`. */
+  artifact(path: string, options?: ArtifactOptions): Promise<ArtifactRecord | null> {
+    return this.#closing === null ? this.#artifacts.attach(path, options) : Promise.resolve(null);
+  }
+
   /** Sends (or spools) every point logged and every checkpoint handed over so far. Resolves
    * true when the spool is empty. */
   flush(): Promise<boolean> {
     if (this.mode === 'none') return Promise.resolve(true);
     return this.#serialize(async () => {
       await this.#flushQueue();
-      if (this.mode === 'http' && this.#spoolPending) await this.#drainSpool();
-      return !this.#spoolPending;
+      if (this.mode === 'http' && this.#delivery.pending) await this.#delivery.drain();
+      return !this.#delivery.pending;
     });
   }
 
@@ -287,15 +275,14 @@ export class Run {
     process.removeListener('SIGTERM', this.#onSigterm);
     process.removeListener('beforeExit', this.#onBeforeExit);
     if (this.mode === 'none') return;
+    await this.#artifacts.settled();
     await this.#serialize(async () => {
       await this.#flushQueue();
       if (this.mode !== 'http') return;
-      if (this.#spoolPending) await this.#drainSpool(Date.now() + this.#settings.closeTimeoutMs);
-      if (!this.#spoolPending) await this.#heartbeat();
+      if (this.#delivery.pending) await this.#delivery.drain(Date.now() + this.#settings.closeTimeoutMs);
+      if (!this.#delivery.pending) await this.#heartbeat();
       else {
-        for (const registration of this.#spooled.values()) registration.settle(null);
-        this.#spooled.clear();
-        const files = (await this.#spool.files()).length;
+        const files = await this.#delivery.abandon();
         this.#settings.warn(
           `the server is unreachable; ${files} undelivered request(s) are kept in ${this.spoolDir} ` +
             'the server takes them in when this run ends',
@@ -323,7 +310,7 @@ export class Run {
       await this.#serialize(async () => {
         await this.#flushQueue();
         if (this.mode !== 'http') return;
-        if (this.#spoolPending && Date.now() >= this.#retryAt) await this.#drainSpool();
+        if (this.#delivery.retryDue()) await this.#delivery.drain();
         if (Date.now() >= this.#heartbeatAt) await this.#heartbeat();
       });
     } catch (error) {
@@ -355,92 +342,7 @@ export class Run {
   async #flushQueue(): Promise<void> {
     if (this.mode === 'lines') return this.#flushQueueToStdout();
     for (const rows of chunkRows(this.#takeQueue())) {
-      for (const series of toColumnar(rows, (key) => this.#keyOk(key))) {
-        const seq = this.#nextSeq();
-        await this.#deliver(this.#entry({ kind: 'metrics', body: { batchId: `${this.#session}-${seq}`, series } }), seq);
-      }
-    }
-  }
-
-  #nextSeq(): number {
-    return ++this.#seq;
-  }
-
-  #entry(request: Pick<SpoolEntry, 'kind' | 'body'>): SpoolEntry {
-    return { v: SPOOL_VERSION, jobId: this.jobId, runId: this.runId, ...request } as SpoolEntry;
-  }
-
-  /** Sends one request, or spools it behind older undelivered ones. */
-  async #deliver(entry: SpoolEntry, seq: number): Promise<void> {
-    const name = spoolFileName(this.#session, seq, Date.now());
-    if (this.#spoolPending) {
-      await this.#spool.write(name, entry);
-      return;
-    }
-    const outcome = await this.#send(entry);
-    if (outcome.kind === 'transient') {
-      this.#serverDown(outcome.reason);
-      if ((await this.#spool.write(name, entry)) !== null) this.#spoolPending = true;
-    } else if (outcome.kind === 'permanent') {
-      this.#settings.warn(`the server refused a ${entry.kind} request, dropped: ${outcome.reason}`);
-    }
-  }
-
-  #send(entry: SpoolEntry): ReturnType<Transport['post']> {
-    const route = entry.kind === 'metrics' ? 'metrics' : 'checkpoints';
-    return this.#settings.transport!.post(`/api/v1/runs/${this.runId}/${route}`, entry.body);
-  }
-
-  #serverDown(reason: string): void {
-    this.#retryAt = Date.now() + this.#retryWaitMs;
-    this.#retryWaitMs = Math.min(this.#retryWaitMs * 2, RETRY_MAX_MS);
-    this.#warnOnce('down', `the server is unreachable (${reason}); spooling to ${this.spoolDir}`);
-  }
-
-  #serverUp(): void {
-    this.#warned.delete('down');
-    this.#retryWaitMs = RETRY_FIRST_MS;
-    this.#retryAt = 0;
-  }
-
-  /** Resends spooled requests oldest first, deleting each after a 2xx; stops at the first
-   * transient failure, or keeps retrying until `deadline` (epoch ms) when one is given. */
-  async #drainSpool(deadline?: number): Promise<void> {
-    for (;;) {
-      let failed = false;
-      for (const path of await this.#spool.files()) {
-        const entry = await this.#spool.read(path);
-        if (entry === null) {
-          this.#warnOnce(`bad:${path}`, `ignoring unreadable spool file ${path}`);
-          continue;
-        }
-        if (entry.jobId !== this.jobId) continue;
-        const request = adoptEntry(entry, this.runId, this.resumeStep);
-        let reply: unknown = null;
-        if (request !== null) {
-          const outcome = await this.#send(request);
-          if (outcome.kind === 'transient') {
-            this.#serverDown(outcome.reason);
-            failed = true;
-            break;
-          }
-          if (outcome.kind === 'permanent') {
-            this.#settings.warn(`the server refused a spooled ${entry.kind} request, dropped: ${outcome.reason}`);
-          } else {
-            reply = outcome.reply;
-          }
-        }
-        await this.#spool.remove(path);
-        this.#spooled.get(path)?.settle(reply as CheckpointRecord | null);
-        this.#spooled.delete(path);
-      }
-      if (!failed) {
-        this.#spoolPending = false;
-        this.#serverUp();
-        return;
-      }
-      if (deadline === undefined || Date.now() >= deadline) return;
-      await sleep(Math.max(0, Math.min(this.#retryAt, deadline) - Date.now()));
+      for (const series of toColumnar(rows, (key) => this.#keyOk(key))) await this.#delivery.metrics(series);
     }
   }
 
@@ -453,7 +355,7 @@ export class Run {
     const outcome = await this.#settings.transport!.post(`/api/v1/runs/${this.runId}/status`, body);
     if (outcome.kind === 'ok') {
       if ((outcome.reply as { stopRequested?: unknown } | null)?.stopRequested === true) this.#stopRequested = true;
-      if (this.#spoolPending) this.#retryAt = 0;
+      this.#delivery.serverAnswered();
     } else if (outcome.kind === 'permanent') {
       this.#warnOnce('status', `the server refused the heartbeat: ${outcome.reason}`);
     }
@@ -472,7 +374,7 @@ export class Run {
         registration.settle({ id: null, path, step, bytes: registration.bytes, metrics, createdAt: null });
       } else {
         await this.#flushQueue();
-        await this.#deliverCheckpoint(registration);
+        await this.#delivery.checkpoint(registration);
       }
     } catch (error) {
       this.#warnOnce('checkpoint', `background reporter error registering '${registration.body.path}': ${String(error)}`);
@@ -480,33 +382,6 @@ export class Run {
     } finally {
       this.#registrations.shift();
     }
-  }
-
-  /** Sends one registration, or spools it (behind older undelivered requests) to be resent. */
-  async #deliverCheckpoint(registration: Registration): Promise<void> {
-    const entry = this.#entry({ kind: 'checkpoint', body: registration.body });
-    if (!this.#spoolPending) {
-      const outcome = await this.#send(entry);
-      if (outcome.kind === 'ok') {
-        this.#serverUp();
-        registration.settle(outcome.reply as CheckpointRecord);
-        return;
-      }
-      if (outcome.kind === 'permanent') {
-        this.#settings.warn(`the server refused checkpoint '${registration.body.path}': ${outcome.reason}`);
-        registration.settle(null);
-        return;
-      }
-      this.#serverDown(outcome.reason);
-    }
-    const path = await this.#spool.write(spoolFileName(this.#session, this.#nextSeq(), Date.now()), entry);
-    if (path === null) {
-      registration.settle(null);
-      return;
-    }
-    this.#spoolPending = true;
-    this.#spooled.set(path, registration);
-    this.#settings.warn(`checkpoint '${registration.body.path}' not registered yet (server unreachable); spooled, sent when it answers`);
   }
 
   // ---------------------------------------------------------------- helpers
@@ -563,35 +438,14 @@ export class Run {
       }
       let written = 0;
       for (const rows of chunkRows(this.#takeQueue())) {
-        for (const series of toColumnar(rows, (key) => this.#keyOk(key))) {
-          const seq = this.#nextSeq();
-          const entry = this.#entry({ kind: 'metrics', body: { batchId: `${this.#session}-${seq}`, series } });
-          if (this.#spool.writeSync(spoolFileName(this.#session, seq, Date.now()), entry) !== null) written++;
-        }
+        for (const series of toColumnar(rows, (key) => this.#keyOk(key))) if (this.#delivery.metricsSync(series)) written++;
       }
-      for (const registration of this.#registrations.splice(0)) {
-        const entry = this.#entry({ kind: 'checkpoint', body: registration.body });
-        if (this.#spool.writeSync(spoolFileName(this.#session, this.#nextSeq(), Date.now()), entry) !== null) written++;
-      }
+      for (const registration of this.#registrations.splice(0)) if (this.#delivery.checkpointSync(registration)) written++;
       if (written > 0) {
         writeSync(2, `trainyard: warning: the process exited before close(); ${written} request(s) spooled in ${this.spoolDir}\n`);
       }
     } catch {
       // Exiting: nothing more can be done.
     }
-  }
-}
-
-/** The line-protocol instruction of a registration. */
-function checkpointLine({ body }: Registration): string {
-  const fields = Object.entries(body.metrics).map(([k, v]) => ` ${k}=${formatLineValue(v)}`).join('');
-  return `#trainyard checkpoint path=${JSON.stringify(body.path)} step=${body.step}${fields}\n`;
-}
-
-function hasSpoolFiles(dir: string): boolean {
-  try {
-    return readdirSync(dir).some((name) => name.endsWith('.json'));
-  } catch {
-    return false;
   }
 }

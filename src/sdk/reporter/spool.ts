@@ -5,7 +5,7 @@
  * creation order. Content: {@link SpoolEntry}. The Python SDK (`sdk/python/trainyard.py`) writes
  * the same files, so either SDK can send what the other left behind.
  */
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ColumnarBatch } from './batch.ts';
@@ -124,4 +124,13 @@ export function adoptEntry(entry: SpoolEntry, runId: string | null, resumeStep: 
   }
   if (Object.keys(series).length === 0) return null;
   return { ...entry, runId, body: { batchId: entry.body.batchId, series } };
+}
+
+/** True when `dir` holds spool files (an earlier process left them). */
+export function hasSpoolFiles(dir: string): boolean {
+  try {
+    return readdirSync(dir).some((name) => name.endsWith('.json'));
+  } catch {
+    return false;
+  }
 }

@@ -1,5 +1,5 @@
 /**
- * POSTs JSON to a run's routes with the global `fetch` and classifies the outcome, so callers
+ * POSTs JSON (or an artifact's bytes) to a run's routes with the global `fetch` and classifies the outcome, so callers
  * decide between done, retry later (spool) and give up without parsing errors themselves.
  */
 
@@ -12,6 +12,8 @@ export type SendOutcome =
 
 export interface Transport {
   post(path: string, body: unknown): Promise<SendOutcome>;
+  /** POSTs raw bytes (an artifact's content) as `application/octet-stream`. */
+  postBytes(path: string, bytes: Uint8Array): Promise<SendOutcome>;
 }
 
 export interface TransportOptions {
@@ -24,36 +26,40 @@ export interface TransportOptions {
 
 export function createTransport(options: TransportOptions): Transport {
   const base = options.url.replace(/\/+$/, '');
+  async function send(path: string, body: string | Uint8Array, contentType: string, timeoutMs: number): Promise<SendOutcome> {
+    let response: Response;
+    try {
+      response = await fetch(base + path, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${options.token}`,
+          'content-type': contentType,
+          'user-agent': options.userAgent,
+        },
+        body,
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+    } catch (error) {
+      return { kind: 'transient', reason: describe(error) };
+    }
+    let text = '';
+    try {
+      text = await response.text();
+    } catch (error) {
+      if (response.ok) return { kind: 'transient', reason: `reading the reply: ${describe(error)}` };
+    }
+    if (response.ok) return { kind: 'ok', reply: parseJson(text) };
+    const reason = `HTTP ${response.status}${errorMessage(text)}`;
+    if (response.status === 408 || response.status === 429 || response.status >= 500) {
+      return { kind: 'transient', reason };
+    }
+    return { kind: 'permanent', status: response.status, reason };
+  }
+
   return {
-    async post(path, body) {
-      let response: Response;
-      try {
-        response = await fetch(base + path, {
-          method: 'POST',
-          headers: {
-            authorization: `Bearer ${options.token}`,
-            'content-type': 'application/json',
-            'user-agent': options.userAgent,
-          },
-          body: JSON.stringify(body),
-          signal: AbortSignal.timeout(options.timeoutMs),
-        });
-      } catch (error) {
-        return { kind: 'transient', reason: describe(error) };
-      }
-      let text = '';
-      try {
-        text = await response.text();
-      } catch (error) {
-        if (response.ok) return { kind: 'transient', reason: `reading the reply: ${describe(error)}` };
-      }
-      if (response.ok) return { kind: 'ok', reply: parseJson(text) };
-      const reason = `HTTP ${response.status}${errorMessage(text)}`;
-      if (response.status === 408 || response.status === 429 || response.status >= 500) {
-        return { kind: 'transient', reason };
-      }
-      return { kind: 'permanent', status: response.status, reason };
-    },
+    post: (path, body) => send(path, JSON.stringify(body), 'application/json', options.timeoutMs),
+    // An upload of up to 64 MiB gets a minute on top of the usual limit.
+    postBytes: (path, bytes) => send(path, bytes, 'application/octet-stream', options.timeoutMs + 60_000),
   };
 }
 

@@ -12,8 +12,10 @@
 import { describe } from 'node:test';
 import type { Store } from '../store.ts';
 import { apiKeyContract } from './api-keys-contract.ts';
+import { artifactContract } from './artifacts-contract.ts';
 import { automationContract } from './automations-contract.ts';
 import { checkpointContract } from './checkpoints-contract.ts';
+import { curriculumContract } from './curricula-contract.ts';
 import { datasetContract } from './datasets-contract.ts';
 import { deploymentContract } from './deployment-contract.ts';
 import { evaluationContract } from './evaluations-contract.ts';
@@ -22,8 +24,11 @@ import { inboxContract } from './inbox-contract.ts';
 import { initFromContract } from './init-from-contract.ts';
 import { jobContract } from './jobs-contract.ts';
 import { metricContract } from './metrics-contract.ts';
+import { operationsContract } from './operations-contract.ts';
 import { registryContract } from './registry-contract.ts';
 import { retentionContract } from './retention-contract.ts';
+import { studyContract } from './studies-contract.ts';
+import { studyAskContract } from './study-asks-contract.ts';
 
 export interface StoreContractOptions {
   /**
@@ -48,5 +53,10 @@ export function runStoreContract(name: string, createStore: () => Promise<Store>
     deploymentContract(createStore);
     apiKeyContract(createStore);
     automationContract(createStore);
+    studyContract(createStore);
+    studyAskContract(createStore);
+    curriculumContract(createStore);
+    artifactContract(createStore);
+    operationsContract(createStore);
   });
 }

@@ -12,8 +12,11 @@ import { deploymentsMigration } from './deployment-migration.ts';
 import { initFromMigration } from './init-from-migration.ts';
 import { apiKeysMigration } from './api-key-migration.ts';
 import { automationsMigration } from './automation-migration.ts';
+import { studiesMigration } from './study-migration.ts';
 import { remediesMigration } from './remedies-migration.ts';
 import { inboxStateMigration } from './inbox-state-migration.ts';
+import { curriculaMigration } from './curriculum-migration.ts';
+import { artifactsMigration } from './artifact-migration.ts';
 
 /** A migration failed; the database is left at the last one that succeeded. */
 export class MigrationError extends TrainyardError {
@@ -345,8 +348,11 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0022_init_from': initFromMigration,
   '0025_api_keys': apiKeysMigration,
   '0026_automations': automationsMigration,
+  '0030_studies': studiesMigration,
   '0028_remedies': remediesMigration,
   '0027_inbox_state': inboxStateMigration,
+  '0029_curricula': curriculaMigration,
+  '0031_artifacts': artifactsMigration,
 });
 
 /** Brings the database to the latest schema; throws `MigrationError` on failure. */

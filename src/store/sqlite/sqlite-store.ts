@@ -12,8 +12,11 @@ import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import type { Store } from '../store.ts';
 import { createApiKeyStore } from './api-keys.ts';
+import { createArtifactStore } from './artifacts.ts';
 import { createAutomationStore } from './automations.ts';
+import { createStudyStore } from './studies.ts';
 import { createCheckpointStore } from './checkpoints.ts';
+import { createCurriculumStore } from './curricula.ts';
 import { createDatasetStore } from './datasets.ts';
 import { createDeploymentStore } from './deployments.ts';
 import { createEvaluationStore } from './evaluations.ts';
@@ -31,6 +34,7 @@ import { createRunStore } from './runs.ts';
 import type { StoreSchema } from './schema.ts';
 import { createCachingDatabase } from './statement-cache.ts';
 import { createTokenStore } from './tokens.ts';
+import { createOperationsStore } from './operations.ts';
 import { createWalCheckpointer } from './wal-checkpointer.ts';
 
 /** How long a statement waits for another process's write lock, in ms. Default: 5000. */
@@ -109,6 +113,10 @@ export async function createSqliteStore(path: string, options: SqliteStoreOption
     ...createDeploymentStore(db, notifier),
     ...createApiKeyStore(db, notifier),
     ...createAutomationStore(db, notifier),
+    ...createStudyStore(db, notifier),
+    ...createCurriculumStore(db, notifier),
+    ...createArtifactStore(db, notifier),
+    ...createOperationsStore(db, sqlite),
     async close() {
       // Buffered batches stay in the database, as after a crash; the next open folds them.
       await metricWriter.drain();

@@ -22,6 +22,10 @@ export interface Capabilities {
   readonly inbox: boolean;
   /** Automation rules (`GET /api/v1/rules`): the Automations page. */
   readonly automations: boolean;
+  /** Curricula (`GET /api/v1/curricula`): the Curriculum page. */
+  readonly curricula: boolean;
+  /** Studies (`GET /api/v1/studies`): the Studies page. */
+  readonly studies: boolean;
   /** Whether `method path` is listed; path in OpenAPI form, e.g. `/api/v1/jobs/{id}/pause`. */
   has(method: string, path: string): boolean;
 }
@@ -58,6 +62,8 @@ export function capabilitiesFrom(doc: unknown): Capabilities {
     deployments: has('GET', '/api/v1/deploy/targets'),
     inbox: has('GET', '/api/v1/inbox'),
     automations: has('GET', '/api/v1/rules'),
+    curricula: has('GET', '/api/v1/curricula'),
+    studies: has('GET', '/api/v1/studies'),
     has,
   };
 }

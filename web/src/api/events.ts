@@ -13,7 +13,7 @@ export interface EventMap {
   log: LogEvent;
   metrics: MetricsEvent;
   checkpoint: Checkpoint;
-  /** A durable event of the registry, evaluations, deployments or automations (`model.*`, `evaluation.*`, `deploy_target.*`, `deployment.*`, `automation.*`). */
+  /** A durable event of the registry, evaluations, deployments or automations (`model.*`, `evaluation.*`, `deploy_target.*`, `deployment.*`, `automation.*`, `artifact.*`). */
   domain: DomainEventLike;
   /** The stream (re)connected: anything may have been missed. */
   resync: null;
@@ -28,7 +28,7 @@ export interface DomainEventLike {
 }
 
 /** Durable event types the hub passes on as `domain`, by prefix. */
-const DOMAIN_PREFIXES = ['model.', 'evaluation.', 'deploy_target.', 'deployment.', 'automation.'];
+const DOMAIN_PREFIXES = ['model.', 'evaluation.', 'deploy_target.', 'deployment.', 'automation.', 'artifact.'];
 
 export type ConnectionState = 'connecting' | 'open' | 'retrying';
 

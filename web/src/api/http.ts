@@ -33,9 +33,11 @@ export type {
   WhoAmI,
 } from '../../../src/sdk/client.ts';
 export type { ApiJob as Job, ApiRun as Run } from '../../../src/sdk/client.ts';
+export type { ArtifactInfo as Artifact } from '../../../src/core/api/artifacts.ts';
 export type { ApiDeployment as Deployment, ApiDeployTarget as DeployTarget, ApiDeployTargetDetail as DeployTargetDetail } from '../../../src/core/api/deployments.ts';
 export type { ApiEvaluation as Evaluation, Leaderboard, LeaderboardRow, MetricDiff } from '../../../src/core/api/evaluations.ts';
 export type { FiringInfo as Firing, RuleInfo as Rule, RuleList } from '../../../src/core/api/automations.ts';
+export type { CurriculumDetail, CurriculumInfo, CurriculumMove } from '../../../src/core/api/curricula.ts';
 export type { ApiAliasMove as AliasMove, ApiModelAlias as ModelAlias, ApiModelDetail as ModelDetail, ApiModelSummary as ModelSummary, ApiModelVersion as ModelVersion } from '../../../src/core/api/registry.ts';
 
 export interface Api {
@@ -46,6 +48,8 @@ export interface Api {
   text(path: string, query?: Query, signal?: AbortSignal): Promise<{ text: string; bytes: number; headers: Headers }>;
   /** An open streaming response (the event stream). */
   stream(path: string, signal: AbortSignal): Promise<Response>;
+  /** A body as a Blob with its content-type (an artifact's content). */
+  blob(path: string, signal?: AbortSignal): Promise<Blob>;
 }
 
 export function createApi(token: string, base = ''): Api {
@@ -75,5 +79,6 @@ export function createApi(token: string, base = ''): Api {
       return { text: new TextDecoder().decode(buffer), bytes: buffer.byteLength, headers: response.headers };
     },
     stream: (path, signal) => send('GET', path, { signal, accept: 'text/event-stream' }),
+    blob: async (path, signal) => (await send('GET', path, { signal, accept: '*/*' })).blob(),
   };
 }

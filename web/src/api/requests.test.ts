@@ -12,6 +12,8 @@ describe('first requests', () => {
     assert.deepEqual(firstRequests('/models', ''), ['/api/v1/models']);
     assert.deepEqual(firstRequests('/inbox', ''), ['/api/v1/inbox?limit=50']);
     assert.deepEqual(firstRequests('/automations', ''), ['/api/v1/rules']);
+    assert.deepEqual(firstRequests('/curriculum', ''), ['/api/v1/curricula']);
+    assert.deepEqual(firstRequests('/curriculum/arith%20v2', ''), ['/api/v1/curricula/arith%20v2']);
     assert.deepEqual(firstRequests('/models/chat-v2.1', ''), ['/api/v1/models/chat-v2.1']);
   });
 

@@ -29,6 +29,17 @@ export const RECENT_FIRINGS = 20;
 /** One rule's recent firings, newest first. */
 export const firingsUrl = (rule: string) => `/api/v1/rules/${encodeURIComponent(rule)}/firings${queryString({ limit: RECENT_FIRINGS })}`;
 
+/** The Curriculum page's list of curricula. */
+export const CURRICULA_URL = '/api/v1/curricula';
+
+/** One curriculum with its level history and current window. */
+export const curriculumUrl = (name: string) => `/api/v1/curricula/${encodeURIComponent(name)}`;
+
+export const studyUrl = (name: string) => `/api/v1/studies/${encodeURIComponent(name)}`;
+
+/** A study's report; `metrics` comma-separated (empty: the objective). */
+export const studyReportUrl = (name: string, metrics: string) => `${studyUrl(name)}/report${metrics ? `?metrics=${encodeURIComponent(metrics)}` : ''}`;
+
 export function compareUrl(ids: readonly number[], key: string, zoom: readonly [number, number] | null, bands: boolean): string {
   return `/api/v1/compare${queryString({
     jobs: ids.join(','), key, buckets: COMPARE_BUCKETS, goal: goalFor(key), bands: String(bands),
@@ -50,6 +61,12 @@ export function firstRequests(path: string, search: string): string[] {
   if (path === '/models') return ['/api/v1/models'];
   if (path === '/inbox') return [inboxUrl(null)];
   if (path === '/automations') return [RULES_URL];
+  if (path === '/curriculum') return [CURRICULA_URL];
+  const curriculum = /^\/curriculum\/([^/]+)$/.exec(path);
+  if (curriculum) return [curriculumUrl(decodeURIComponent(curriculum[1]))];
+  if (path === '/studies') return ['/api/v1/studies'];
+  const study = /^\/studies\/([^/]+)$/.exec(path);
+  if (study) return [studyUrl(decodeURIComponent(study[1])), studyReportUrl(decodeURIComponent(study[1]), new URLSearchParams(search).get('metrics') ?? '')];
   const model = /^\/models\/([^/]+)$/.exec(path);
   if (model) return [`/api/v1/models/${encodeURIComponent(decodeURIComponent(model[1]))}`];
   if (path === '/compare') {

@@ -1,6 +1,6 @@
 /**
  * One job: header with progress and actions, live metric charts, the log tail, params,
- * checkpoints, evaluations (when the server has them) and attempts. The job record follows
+ * checkpoints, artifacts (files the runs attached), evaluations (when the server has them) and attempts. The job record follows
  * `job` events; a new attempt or state re-reads the job (its runs).
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
@@ -10,6 +10,7 @@ import { JobActions, priorityClassOf, useJobCommands } from '../../components/jo
 import { formatDuration, formatRate, formatSlots, formatValue } from '../../lib/format.ts';
 import { Link } from '../../router.tsx';
 import { useEvent, useSession } from '../../session.tsx';
+import { Artifacts } from './artifacts.tsx';
 import { Attempts } from './attempts.tsx';
 import { ChartsSection } from './charts-section.tsx';
 import { Checkpoints } from './checkpoints.tsx';
@@ -89,6 +90,7 @@ export function JobPage({ jobId }: { jobId: number }) {
         <Params job={job} />
       </div>
       <Checkpoints jobId={job.id} runs={job.runs} now={now} />
+      <Artifacts jobId={job.id} />
       {caps.evaluations && <Evaluations jobId={job.id} asked={job.spec.evaluate ?? []} now={now} />}
       <Attempts job={job} runs={job.runs} now={now} />
       {commands.dialog}
