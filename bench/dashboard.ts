@@ -86,10 +86,11 @@ export async function benchDashboard(): Promise<BenchResult[]> {
   }
 }
 
-async function timeRender(browser: BrowserSession, server: TestServer, path: string, mark: string): Promise<number> {
+/** Opens `path` and returns the page's `__marks[mark]` (ms since navigation) once it is set. */
+export async function timeRender(browser: BrowserSession, server: TestServer, path: string, mark: string, timeoutMs = 30_000): Promise<number> {
   const page: Page = await browser.open(server.url, server.adminToken, path);
   try {
-    await page.waitForFunction((name) => (globalThis as unknown as { __marks: Record<string, number> }).__marks?.[name] !== undefined, mark, { timeout: 30_000 });
+    await page.waitForFunction((name) => (globalThis as unknown as { __marks: Record<string, number> }).__marks?.[name] !== undefined, mark, { timeout: timeoutMs });
     return await page.evaluate((name) => (globalThis as unknown as { __marks: Record<string, number> }).__marks[name], mark);
   } finally {
     await page.close();

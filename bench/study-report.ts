@@ -12,13 +12,13 @@
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
 import { parseStudySpec, trialJobSpec } from '../src/core/study.ts';
 import { expandVariants } from '../src/core/study-variants.ts';
 import { createSqliteStore } from '../src/store/sqlite/sqlite-store.ts';
 import { hasChromium, hasWebBuild, launchBrowser, type BrowserSession } from '../test/dashboard-browser.ts';
 import { REPO, startServer, tempDir, type TestServer } from '../test/harness.ts';
 import type { BenchResult } from './bench-result.ts';
+import { timeRender } from './dashboard.ts';
 
 const RUNS = 1000;
 const POINTS = 200;
@@ -102,7 +102,7 @@ export async function benchStudyReport(): Promise<BenchResult[]> {
     const s = server;
     const b = browser;
     const reportPath = `/studies/bench-report?metrics=${METRICS.join(',')}`;
-    const render = (path: string, mark: string) => medianOf(RENDERS, () => timeRender(b, s, path, mark));
+    const render = (path: string, mark: string) => medianOf(RENDERS, () => timeRender(b, s, path, mark, 60_000));
 
     const reportApi = `/api/v1/studies/bench-report/report?metrics=${METRICS.join(',')}`;
     // The first report reads every series (10,000 reads); later ones read only what changed.
@@ -125,16 +125,6 @@ export async function benchStudyReport(): Promise<BenchResult[]> {
     await browser?.close();
     await server?.stop();
     rmSync(dataDir, { recursive: true, force: true });
-  }
-}
-
-async function timeRender(browser: BrowserSession, server: TestServer, path: string, mark: string): Promise<number> {
-  const page: Page = await browser.open(server.url, server.adminToken, path);
-  try {
-    await page.waitForFunction((name) => (globalThis as unknown as { __marks: Record<string, number> }).__marks?.[name] !== undefined, mark, { timeout: 60_000 });
-    return await page.evaluate((name) => (globalThis as unknown as { __marks: Record<string, number> }).__marks[name], mark);
-  } finally {
-    await page.close();
   }
 }
 

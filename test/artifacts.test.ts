@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { crc32, deflateSync } from 'node:zlib';
 import { describe, it } from 'node:test';
-import { cliJson, REPO, runCli, tempDir, useServer, waitForJob, type TestServer } from './harness.ts';
+import { cliJson, REPO, requireOrSkip, runCli, tempDir, useServer, waitForJob, type TestServer } from './harness.ts';
 
 const PYTHON = '/usr/bin/python3';
 const SDK = pathToFileURL(join(REPO, 'src', 'sdk', 'index.ts')).href;
@@ -165,7 +165,7 @@ describe('artifacts through a real server', () => {
     assert.match(log, /artifact 'big\.bin' not attached: .*big\.bin is 67108865 bytes, over the artifact limit/);
   });
 
-  it('the Python SDK uploads files, and warns about a missing or too large one', { skip: existsSync(PYTHON) ? false : `${PYTHON} is not installed` }, async () => {
+  it('the Python SDK uploads files, and warns about a missing or too large one', { skip: requireOrSkip(existsSync(PYTHON), PYTHON) }, async () => {
     const { dir } = workDir();
     dirs.push(dir);
     writeFileSync(join(dir, 'train.py'), [

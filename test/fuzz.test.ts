@@ -128,8 +128,8 @@ describe('fuzzing the API from its own /openapi.json', () => {
       }
     });
 
-    it('a backup destination that exists, climbs out or links out is refused, never a 5xx', async (t) => {
-      if (!api.operations.some((o) => o.path === '/api/v1/admin/backup')) return t.skip('no backup route on this server');
+    it('a backup destination that exists, climbs out or links out is refused, never a 5xx', async () => {
+      assert.ok(api.operations.some((o) => o.path === '/api/v1/admin/backup'), 'the server lists POST /api/v1/admin/backup');
       const { known } = fx;
       const links = join(known.root, 'links');
       // Only places a backup cannot be written to (they exist and are not empty): the server may run as root.

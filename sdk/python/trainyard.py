@@ -398,7 +398,31 @@ class _SharedStdout:
 # --------------------------------------------------------------------------- checkpoints
 
 
-class PendingCheckpoint:
+class _Pending:
+    """Something handed over to be sent in the background: settled once, with the server's
+    record or None; :meth:`done` and :meth:`wait` as each subclass describes."""
+
+    __slots__ = ("_event", "_record")
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+        self._record: dict[str, Any] | None = None
+
+    def done(self) -> bool:
+        """True once it is over: :meth:`wait` returns at once."""
+        return self._event.is_set()
+
+    def wait(self, timeout: float | None = None) -> dict[str, Any] | None:
+        self._event.wait(timeout)
+        return self._record
+
+    def _settle(self, record: dict[str, Any] | None) -> None:
+        if not self._event.is_set():
+            self._record = record
+            self._event.set()
+
+
+class PendingCheckpoint(_Pending):
     """A checkpoint handed to :meth:`Run.checkpoint`, registered in the background.
 
     Attributes:
@@ -407,19 +431,14 @@ class PendingCheckpoint:
         metrics: the metrics kept with it (non-finite and non-numeric ones dropped).
     """
 
-    __slots__ = ("path", "step", "metrics", "_body", "_event", "_record")
+    __slots__ = ("path", "step", "metrics", "_body")
 
     def __init__(self, path: str, step: int | float, metrics: dict[str, float | int]) -> None:
+        super().__init__()
         self.path = path
         self.step = step
         self.metrics = metrics
         self._body: dict[str, Any] = {}
-        self._event = threading.Event()
-        self._record: dict[str, Any] | None = None
-
-    def done(self) -> bool:
-        """True once the registration is over: :meth:`wait` returns at once."""
-        return self._event.is_set()
 
     def wait(self, timeout: float | None = None) -> dict[str, Any] | None:
         """Blocks until the registration is over, and returns the server's record (a dict with
@@ -432,20 +451,14 @@ class PendingCheckpoint:
         still spooled (the server then registers it from the spool when the run ends). Also
         None when ``timeout`` seconds pass first; the registration goes on (see :meth:`done`).
         """
-        self._event.wait(timeout)
-        return self._record
-
-    def _settle(self, record: dict[str, Any] | None) -> None:
-        if not self._event.is_set():
-            self._record = record
-            self._event.set()
+        return super().wait(timeout)
 
     def __repr__(self) -> str:
         state = "registered" if self._record is not None else ("not registered" if self.done() else "pending")
         return f"<PendingCheckpoint {self.path!r} step={self.step} {state}>"
 
 
-class PendingArtifact:
+class PendingArtifact(_Pending):
     """A file handed to :meth:`Run.artifact`, attached in the background.
 
     Attributes:
@@ -453,32 +466,21 @@ class PendingArtifact:
         name, kind, step: as given (kind None: the server infers it from the name).
     """
 
-    __slots__ = ("path", "name", "kind", "step", "_event", "_record")
+    __slots__ = ("path", "name", "kind", "step")
 
     def __init__(self, path: str, name: str, kind: str | None, step: int | float | None) -> None:
+        super().__init__()
         self.path = path
         self.name = name
         self.kind = kind
         self.step = step
-        self._event = threading.Event()
-        self._record: dict[str, Any] | None = None
-
-    def done(self) -> bool:
-        """True once the attach is over: :meth:`wait` returns at once."""
-        return self._event.is_set()
 
     def wait(self, timeout: float | None = None) -> dict[str, Any] | None:
         """Blocks until the attach is over and returns the server's record (``id``, ``name``,
         ``kind``, ``step``, ``bytes``, ``sha256`` …), or None: it was not attached (a warning
         says why), the mode is ``"lines"`` (the server attaches it from the printed line) or
         ``"none"``, or ``timeout`` seconds passed first."""
-        self._event.wait(timeout)
-        return self._record
-
-    def _settle(self, record: dict[str, Any] | None) -> None:
-        if not self._event.is_set():
-            self._record = record
-            self._event.set()
+        return super().wait(timeout)
 
     def __repr__(self) -> str:
         state = "attached" if self._record is not None else ("not attached" if self.done() else "pending")

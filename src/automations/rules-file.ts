@@ -6,21 +6,12 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { Cron } from 'croner';
 import { parseRulesFile, type AutomationRule, type RuleCheck } from '../core/automation.ts';
-import { TrainyardError, ValidationError } from '../core/errors.ts';
+import { PositionedFileError, ValidationError } from '../core/errors.ts';
 import { parseYamlWithPositions } from '../core/yaml-positions.ts';
 
 /** The rules file does not parse or does not validate; `line`/`column` from 1 where known. */
-export class RulesFileError extends TrainyardError {
+export class RulesFileError extends PositionedFileError {
   override readonly code = 'invalid_rules_file';
-  constructor(
-    readonly file: string,
-    readonly line: number | null,
-    readonly column: number | null,
-    readonly field: string | null,
-    readonly detail: string,
-  ) {
-    super(`${file}${line !== null ? `:${line}${column !== null ? `:${column}` : ''}` : ''}: ${field ? `${field}: ` : ''}${detail}`);
-  }
 }
 
 /** Cron syntax and time zones, checked with croner (the library that runs them). */

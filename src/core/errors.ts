@@ -10,6 +10,22 @@ export class TrainyardError extends Error {
   }
 }
 
+/**
+ * A file a user wrote (a rules file, a study file) that does not parse or validate, said as
+ * `file:line:column: field: detail`; `line`/`column` from 1 where known.
+ */
+export class PositionedFileError extends TrainyardError {
+  constructor(
+    readonly file: string,
+    readonly line: number | null,
+    readonly column: number | null,
+    readonly field: string | null,
+    readonly detail: string,
+  ) {
+    super(`${file}${line !== null ? `:${line}${column !== null ? `:${column}` : ''}` : ''}: ${field ? `${field}: ` : ''}${detail}`);
+  }
+}
+
 /** Input that does not satisfy its schema; `field` is a dotted path ("resources.gpus"). */
 export class ValidationError extends TrainyardError {
   override readonly code: string = 'invalid_input';

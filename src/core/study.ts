@@ -14,12 +14,11 @@
  * any job does. No `${params.x}` substitution in other fields: params stay one recorded object.
  */
 import { z } from 'zod';
-import { ValidationError } from './errors.ts';
+import { PositionedFileError, ValidationError } from './errors.ts';
 import { describeIssue, issueField, closestIssue } from './issue-message.ts';
 import { parseJobSpec } from './job-spec.ts';
 import type { JobSpec } from './types.ts';
 import { parseYamlWithPositions } from './yaml-positions.ts';
-import { TrainyardError } from './errors.ts';
 import { circuitBreakerInput, earlyStoppingInput, resolveEarlyStopping, type CircuitBreakerConfig, type EarlyStoppingConfig } from './early-stopping.ts';
 
 export type { CircuitBreakerConfig, EarlyStoppingConfig } from './early-stopping.ts';
@@ -246,17 +245,8 @@ export function trialJobSpec(spec: Pick<StudySpec, 'name' | 'job'>, variant: Var
 }
 
 /** A study file that does not parse or validate; `line`/`column` from 1 where known. */
-export class StudyFileError extends TrainyardError {
+export class StudyFileError extends PositionedFileError {
   override readonly code = 'invalid_study_file';
-  constructor(
-    readonly file: string,
-    readonly line: number | null,
-    readonly column: number | null,
-    readonly field: string | null,
-    readonly detail: string,
-  ) {
-    super(`${file}${line !== null ? `:${line}${column !== null ? `:${column}` : ''}` : ''}: ${field ? `${field}: ` : ''}${detail}`);
-  }
 }
 
 /** A study file's text, parsed with positions: the raw mapping and where each field is. */

@@ -5,14 +5,13 @@
  * history (when, from → to, direction, reason, by). Re-read on `curriculum.*` events and on
  * `evaluation.done` (a new value in the window), and every 10 s.
  */
-import { useCallback, useEffect, useState } from 'react';
 import type { CurriculumDetail, CurriculumInfo } from '../../api/http.ts';
+import { useLiveGet } from '../../api/live-get.ts';
 import { CURRICULA_URL, curriculumUrl } from '../../api/requests.ts';
 import { ErrorNote, RelTime, Section, StateBadge, useNow } from '../../components/bits.tsx';
 import { formatTimestamp, formatValue } from '../../lib/format.ts';
 import { boundText, demoteText, levelPlace, moveText, promoteText, windowRows, windowText } from '../../lib/curriculum-view.ts';
 import { Link } from '../../router.tsx';
-import { useEvent, useSession } from '../../session.tsx';
 
 /** Evaluations at a level append no curriculum event until one moves it: look again this often. */
 const REFRESH_MS = 10_000;
@@ -21,25 +20,7 @@ export const curriculumPath = (name: string) => `/curriculum/${encodeURIComponen
 
 /** Loads `url` now, on the events that may change it, on a resync and every 10 s. */
 function useLoaded<T>(url: string): { readonly data: T | null; readonly error: unknown } {
-  const { api } = useSession();
-  const [data, setData] = useState<T | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const load = useCallback(() => {
-    api.get<T>(url).then((d) => {
-      setData(d);
-      setError(null);
-    }, setError);
-  }, [api, url]);
-  useEffect(() => {
-    load();
-    const timer = setInterval(load, REFRESH_MS);
-    return () => clearInterval(timer);
-  }, [load]);
-  useEvent('resync', load, [load]);
-  useEvent('domain', (e) => {
-    if (e.type.startsWith('curriculum.') || e.type === 'evaluation.done') load();
-  }, [load]);
-  return { data, error };
+  return useLiveGet<T>(url, (type) => type.startsWith('curriculum.') || type === 'evaluation.done', REFRESH_MS);
 }
 
 export function CurriculumPage({ name }: { name?: string }) {

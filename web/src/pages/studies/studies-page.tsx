@@ -5,14 +5,15 @@
  * the objective; artifacts side by side) and its trials (state, params, early-stopping
  * decision). Re-read on `study.*` events and every 10 s.
  */
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { StudySummary, StudyView } from '../../../../src/core/api/studies.ts';
 import type { StudyReportView } from '../../../../src/core/api/study-report.ts';
+import { useLiveGet } from '../../api/live-get.ts';
 import { studyReportUrl as reportUrl, studyUrl } from '../../api/requests.ts';
 import { ErrorNote, RelTime, Section, Segmented, StateBadge, useNow } from '../../components/bits.tsx';
 import { formatValue } from '../../lib/format.ts';
 import { Link, useLocation } from '../../router.tsx';
-import { useEvent, useSession } from '../../session.tsx';
+import { useSession } from '../../session.tsx';
 import { ArtifactsSide } from './artifacts-side.tsx';
 import { MetricCharts } from './metric-charts.tsx';
 import { ParallelCoords } from './parallel-coords.tsx';
@@ -25,31 +26,7 @@ export const studyPath = (name: string) => `/studies/${encodeURIComponent(name)}
 
 /** Loads `url` now, on `study.*` events, on a resync and every 10 s. */
 function useLoaded<T>(url: string): { readonly data: T | null; readonly error: unknown } {
-  const { api } = useSession();
-  const [data, setData] = useState<T | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  // One read at a time: a large study's report takes a while, and events may come meanwhile.
-  const inFlight = useRef<string | null>(null);
-  const load = useCallback(() => {
-    if (inFlight.current === url) return;
-    inFlight.current = url;
-    api.get<T>(url).then((d) => {
-      setData(d);
-      setError(null);
-    }, setError).finally(() => {
-      if (inFlight.current === url) inFlight.current = null;
-    });
-  }, [api, url]);
-  useEffect(() => {
-    load();
-    const timer = setInterval(load, REFRESH_MS);
-    return () => clearInterval(timer);
-  }, [load]);
-  useEvent('resync', load, [load]);
-  useEvent('domain', (e) => {
-    if (e.type.startsWith('study.')) load();
-  }, [load]);
-  return { data, error };
+  return useLiveGet<T>(url, (type) => type.startsWith('study.'), REFRESH_MS);
 }
 
 export function StudiesPage({ name }: { name?: string }) {
