@@ -19,12 +19,16 @@ const groups: Array<[string, () => Promise<BenchResult[]>]> = [
   ['early-stopping', async () => (await import('./early-stopping.ts')).benchEarlyStopping()],
   ['studies', async () => (await import('./studies.ts')).benchStudies()],
   ['study-report', async () => (await import('./study-report.ts')).benchStudyReport()],
+  // Not in a plain `npm run bench` (10 minutes): `npm run bench -- soak` (SOAK_MINUTES to shorten).
+  ['soak', async () => (await import('./soak.ts')).benchSoak()],
 ];
 
 const filter = process.argv.slice(2);
+/** Groups that run only when named (they take minutes). */
+const OPT_IN = new Set(['soak']);
 let failed = 0;
 for (const [name, run] of groups) {
-  if (filter.length > 0 && !filter.some((f) => name.includes(f))) continue;
+  if (filter.length > 0 ? !filter.some((f) => name.includes(f)) : OPT_IN.has(name)) continue;
   console.log(`\n## ${name}`);
   try {
     for (const r of await run()) {

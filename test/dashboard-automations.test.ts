@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { hasChromium, hasWebBuild, launchBrowser, type BrowserSession } from './dashboard-browser.ts';
+import { asReader, hasChromium, hasWebBuild, launchBrowser, type BrowserSession } from './dashboard-browser.ts';
 import { killRuns, REPO, requireOrSkip, startServer, tempDir, waitFor, type TestServer } from './harness.ts';
 
 const skip = requireOrSkip(hasChromium(), 'chromium (/usr/bin/chromium)') || requireOrSkip(hasWebBuild(), 'the dashboard build (web/dist; run npm run build:web)');
@@ -32,7 +32,6 @@ const RULES = `rules:
 describe('dashboard: automations page', { skip }, () => {
   let server: TestServer;
   let browser: BrowserSession;
-  let readToken: string;
 
   const firings = async (rule: string) => (await server.api(`/api/v1/rules/${rule}/firings`)).body.firings as any[];
   const submitFirst = async () => (await server.api('/api/v1/jobs', { body: { name: 'first', command: ['true'], cwd: REPO } })).body.id as number;
@@ -41,7 +40,6 @@ describe('dashboard: automations page', { skip }, () => {
     const dataDir = tempDir();
     writeFileSync(join(dataDir, 'automations.yaml'), RULES);
     server = await startServer({ dataDir });
-    readToken = (await server.api('/api/v1/tokens', { body: { role: 'read', name: 'wall' } })).body.token;
     browser = await launchBrowser();
   });
   after(async () => {
@@ -99,7 +97,7 @@ describe('dashboard: automations page', { skip }, () => {
   });
 
   it('shows a read-only token no toggle, and the rules file\'s error', async () => {
-    const page = await browser.open(server.url, readToken, '/automations');
+    const page = await browser.open(server.url, asReader(server.adminToken), '/automations');
     const table = page.getByTestId('rules');
     await table.locator('tr[data-rule="watch"]').waitFor();
     assert.equal(await table.getByRole('button').count(), 0);

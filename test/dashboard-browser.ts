@@ -23,10 +23,35 @@ export interface BrowserSession {
   readonly context: BrowserContext;
   /** Uncaught exceptions and console errors of every page opened (failed requests excepted). */
   readonly errors: string[];
-  /** A new page of the given size, signed in with `token` through `?token=` on `path`. */
-  open(url: string, token: string, path?: string, viewport?: { width: number; height: number }): Promise<Page>;
+  /**
+   * A new page of the given size on `path`, signed in by a one-time code made with the admin
+   * token: an admin session, or the role `asReader` asks for. The browser's session cookie is
+   * replaced: one role at a time per browser.
+   */
+  open(url: string, signIn: string | SignInAs, path?: string, viewport?: { width: number; height: number }): Promise<Page>;
   screenshot(page: Page, name: string): Promise<string>;
   close(): Promise<void>;
+}
+
+/** Who a page signs in as: a session of `role`, its code made with the admin token. */
+export interface SignInAs {
+  readonly adminToken: string;
+  readonly role: 'admin' | 'read';
+}
+
+/** A read-only session (a read token's view of the dashboard), its code made with `adminToken`. */
+export const asReader = (adminToken: string): SignInAs => ({ adminToken, role: 'read' });
+
+/** A one-time dashboard sign-in code of `role`, made with an admin token (`trainyard sign-in`). */
+export async function makeSignInCode(url: string, adminToken: string, role: 'admin' | 'read' = 'admin'): Promise<string> {
+  const response = await fetch(`${url}/api/v1/sign-in-codes`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ role }),
+  });
+  const body = (await response.json()) as { code?: string };
+  if (response.status !== 201 || !body.code) throw new Error(`could not make a sign-in code: ${response.status} ${JSON.stringify(body)}`);
+  return body.code;
 }
 
 export async function launchBrowser(): Promise<BrowserSession> {
@@ -50,11 +75,15 @@ export async function launchBrowser(): Promise<BrowserSession> {
   return {
     context,
     errors,
-    async open(url, token, path = '/', viewport = { width: 1440, height: 900 }) {
+    async open(url, signIn, path = '/', viewport = { width: 1440, height: 900 }) {
       const page = await context.newPage();
       await page.setViewportSize(viewport);
-      const sep = path.includes('?') ? '&' : '?';
-      await page.goto(`${url}${path}${sep}token=${encodeURIComponent(token)}`);
+      // The exchange the /sign-in page makes, through the browser's own cookie jar (dashboard.test.ts
+      // goes through the page itself).
+      const as = typeof signIn === 'string' ? { adminToken: signIn, role: 'admin' as const } : signIn;
+      const exchanged = await context.request.post(`${url}/api/session`, { data: { code: await makeSignInCode(url, as.adminToken, as.role) } });
+      if (!exchanged.ok()) throw new Error(`sign-in failed: ${exchanged.status()} ${await exchanged.text()}`);
+      await page.goto(`${url}${path}`);
       return page;
     },
     async screenshot(page, name) {

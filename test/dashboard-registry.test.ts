@@ -15,7 +15,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startReloadServer, type ReloadServer } from '../src/deploy/targets/http-reload/reload-server.fixture.ts';
-import { hasChromium, hasWebBuild, launchBrowser, type BrowserSession } from './dashboard-browser.ts';
+import { asReader, hasChromium, hasWebBuild, launchBrowser, type BrowserSession } from './dashboard-browser.ts';
 import { killRuns, REPO, requireOrSkip, startServer, tempDir, waitFor, waitForJob, type TestServer } from './harness.ts';
 
 const TRAINER = join(REPO, 'test', 'fixtures', 'line-trainer.mjs');
@@ -41,14 +41,12 @@ async function post(server: TestServer, path: string, body: unknown, method = 'P
 describe('dashboard models and evaluations in a browser', { skip, timeout: 180_000 }, () => {
   let server: TestServer;
   let browser: BrowserSession;
-  let readToken: string;
   let jobId: number;
   let endpoint: ReloadServer | undefined;
 
   before(async () => {
     server = await startServer();
     browser = await launchBrowser();
-    readToken = (await server.api('/api/v1/tokens', { body: { role: 'read', name: 'wall' } })).body.token;
     const work = tempDir('trainyard-dashboard-registry-');
     writeFileSync(join(work, 'eval.mjs'), EVAL_SCRIPT);
     writeFileSync(join(work, 'train.jsonl'), chatRows(20));
@@ -88,7 +86,7 @@ describe('dashboard models and evaluations in a browser', { skip, timeout: 180_0
   });
 
   it('lists the model, and its page shows both versions, both alias moves with their reasons, and the lineage', async () => {
-    const page = await browser.open(server.url, readToken, '/');
+    const page = await browser.open(server.url, asReader(server.adminToken), '/');
     await page.getByRole('navigation', { name: 'pages' }).getByRole('link', { name: 'Models', exact: true }).click();
     const row = page.locator('[data-testid="models"] tr[data-model="chat"]');
     await row.waitFor();
@@ -126,7 +124,7 @@ describe('dashboard models and evaluations in a browser', { skip, timeout: 180_0
   });
 
   it("shows the job's leaderboard with the baseline, verdicts and the regression; a read token cannot override", async () => {
-    const page = await browser.open(server.url, readToken, `/jobs/${jobId}`);
+    const page = await browser.open(server.url, asReader(server.adminToken), `/jobs/${jobId}`);
     const board = page.locator('[data-testid="leaderboard"][data-suite="heldout"]');
     await board.waitFor();
     assert.match(await board.locator('[data-testid="baseline"]').textContent() ?? '', /baseline random policy: score -0\.5/);
@@ -207,7 +205,7 @@ describe('dashboard models and evaluations in a browser', { skip, timeout: 180_0
     await browser.screenshot(page, 'model-deployed');
     await page.close();
 
-    const reader = await browser.open(server.url, readToken, '/deployments');
+    const reader = await browser.open(server.url, asReader(server.adminToken), '/deployments');
     await reader.locator('[data-testid="targets"] tr[data-target="edge"]').waitFor();
     assert.equal(await reader.getByRole('button', { name: /Roll back/ }).count(), 0, 'a read token cannot roll back');
     await reader.close();

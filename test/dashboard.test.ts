@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import { hasChromium, hasWebBuild, launchBrowser, SCREENSHOTS, type BrowserSession } from './dashboard-browser.ts';
+import { asReader, hasChromium, hasWebBuild, launchBrowser, makeSignInCode, SCREENSHOTS, type BrowserSession } from './dashboard-browser.ts';
 import { killRuns, REPO, requireOrSkip, startServer, waitFor, waitForJob, type TestServer } from './harness.ts';
 
 const TRAINER = join(REPO, 'test', 'fixtures', 'line-trainer.mjs');
@@ -31,14 +31,12 @@ const pointsOf = (page: Page, key: string) =>
 describe('dashboard in a browser', { skip }, () => {
   let server: TestServer;
   let browser: BrowserSession;
-  let readToken: string;
   let long: number;
   let short: number;
 
   before(async () => {
     server = await startServer();
     browser = await launchBrowser();
-    readToken = (await server.api('/api/v1/tokens', { body: { role: 'read', name: 'e2e' } })).body.token;
     // One run long enough to watch and stop, one short one that finishes.
     long = await submit(server, 'char-lm', ['--steps', '100000', '--interval-ms', '40', '--ckpt-every', '50'], { lr: 0.01, layers: 4, opt: { name: 'adam' } });
     short = await submit(server, 'sweep-lr', ['--steps', '120', '--interval-ms', '40', '--ckpt-every', '30'], { lr: 0.1, layers: 4, opt: { name: 'sgd' } });
@@ -121,7 +119,7 @@ describe('dashboard in a browser', { skip }, () => {
   });
 
   it('shows a read-only token no action buttons', async () => {
-    const page = await browser.open(server.url, readToken, '/');
+    const page = await browser.open(server.url, asReader(server.adminToken), '/');
     await page.locator(`tr[data-job-id="${long}"]`).waitFor();
     await page.getByText('read-only').waitFor();
     assert.equal(await page.getByRole('button', { name: /^(Stop|Pause|Resume)$/ }).count(), 0);
@@ -150,16 +148,36 @@ describe('dashboard in a browser', { skip }, () => {
     await page.close();
   });
 
-  it('signs in with a pasted token and makes a read-only token in Settings', async () => {
-    const page = await browser.open(server.url, server.adminToken, '/settings');
-    await page.evaluate('localStorage.clear()');
-    await page.goto(`${server.url}/settings`);
-    await page.getByLabel('Token').fill('ty_nope');
+  it('signs in through a one-time /sign-in link that leaves no code in the URL, signs out, and makes a read-only token in Settings', async () => {
+    const page = await browser.context.newPage();
+    const code = await makeSignInCode(server.url, server.adminToken);
+    await page.goto(`${server.url}/sign-in#code=${code}`);
+    await page.getByRole('navigation', { name: 'pages' }).waitFor();
+    assert.equal(page.url(), `${server.url}/`, 'the sign-in page went to the jobs');
+    await page.goBack();
+    assert.ok(!page.url().includes(code), `the code is not in history either: ${page.url()}`);
+    await page.goto(`${server.url}/`);
+    await page.getByRole('navigation', { name: 'pages' }).waitFor();
+
+    // The link works once.
+    await page.goto(`${server.url}/sign-in#code=${code}`);
+    assert.match(await page.getByRole('alert').textContent() ?? '', /used already/);
+    assert.equal(page.url(), `${server.url}/sign-in`, 'a refused code leaves the address bar too');
+    await browser.screenshot(page, 'sign-in');
+
+    // Signing out ends the session on the server.
+    await page.goto(`${server.url}/`);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('Sign-in link or code').waitFor();
+    assert.equal((await browser.context.request.get(`${server.url}/api/session`)).status(), 401);
+
+    // A pasted link signs in where the browser is.
+    await page.getByLabel('Sign-in link or code').fill('not a link');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('alert').waitFor();
-    await browser.screenshot(page, 'sign-in');
-    await page.getByLabel('Token').fill(server.adminToken);
+    await page.getByLabel('Sign-in link or code').fill(`${server.url}/sign-in#code=${await makeSignInCode(server.url, server.adminToken)}`);
     await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('navigation', { name: 'pages' }).getByRole('link', { name: 'Settings' }).click();
     await page.getByLabel('Token name').fill('wall screen');
     await page.getByRole('button', { name: 'Make token' }).click();
     const token = await page.getByTestId('new-token').textContent();

@@ -32,7 +32,9 @@ describe('demo --loop', () => {
     // The broken version failed its smoke check and was rolled back; production kept answering.
     assert.match(output, /deployment \d+: rolled-back: check: smoke: answer "(.)\1+" does not match/);
     assert.equal(answers[2][1], answers[1][1], 'production is the same version after the rollback');
-    assert.match(output, /Dashboard: http:\/\/127\.0\.0\.1:\d+\/\?token=/);
+    // The dashboard link is a one-time sign-in code, never the admin token (issue 15 §3).
+    assert.match(output, /Dashboard: http:\/\/127\.0\.0\.1:\d+\/sign-in#code=[A-Za-z0-9_-]{22}\n/);
+    assert.ok(!output.includes(readFileSync(join(dataDir, 'admin-token'), 'utf8').trim()), 'the admin token is not printed');
 
     // Nothing it started keeps running: the server and the serving process were stopped by pid.
     const stopped = [...output.matchAll(/Stopped the (?:demo server|serving process) \(pid (\d+)\)/g)].map((m) => Number(m[1]));

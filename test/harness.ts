@@ -36,6 +36,8 @@ export interface StartOptions {
   readonly dataDir?: string;
   readonly port?: number;
   readonly env?: Record<string, string>;
+  /** How long it may take to answer `/health`. Default: 30 s. */
+  readonly startTimeoutMs?: number;
 }
 
 const started = new Set<ChildProcess>();
@@ -82,7 +84,10 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
     } catch {
       return false;
     }
-  }, { timeoutMs: 30_000, what: `server on ${url}` });
+  }, { timeoutMs: options.startTimeoutMs ?? 30_000, what: `server on ${url}` }).catch((error: Error) => {
+    child.kill('SIGKILL');
+    throw new Error(`${error.message}; it printed:\n${output}`);
+  });
   if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${output}`);
   const adminToken = readFileSync(join(dataDir, 'admin-token'), 'utf8').trim();
 

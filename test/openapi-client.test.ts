@@ -264,11 +264,34 @@ export const points: Same<RO<Json<'/api/v1/jobs/{id}/metrics/{key}', 'get', 200>
     await call('POST', '/api/v1/jobs', '/api/v1/jobs', { command: ['true'], cwd: work, resources: { gpus: 'two' } });
 
     // Tokens.
-    const made = await call('POST', '/api/v1/tokens', '/api/v1/tokens', { role: 'read', name: 'contract' });
+    const made = await call('POST', '/api/v1/tokens', '/api/v1/tokens', { role: 'read', name: 'contract', expiresAt: Date.now() + 3_600_000 });
     await call('POST', '/api/v1/jobs', '/api/v1/jobs', { command: ['true'], cwd: work }, made.body.token);
     await call('GET', '/api/v1/tokens', '/api/v1/tokens');
     await call('DELETE', '/api/v1/tokens/{id}', `/api/v1/tokens/${made.body.id}`);
     await call('DELETE', '/api/v1/tokens/{id}', `/api/v1/tokens/${made.body.id}`);
+
+    // Dashboard sign-in (docs/dashboard.md): a one-time code exchanged for a session cookie.
+    const code = await call('POST', '/api/v1/sign-in-codes', '/api/v1/sign-in-codes', { role: 'read', ttlSeconds: 60 });
+    await call('POST', '/api/v1/sign-in-codes', '/api/v1/sign-in-codes', { role: 'root' });
+    const viaCookie = async (method: string, init: { body?: unknown; cookie?: string; csrf?: string } = {}) => {
+      const response = await fetch(`${s.url}/api/session`, {
+        method,
+        headers: { ...(init.body === undefined ? {} : { 'content-type': 'application/json' }), ...(init.cookie ? { cookie: init.cookie } : {}), ...(init.csrf ? { 'x-csrf-token': init.csrf } : {}) },
+        body: init.body === undefined ? undefined : JSON.stringify(init.body),
+      });
+      const text = await response.text();
+      const answer = { status: response.status, body: text ? JSON.parse(text) : undefined, contentType: response.headers.get('content-type'), cookie: response.headers.getSetCookie()[0]?.split(';')[0] };
+      check(method, '/api/session', answer);
+      return answer;
+    };
+    const session = await viaCookie('POST', { body: { code: code.body.code } });
+    assert.equal(session.status, 200);
+    await viaCookie('POST', { body: { code: code.body.code } });
+    await viaCookie('POST', { body: { code: 'short' } });
+    await viaCookie('GET', { cookie: session.cookie });
+    await viaCookie('GET');
+    await viaCookie('DELETE', { cookie: session.cookie });
+    assert.equal((await viaCookie('DELETE', { cookie: session.cookie, csrf: session.body.csrfToken })).status, 204);
 
     // API keys of the serving endpoints.
     const key = await call('POST', '/api/v1/keys', '/api/v1/keys', { name: 'contract', target: 'chat-prod' });
@@ -308,6 +331,9 @@ export const points: Same<RO<Json<'/api/v1/jobs/{id}/metrics/{key}', 'get', 200>
     await call('POST', '/api/v1/studies/{name}/trials/{index}/tell', '/api/v1/studies/contract-ask/trials/0/tell', { value: 0.1 });
     await waitFor(async () => (await s.api('/api/v1/studies/contract-ask/trials/0')).body.state === 'stopped', { what: 'the pruned trial to stop' });
     await call('POST', '/api/v1/studies/{name}/finish', '/api/v1/studies/contract-ask/finish', {});
+    // Widening (docs/studies.md, "Widening a study"): the finished study reopens with a larger cap; lowering it is refused.
+    await call('POST', '/api/v1/studies/{name}/widen', '/api/v1/studies/contract-ask/widen', { maxRuns: 3 });
+    await call('POST', '/api/v1/studies/{name}/widen', '/api/v1/studies/contract-ask/widen', { maxRuns: 1 });
 
     // Automation rules (docs/automations.md): made, dry-run against past events, toggled, removed.
     const rule = { on: 'job.submitted', where: { 'data.name': 'never' }, do: { pause: {} } };
@@ -447,6 +473,14 @@ export const points: Same<RO<Json<'/api/v1/jobs/{id}/metrics/{key}', 'get', 200>
     const inbox = await call('GET', '/api/v1/inbox', '/api/v1/inbox?state=waiting,failed&limit=5');
     assert.deepEqual([inbox.body.config.state, inbox.body.files.map((f: { name: string }) => f.name)], ['off', ['waiting.jsonl']]);
     await call('GET', '/api/v1/inbox', '/api/v1/inbox?state=lost');
+
+    // The audit log (docs/audit.md): a filtered page, the next page, a bad filter, a read token.
+    const audit = await call('GET', '/api/v1/audit', '/api/v1/audit?method=POST&status=200&limit=2');
+    assert.equal(audit.body.entries.length, 2, JSON.stringify(audit.body));
+    await call('GET', '/api/v1/audit', `/api/v1/audit?before=${audit.body.nextCursor}&route=${encodeURIComponent('/api/v1/jobs')}`);
+    await call('GET', '/api/v1/audit', '/api/v1/audit?method=GET');
+    const viewer = await s.api('/api/v1/tokens', { body: { role: 'read', name: 'audit-viewer' } });
+    await call('GET', '/api/v1/audit', '/api/v1/audit', undefined, viewer.body.token);
 
     assert.deepEqual(failures, []);
     const documented = operations(doc).filter(([, path]) => !NOT_CALLED_HERE.some((prefix) => path.startsWith(prefix)));

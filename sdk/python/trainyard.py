@@ -37,9 +37,12 @@ Modes (``run.mode``):
   when 5,000 calls are waiting) as one columnar batch with a unique ``batchId``. A batch that
   cannot be delivered (connection refused, timeout, HTTP 408/429/5xx) is written to the spool
   directory (``TRAINYARD_SPOOL_DIR``, else ``<checkpoint_dir>/.spool``), one file per batch, and
-  resent oldest first once the server answers again; a file is deleted only after a 2xx. The
+  resent oldest first once the server answers again (not before the ``Retry-After`` of a 429:
+  the run's ingest budget is spent; docs/audit.md); a file is deleted only after a 2xx. The
   server ignores a ``batchId`` it has already accepted, so resending never duplicates points.
-  Any other 4xx is a permanent refusal: the batch is dropped with a warning. The same thread
+  The spool is capped (``TRAINYARD_SPOOL_MAX_MB``, default 512 MiB): past the cap, metric
+  batches are dropped with a warning, and the count of what was dropped is printed once there
+  is room again; checkpoint registrations are spooled whatever the cap. Any other 4xx is a permanent refusal: the batch is dropped with a warning. The same thread
   posts a heartbeat to ``/status`` every 5 s (with the total set by :meth:`Run.set_total`) and
   reads ``stopRequested`` from the reply. :meth:`Run.checkpoint` registrations travel the same
   way, in order after the points logged before them: the call returns a
@@ -68,6 +71,7 @@ from __future__ import annotations
 import atexit
 import collections
 import contextlib
+import email.utils
 import json
 import math
 import os
@@ -119,6 +123,9 @@ DEFAULT_CHECKPOINT_RETRY = 10.0
 DEFAULT_CLOSE_TIMEOUT = 10.0
 #: Backoff between attempts to resend the spool: first and largest wait, in seconds.
 RETRY_FIRST, RETRY_MAX = 0.5, 5.0
+#: The spool's size cap, MiB (``TRAINYARD_SPOOL_MAX_MB``): past it, metric batches are dropped
+#: with a warning; checkpoint registrations are spooled whatever the cap.
+DEFAULT_SPOOL_MAX_MB = 512.0
 
 #: Longest status message the server takes; longer ones are cut.
 MAX_MESSAGE_CHARS = 1_000
@@ -228,11 +235,41 @@ class _Transport:
         except urllib.error.HTTPError as error:
             detail = _error_detail(error)
             if error.code in (408, 429) or error.code >= 500:
-                return _TRANSIENT, f"HTTP {error.code}{detail}"
+                return _TRANSIENT, _Transient(f"HTTP {error.code}{detail}", _retry_after(error.headers.get("Retry-After")))
             return _PERMANENT, f"HTTP {error.code}{detail}"
         except Exception as error:  # refused, reset, timeout, DNS, bad URL: try again later
             reason = getattr(error, "reason", None) or error
             return _TRANSIENT, f"{reason}"
+
+
+class _Transient(str):
+    """The reason of a transient failure, with the server's Retry-After in seconds (or None)."""
+
+    retry_after: float | None
+
+    def __new__(cls, reason: str, retry_after: float | None) -> _Transient:
+        made = super().__new__(cls, reason)
+        made.retry_after = retry_after
+        return made
+
+
+#: Longest Retry-After honoured, seconds (a longer one is taken as an hour).
+RETRY_AFTER_MAX = 3600.0
+
+
+def _retry_after(header: str | None) -> float | None:
+    """A Retry-After header (seconds, or an HTTP date) as seconds from now, at most an hour."""
+    if not header or not header.strip():
+        return None
+    text = header.strip()
+    if text.isdigit():
+        seconds = float(text)
+    else:
+        try:
+            seconds = email.utils.parsedate_to_datetime(text).timestamp() - time.time()
+        except (TypeError, ValueError, OverflowError):
+            return None
+    return min(max(0.0, seconds), RETRY_AFTER_MAX)
 
 
 def _error_detail(error: urllib.error.HTTPError) -> str:
@@ -255,18 +292,44 @@ class _Spool:
     TypeScript SDK writes the same files.
     """
 
-    def __init__(self, directory: str) -> None:
-        self.directory = directory
+    #: What :meth:`write` returns when a capped entry would take the spool past its cap.
+    FULL = "full"
 
-    def write(self, name: str, entry: Mapping[str, Any]) -> str | None:
-        """Writes atomically (temporary name, then rename); returns the path, None on failure."""
+    def __init__(self, directory: str, max_bytes: float = float("inf")) -> None:
+        self.directory = directory
+        self.max_bytes = max_bytes
+        # Bytes of the .json files: counted from the folder once (an earlier process's files
+        # count), then kept up to date by write() and remove().
+        self._bytes: int | None = None
+        self._sizes: dict[str, int] = {}
+
+    def _folder_bytes(self) -> int:
+        total = 0
+        with contextlib.suppress(OSError):
+            for entry in os.scandir(self.directory):
+                if entry.name.endswith(".json"):
+                    with contextlib.suppress(OSError):
+                        total += entry.stat().st_size
+        return total
+
+    def write(self, name: str, entry: Mapping[str, Any], capped: bool = False) -> str | None:
+        """Writes atomically (temporary name, then rename); returns the path, None on failure,
+        :attr:`FULL` (nothing written) when ``capped`` and the entry would pass the cap."""
         path = os.path.join(self.directory, name)
         tmp = f"{path}.tmp"
         try:
+            text = json.dumps(entry, allow_nan=False, separators=(",", ":"))
+            size = len(text.encode("utf-8"))
+            if self._bytes is None:
+                self._bytes = self._folder_bytes()
+            if capped and self._bytes + size > self.max_bytes:
+                return self.FULL
             os.makedirs(self.directory, exist_ok=True)
             with open(tmp, "w", encoding="utf-8") as file:
-                json.dump(entry, file, allow_nan=False, separators=(",", ":"))
+                file.write(text)
             os.replace(tmp, path)
+            self._sizes[path] = size
+            self._bytes += size
             return path
         except Exception as error:
             _warn(f"cannot write spool file {path}: {error}")
@@ -292,10 +355,17 @@ class _Spool:
         except Exception:
             return None
 
-    @staticmethod
-    def remove(path: str) -> None:
+    def remove(self, path: str) -> None:
+        size = self._sizes.pop(path, None)
+        if size is None:
+            try:
+                size = os.stat(path).st_size
+            except OSError:
+                size = 0
         with contextlib.suppress(OSError):
             os.remove(path)
+        if self._bytes is not None:
+            self._bytes = max(0, self._bytes - size)
 
 
 # --------------------------------------------------------------------------- stdout
@@ -533,6 +603,7 @@ class Run:
         heartbeat_interval: float,
         request_timeout: float,
         close_timeout: float,
+        spool_max_mb: float = DEFAULT_SPOOL_MAX_MB,
     ) -> None:
         self.mode: _Mode = mode
         self.job_id = job_id
@@ -561,7 +632,9 @@ class Run:
         self._session = uuid.uuid4().hex
         self._seq = 0
         self._transport = _Transport(url, token or "", request_timeout) if url else None
-        self._spool = _Spool(spool_dir)
+        self._spool = _Spool(spool_dir, spool_max_mb * 2**20)
+        # Metric batches and points dropped since the spool was found full (see _spool_metrics).
+        self._dropped: tuple[int, int] = (0, 0)
         self._spool_pending = bool(self._spool.files()) if mode == "http" else False
         # Checkpoint registrations waiting in the spool, by file path: settled when it is sent.
         self._spooled: dict[str, PendingCheckpoint] = {}
@@ -569,6 +642,8 @@ class Run:
         self._stdout: _SharedStdout | None = None
         self._retry_at = 0.0
         self._retry_wait = RETRY_FIRST
+        # The server asked not to be sent to before this (a 429's Retry-After), monotonic seconds.
+        self._not_before = 0.0
         self._heartbeat_at = 0.0
         self._total: float | None = None
         self._message: str | None = None
@@ -1084,15 +1159,39 @@ class Run:
     def _deliver(self, entry: dict[str, Any], name: str) -> None:
         """Sends one request, or spools it behind older undelivered ones (I/O lock held)."""
         if self._spool_pending:
-            self._spool.write(name, self._entry(entry))
+            self._spool_metrics(name, entry)
             return
         outcome, detail = self._send(entry)
         if outcome == _TRANSIENT:
             self._server_down(detail)
-            if self._spool.write(name, self._entry(entry)) is not None:
+            if self._spool_metrics(name, entry):
                 self._spool_pending = True
         elif outcome == _PERMANENT:
             _warn(f"the server refused a {entry['kind']} request, dropped: {detail}")
+
+    def _spool_metrics(self, name: str, entry: dict[str, Any]) -> bool:
+        """Spools a metric batch under the cap; False when it was dropped or not written."""
+        path = self._spool.write(name, self._entry(entry), capped=True)
+        if path == _Spool.FULL:
+            if self._dropped[0] == 0:
+                cap = round(self._spool.max_bytes / 2**20, 2)
+                _warn(
+                    f"the spool in {self.spool_dir} is full (its cap: {cap:g} MiB, TRAINYARD_SPOOL_MAX_MB): metric points "
+                    "are dropped until the server takes the spool in; checkpoint registrations are still kept"
+                )
+            points = sum(len(s.get("steps", ())) for s in entry["body"].get("series", {}).values())
+            self._dropped = (self._dropped[0] + 1, self._dropped[1] + points)
+            return False
+        if path is not None:
+            self._room_again()
+        return path is not None
+
+    def _room_again(self) -> None:
+        """The spool took a batch again (or emptied): says what was dropped while it was full."""
+        batches, points = self._dropped
+        if batches:
+            _warn(f"the spool has room again: {batches} metric batch(es), {points} point(s) were dropped while it was full")
+            self._dropped = (0, 0)
 
     def _send(self, entry: Mapping[str, Any]) -> tuple[str, Any]:
         assert self._transport is not None
@@ -1100,9 +1199,17 @@ class Run:
         return self._transport.post(f"/api/v1/runs/{self.run_id}/{route}", entry["body"])
 
     def _server_down(self, detail: str) -> None:
-        self._retry_at = time.monotonic() + self._retry_wait
+        """Backs off: the doubling wait, or the server's Retry-After when longer (a 429: the
+        run's ingest budget is spent; a heartbeat that gets through does not cut it short)."""
+        retry_after = getattr(detail, "retry_after", None)
+        self._retry_at = time.monotonic() + max(self._retry_wait, retry_after or 0.0)
+        if retry_after is not None:
+            self._not_before = self._retry_at
         self._retry_wait = min(self._retry_wait * 2, RETRY_MAX)
-        self._warn_once("down", f"the server is unreachable ({detail}); spooling to {self.spool_dir}")
+        if retry_after is None:
+            self._warn_once("down", f"the server is unreachable ({detail}); spooling to {self.spool_dir}")
+        else:
+            self._warn_once("down", f"the server asks to wait {math.ceil(retry_after)} s ({detail}); spooling to {self.spool_dir} and resending then")
 
     def _server_up(self) -> None:
         if "down" in self._warned:
@@ -1139,7 +1246,7 @@ class Run:
                     continue
                 request = self._adopt(entry)
                 if request is None:
-                    _Spool.remove(path)
+                    self._spool.remove(path)
                     continue
                 outcome, detail = self._send(request)
                 if outcome == _TRANSIENT:
@@ -1147,13 +1254,14 @@ class Run:
                     break
                 if outcome == _PERMANENT:
                     _warn(f"the server refused a spooled {entry.get('kind')} request, dropped: {detail}")
-                _Spool.remove(path)
+                self._spool.remove(path)
                 pending = self._spooled.pop(path, None)
                 if pending is not None:
                     pending._settle(detail if outcome == _OK and isinstance(detail, dict) else None)
             else:
                 self._spool_pending = False
                 self._server_up()
+                self._room_again()
                 return
             if deadline is None or time.monotonic() >= deadline:
                 return
@@ -1173,7 +1281,8 @@ class Run:
             if isinstance(reply, dict) and reply.get("stopRequested") is True:
                 self._stop_requested = True
             if self._spool_pending:
-                self._retry_at = 0.0  # the server is back: resend the spool now
+                # The server is back: resend the spool now, or once its Retry-After has passed.
+                self._retry_at = self._not_before if self._not_before > time.monotonic() else 0.0
         elif outcome == _PERMANENT:
             self._warn_once("status", f"the server refused the heartbeat: {reply}")
 
@@ -1283,6 +1392,7 @@ def init(
     request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
     checkpoint_retry: float = DEFAULT_CHECKPOINT_RETRY,
     close_timeout: float = DEFAULT_CLOSE_TIMEOUT,
+    spool_max_mb: float | None = None,
 ) -> Run:
     """Starts reporting for this process and returns its :class:`Run`.
 
@@ -1304,6 +1414,9 @@ def init(
         request_timeout: seconds before one request counts as failed. Default: 5.
         checkpoint_retry: deprecated and ignored (:meth:`Run.checkpoint` no longer waits).
         close_timeout: seconds :meth:`Run.close` tries to empty the spool. Default: 10.
+        spool_max_mb: ``TRAINYARD_SPOOL_MAX_MB``: the spool's size cap in MiB. Past it, metric
+            batches are dropped (a warning when dropping starts, one with the count when there is
+            room again); checkpoint registrations are spooled whatever the cap. Default: 512.
     """
     global _current
     with _current_lock:
@@ -1338,6 +1451,7 @@ def init(
             heartbeat_interval=heartbeat_interval,
             request_timeout=request_timeout,
             close_timeout=close_timeout,
+            spool_max_mb=spool_max_mb if spool_max_mb is not None else _float_env("TRAINYARD_SPOOL_MAX_MB", DEFAULT_SPOOL_MAX_MB),
         )
         if mode == "lines":
             run._stdout = _SharedStdout.install()
@@ -1370,6 +1484,20 @@ def _optional_int_env(name: str) -> int | None:
     except ValueError:
         _warn(f"{name} is not an integer: {raw!r}")
         return None
+
+
+def _float_env(name: str, default: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not value > 0:
+        _warn(f"{name} is not a positive number: {raw!r}; using {default:g}")
+        return default
+    return value
 
 
 def _step_env(name: str) -> int | float | None:

@@ -83,8 +83,8 @@ async function demo(io: Io, options: DemoOptions): Promise<number> {
     const checkpoint = latestCheckpoint(await client.listCheckpoints(job.id));
     const home = displayPath(io.cwd, dataDir);
     const env = home === '.trainyard-demo' ? 'TRAINYARD_HOME=.trainyard-demo' : `TRAINYARD_HOME=${home}`;
-    // The dashboard signs in from ?token= once and then drops it from the address bar.
-    const dashboard = (await hasDashboard(server.url)) ? `Dashboard: ${server.url}/?token=${encodeURIComponent(token)}\n` : '';
+    // A one-time sign-in link, never the token: the code is spent on first use and expires in minutes.
+    const dashboard = (await hasDashboard(server.url)) ? `Dashboard: ${server.url}${(await client.createSignInCode({ role: 'admin' })).path}\n  (a sign-in link: it works once, within 5 minutes; make another with: ${env} npx trainyard sign-in)\n` : '';
     say(
       `\n${dashboard}API: ${server.url}/api/v1   (its document: ${server.url}/openapi.json)\n` +
         `Admin token: ${join(home, 'admin-token')}   Server log: ${join(home, 'server.log')}\n` +

@@ -41,6 +41,7 @@ const job: JobDetail = {
   queuedAt: NOW - 60_000,
   paramsOverride: null,
   initFrom: null,
+  createdByToken: null,
   runs: [],
   latest: {},
 };

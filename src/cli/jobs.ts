@@ -143,6 +143,11 @@ export function renderJobDetail(job: JobDetail, now: number): string {
   if (job.startedAt !== null) fields.push(['duration', jobDuration(job, now)]);
   fields.push(['progress', progress]);
   if (job.progress.message) fields.push(['message', job.progress.message]);
+  const live = job.runs?.at(-1);
+  if (live?.executorState && live.handle) {
+    const { state, reason } = live.executorState;
+    fields.push([live.handle.executor, `job ${live.handle.externalId} ${state}${reason ? ` (${reason})` : ''}`]);
+  }
   fields.push(['attempts', `${job.attempts} (max retries ${spec.maxRetries})`]);
   if (job.outcome) fields.push(['outcome', `${job.outcome.kind}${job.outcome.detail ? `: ${job.outcome.detail}` : ''}${job.state === 'failed' && !job.outcome.retryable ? ' (not retryable)' : ''}`]);
   if (job.state === 'queued' && job.notBefore !== null && job.notBefore > now) fields.push(['next try', formatRelative(job.notBefore, now)]);

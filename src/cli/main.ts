@@ -20,12 +20,14 @@ import { modelCommand } from './models.ts';
 import { serverCommand } from './server.ts';
 import { submitCommand } from './submit.ts';
 import { tokenCommand } from './tokens.ts';
+import { signInCommand } from './sign-in.ts';
 import { keyCommand } from './keys.ts';
 import { rulesCommand } from './rules.ts';
 import { curriculumCommand } from './curriculum.ts';
 import { studyCommand } from './study.ts';
 import { artifactsCommand } from './artifacts.ts';
 import { backupCommand, doctorCommand, restoreCommand } from './operations.ts';
+import { auditCommand } from './audit.ts';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -47,7 +49,7 @@ export function createProgram(ctx: CliContext): Command {
       writeErr: (text) => ctx.io.stderr.write(text),
     })
     .exitOverride();
-  for (const build of [serverCommand, submitCommand, lsCommand, showCommand, logsCommand, stopCommand, pauseCommand, resumeCommand, priorityCommand, moveCommand, metricsCommand, checkpointsCommand, artifactsCommand, gcCommand, inboxCommand, tokenCommand, keyCommand, dataCommand, evalCommand, modelCommand, deployCommand, rollbackCommand, deploymentsCommand, rulesCommand, curriculumCommand, studyCommand, backupCommand, restoreCommand, doctorCommand, demoCommand]) {
+  for (const build of [serverCommand, submitCommand, lsCommand, showCommand, logsCommand, stopCommand, pauseCommand, resumeCommand, priorityCommand, moveCommand, metricsCommand, checkpointsCommand, artifactsCommand, gcCommand, inboxCommand, tokenCommand, signInCommand, keyCommand, dataCommand, evalCommand, modelCommand, deployCommand, rollbackCommand, deploymentsCommand, rulesCommand, curriculumCommand, studyCommand, backupCommand, restoreCommand, doctorCommand, auditCommand, demoCommand]) {
     program.addCommand(configureCommand(ctx, build(ctx)));
   }
   program.addHelpText(

@@ -7,7 +7,7 @@
 import type { Command } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { readGcEnv } from '../config.ts';
+import { readGcEnv, readRetentionEnv, readServerEnv } from '../config.ts';
 import type { BackupSummary } from '../core/api/operations.ts';
 import { TrainyardError } from '../core/errors.ts';
 import { action, type CliContext, type CommonOptions, createCommand } from './command.ts';
@@ -62,7 +62,8 @@ export function doctorCommand(ctx: CliContext): Command {
     .description(
       'Check the data directory (free space on its filesystem against TRAINYARD_GC_MIN_FREE or 1 GiB, WAL size, a ' +
         'stale lock file whose pid is dead, the schema against this version\'s migrations, dataset copies no version ' +
-        'names, checkpoint records whose file is gone, checkpoint files no record names) and the executors (GPUs ' +
+        'names, checkpoint records whose file is gone, checkpoint files no record names, the event table\'s size and ' +
+        'oldest event against TRAINYARD_EVENT_RETENTION) and the executors (GPUs ' +
         'seen by nvidia-smi, Slurm). Reads only; works with or without a server. Exit code 1 when anything is wrong.',
     )
     .option('--data <dir>', 'the data directory (same as --data-dir)')
@@ -70,7 +71,14 @@ export function doctorCommand(ctx: CliContext): Command {
       const dataDir = resolveDataDir(ctx.io, options.data ?? options.dataDir);
       const [{ runDoctor, doctorExitCode }, { detectGpus }] = await Promise.all([import('../operations/doctor.ts'), import('../executors/local/gpus.ts')]);
       const minFree = readGcEnv(ctx.io.env).minFree ?? undefined;
-      const findings = await local(() => runDoctor({ dataDir, minFree, detectGpus }));
+      const { eventMaxAgeMs } = readRetentionEnv(ctx.io.env);
+      const probeSlurm = readServerEnv(ctx.io.env).executor === 'slurm'
+        ? async () => {
+            const { createSlurmCli } = await import('../executors/slurm/slurm-cli.ts');
+            return (await createSlurmCli({ env: ctx.io.env, timeoutMs: 10_000 }).squeue()).length;
+          }
+        : undefined;
+      const findings = await local(() => runDoctor({ dataDir, minFree, eventMaxAgeMs, detectGpus, probeSlurm }));
       const exitCode = doctorExitCode(findings);
       if (options.json) printJson(ctx.io, { ok: exitCode === 0, dataDir, findings });
       else {

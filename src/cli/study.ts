@@ -1,5 +1,5 @@
 /**
- * `trainyard study submit|ls|show|pause|resume|stop|finish|report`: studies (docs/studies.md). A study file is
+ * `trainyard study submit|ls|show|pause|resume|stop|finish|widen|report`: studies (docs/studies.md). A study file is
  * validated here (errors at their line) and sent as one submission; `--dry-run` prints every
  * variant and the ASHA rung plan, launching nothing.
  */
@@ -9,19 +9,19 @@ import { createStudiesClient, type DryRunView, type StudySummary, type StudyView
 import { action, type CliContext, type CommonOptions, configureCommand, createCommand } from './command.ts';
 import { serverOptions } from './connect.ts';
 import { escapeControlChars, formatRelative, renderFields, renderTable } from './format.ts';
-import { EXIT, printJson } from './io.ts';
+import { EXIT, positiveInteger, printJson, UsageError } from './io.ts';
 import { reportSub } from './study-report.ts';
 
 export function studyCommand(ctx: CliContext): Command {
   const study = new Command('study')
-    .summary('submit, list, show, pause, resume and stop studies (sweeps of one job template)')
+    .summary('submit, list, show, pause, resume, stop and widen studies (sweeps of one job template)')
     .description(
       'A study is a named set of variants of one job template (docs/studies.md): params with typed domains, ' +
         'searched by grid, random (count, seed) or list, repeated over seeds, under an exact cap (maxRuns) and a ' +
         'parallelism cap. Its trials are ordinary jobs tagged study:NAME; early stopping stops losers; a circuit ' +
         'breaker pauses the study after N consecutive failures of one kind.',
     );
-  for (const sub of [submitSub(ctx), lsSub(ctx), showSub(ctx), verbSub(ctx, 'pause'), verbSub(ctx, 'resume'), verbSub(ctx, 'stop'), verbSub(ctx, 'finish'), reportSub(ctx)]) study.addCommand(configureCommand(ctx, sub));
+  for (const sub of [submitSub(ctx), lsSub(ctx), showSub(ctx), verbSub(ctx, 'pause'), verbSub(ctx, 'resume'), verbSub(ctx, 'stop'), verbSub(ctx, 'finish'), widenSub(ctx), reportSub(ctx)]) study.addCommand(configureCommand(ctx, sub));
   return study;
 }
 
@@ -89,6 +89,38 @@ function verbSub(ctx: CliContext, verb: 'pause' | 'resume' | 'stop' | 'finish'):
       const study = await client(ctx, options)[verb](name);
       if (options.json) printJson(ctx.io, study);
       else ctx.io.stdout.write(`study ${escapeControlChars(study.name)}: ${study.state}${study.reason ? ` (${escapeControlChars(study.reason)})` : ''}\n`);
+      return EXIT.ok;
+    }));
+}
+
+function widenSub(ctx: CliContext): Command {
+  return createCommand('widen')
+    .summary('give a study more budget: a larger --max-runs, and/or --resume-paused for the trials ASHA paused that rank in now')
+    .argument('<name>', 'study name')
+    .option('--max-runs <n>', 'the new exact cap on its trials (at least the trials made and its maxRuns): a random search draws more variants, an external searcher may ask for more')
+    .option('--resume-paused', 'resume the trials ASHA paused (action: pause) that now rank among the best at their rung, up to the free parallelism slots')
+    .addHelpText('after', [
+      '',
+      'A completed study reopens; a stopped one does not. A grid or list study has every variant as a trial',
+      'already: only --resume-paused widens it. Lowering maxRuns is refused.',
+      '',
+      'Examples:',
+      '  trainyard study widen lr-sweep --max-runs 80',
+      '  trainyard study widen lr-sweep --resume-paused',
+    ].join('\n'))
+    .action(action(ctx, async (name: string, options: CommonOptions & { maxRuns?: string; resumePaused?: boolean }) => {
+      if (options.maxRuns === undefined && !options.resumePaused) throw new UsageError('study widen: give --max-runs N, --resume-paused, or both');
+      const maxRuns = options.maxRuns === undefined ? {} : { maxRuns: positiveInteger(options.maxRuns, '--max-runs') };
+      const answer = await client(ctx, options).widen(name, { ...maxRuns, ...(options.resumePaused ? { resumePaused: true } : {}) });
+      if (options.json) {
+        printJson(ctx.io, answer);
+        return EXIT.ok;
+      }
+      const s = answer.study;
+      const lines = [`study ${escapeControlChars(s.name)}: ${s.state}${answer.reopened ? ' (reopened)' : ''}, maxRuns ${s.maxRuns}, ${s.trialCount} trials (${answer.added} added)`];
+      for (const r of answer.resumed) lines.push(`  resumed trial ${r.index}: ${escapeControlChars(r.reason)}`);
+      for (const h of answer.held) lines.push(`  held trial ${h.index}: ${escapeControlChars(h.reason)}`);
+      ctx.io.stdout.write(`${lines.join('\n')}\n`);
       return EXIT.ok;
     }));
 }

@@ -19,7 +19,10 @@ export interface LiveRun {
   readonly jobId: number;
   readonly gpus: readonly number[];
   readonly cpus: number;
+  /** Epoch ms, as stored. */
   readonly startedAt: number;
+  /** The start on the monotonic clock (`ControlContext.monotonic`): what durations are measured from. */
+  readonly startedMono: number;
   attempt: Attempt | null;
   divergence: DivergenceState;
   diverged: { step: number; detail: string } | null;
@@ -27,8 +30,17 @@ export interface LiveRun {
   targetReached: { step: number; detail: string } | null;
 }
 
-export function newLiveRun(run: { readonly id: number; readonly jobId: number; readonly gpus: readonly number[]; readonly cpus: number; readonly startedAt: number }): LiveRun {
-  return { runId: run.id, jobId: run.jobId, gpus: run.gpus, cpus: run.cpus, startedAt: run.startedAt, attempt: null, divergence: { min: null }, diverged: null, targetReached: null };
+/**
+ * A live run from its stored record. Its monotonic start is now, less the time it has run so far
+ * by the wall clock (a run adopted after a restart; never negative): the monotonic clock does not
+ * outlive the process, so that is the one reading of the wall clock a duration takes.
+ */
+export function newLiveRun(
+  run: { readonly id: number; readonly jobId: number; readonly gpus: readonly number[]; readonly cpus: number; readonly startedAt: number },
+  clocks: Pick<ControlContext, 'now' | 'monotonic'>,
+): LiveRun {
+  const startedMono = clocks.monotonic() - Math.max(0, clocks.now() - run.startedAt);
+  return { runId: run.id, jobId: run.jobId, gpus: run.gpus, cpus: run.cpus, startedAt: run.startedAt, startedMono, attempt: null, divergence: { min: null }, diverged: null, targetReached: null };
 }
 
 export interface ControlContext {
@@ -44,8 +56,13 @@ export interface ControlContext {
   readonly serverUrl: () => string;
   /** Environment every run inherits before its own. */
   readonly baseEnv: Readonly<Record<string, string>>;
+  /** Wall clock, epoch ms: what is stored and shown. */
   readonly now: () => number;
+  /** Monotonic clock, ms: what durations are measured on (see ControlDeps.monotonic). */
+  readonly monotonic: () => number;
   readonly log: (line: string) => void;
+  /** Wait before a run's end that could not be written is tried again (end-run.ts). Default: 5,000 ms. */
+  readonly endRunRetryMs?: number;
   /** Asks for a scheduling pass soon. */
   readonly poke: () => void;
   /** Sends the job's fresh view to live followers. */

@@ -16,8 +16,8 @@
  * | event-log.ts    | durable subscribers and SSE tails of the event log                         |
  * | live-bus.ts     | live, non-durable events: job views, log lines, latest metrics             |
  */
-import type { Job, JobSpec } from '../core/types.ts';
-import type { Executor } from '../executors/executor.ts';
+import type { Job, JobSpec, RunHandle } from '../core/types.ts';
+import type { Executor, ExecutorRunState } from '../executors/executor.ts';
 import type { SlotInventory } from '../scheduler/scheduler.ts';
 import type { DataDirLayout } from './data-dir.ts';
 import type { Store } from '../store/store.ts';
@@ -44,9 +44,17 @@ export interface ControlDeps {
   /** Environment every run inherits before its own. */
   readonly baseEnv: Readonly<Record<string, string>>;
   readonly now: () => number;
+  /**
+   * A monotonic clock, ms (any origin): durations (time limits, the stuck window, retry waits,
+   * step rates) are measured on it, so that a jump of the wall clock (`now`) neither fires them
+   * all at once nor holds them off. Default: `performance.now()`.
+   */
+  readonly monotonic?: () => number;
   readonly log: (line: string) => void;
   /** Scheduling passes at least this often. Default: 500 ms. */
   readonly tickMs?: number;
+  /** A run's end that could not be written (a full disk) is tried again this often. Default: 5,000 ms. */
+  readonly endRunRetryMs?: number;
   /** Event readers look for events of other processes this often. Default: 1,000 ms. */
   readonly eventPollMs?: number;
   /**
@@ -71,13 +79,16 @@ export interface Control {
   start(): void;
   /** Runs a scheduling pass soon. */
   poke(): void;
+  /** What the executor's system says about a live run (Slurm: state, queue reason); null when nothing. */
+  executorState(handle: RunHandle): ExecutorRunState | null;
   /** Stops the loops. Runs keep going, to be adopted by the next server. */
   close(): Promise<void>;
 }
 
 export function createControl(deps: ControlDeps): Control {
   const bus = createLiveBus();
-  const progress = createProgressBook(deps.store, bus, deps.now);
+  const monotonic = deps.monotonic ?? (() => performance.now());
+  const progress = createProgressBook(deps.store, bus, monotonic);
   const live = new Map<number, LiveRun>();
   let watchdogs: Watchdogs | null = null;
   const gc = createCollector({
@@ -95,7 +106,7 @@ export function createControl(deps: ControlDeps): Control {
     afterCheckpoint: (jobId) => gc.afterCheckpoint(jobId),
   });
   const ctx: ControlContext = {
-    ...deps, bus, progress, intake, live,
+    ...deps, monotonic, bus, progress, intake, live,
     datasetsForRun: deps.datasetsForRun ?? (async () => '{}'),
     poke: () => dispatcher.poke(),
     publishJob: (job: Job) => bus.publish({ type: 'job', jobId: job.id, data: jobView(job) }),
@@ -118,6 +129,7 @@ export function createControl(deps: ControlDeps): Control {
       gc.start();
     },
     poke: () => dispatcher.poke(),
+    executorState: (handle) => deps.executor.describe?.(handle) ?? null,
     async close() {
       await dispatcher.close();
       await events.close();

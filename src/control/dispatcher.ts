@@ -4,6 +4,7 @@
  * and carries out its plan (preempt, start, refuse). Passes never overlap.
  */
 import { dependencyStatus } from '../core/dependencies.ts';
+import { backoffRemainingMs } from '../core/retry.ts';
 import type { Checkpoint, Job, JobState } from '../core/types.ts';
 import { schedule } from '../scheduler/scheduler.ts';
 import type { ControlContext } from './context.ts';
@@ -26,6 +27,24 @@ export function createDispatcher(ctx: ControlContext, jobs: Pick<JobControl, 're
   let ticking: Promise<void> | null = null;
   let again = false;
   let closed = false;
+  /**
+   * Each waiting retry's end on the monotonic clock, set when this server first saw its
+   * `notBefore` (core/retry.ts `backoffRemainingMs`): a wall-clock jump neither cuts the wait
+   * short nor makes it last until the clock catches up.
+   */
+  const backoffs = new Map<number, { readonly notBefore: number; readonly due: number }>();
+
+  /** The job's `notBefore` for the scheduler, as `now` plus what the monotonic clock says is left. */
+  function notBeforeOf(job: Job, now: number): number | null {
+    if (job.notBefore === null) return null;
+    let wait = backoffs.get(job.id);
+    if (wait?.notBefore !== job.notBefore) {
+      wait = { notBefore: job.notBefore, due: ctx.monotonic() + backoffRemainingMs(job.notBefore, now) };
+      backoffs.set(job.id, wait);
+    }
+    const left = wait.due - ctx.monotonic();
+    return left <= 0 ? null : now + left;
+  }
 
   async function pass(): Promise<void> {
     await watchdogs.checkLimits();
@@ -45,7 +64,9 @@ export function createDispatcher(ctx: ControlContext, jobs: Pick<JobControl, 're
       const checkpoint: Checkpoint | null = await store.latestCheckpoint(job.id);
       running.push(runningView(entry, job, checkpoint, now));
     }
-    const plan = schedule({ now, slots: ctx.slots, running, queue: ready.map(queuedView) });
+    for (const id of backoffs.keys()) if (!ready.some((job) => job.id === id)) backoffs.delete(id);
+    const queue = ready.map((job) => ({ ...queuedView(job), notBefore: notBeforeOf(job, now) }));
+    const plan = schedule({ now, slots: ctx.slots, running, queue });
     for (const { jobId, forJobId } of plan.preempt) {
       ctx.log(`job ${jobId}: preempted for job ${forJobId}`);
       await jobs.requestStop(jobId, 'preempt');

@@ -27,9 +27,34 @@ export function attemptHooks(ctx: ControlContext, entry: LiveRun, logPath: strin
       await applyLogLines(ctx, run, text, offsetAfter, (warning) => appendFileSync(logPath, `[trainyard] ${warning}\n`));
     },
     async onExit(status, outcome) {
-      await endRun(ctx, entry, status, outcome);
+      await endRunUntilRecorded(ctx, entry, status, outcome);
     },
   };
+}
+
+/** Default wait before a run's end that could not be written is tried again: 5,000 ms. */
+export const END_RUN_RETRY_MS = 5_000;
+
+/**
+ * Ends the run; when its end cannot be written (the disk is full: SQLITE_FULL) the run stays
+ * live, its slots held as the store still says it runs, and the end is tried again every
+ * `ctx.endRunRetryMs` until it is recorded, or until this control closes (the next server then
+ * reads the recorded exit). Never rejects: nothing awaits a supervisor's end, so a rejection
+ * would end the server.
+ */
+async function endRunUntilRecorded(ctx: ControlContext, entry: LiveRun, status: ExitStatus & { readonly peakGpuMemoryMiB?: number | null }, outcome: RunOutcome): Promise<void> {
+  try {
+    await endRun(ctx, entry, status, outcome);
+  } catch (error) {
+    const waitMs = ctx.endRunRetryMs ?? END_RUN_RETRY_MS;
+    ctx.live.set(entry.runId, entry);
+    ctx.log(`job ${entry.jobId}: the end of its run could not be recorded (${String(error)}); trying again in ${waitMs / 1000} s`);
+    const timer = setTimeout(() => {
+      // Closed meanwhile (live runs are cleared): the next server ends it.
+      if (ctx.live.get(entry.runId) === entry) void endRunUntilRecorded(ctx, entry, status, outcome);
+    }, waitMs);
+    timer.unref();
+  }
 }
 
 /** Earlier runs of the job that ended `cuda-oom`: each was a patched retry (core/remedies.ts). */

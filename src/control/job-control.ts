@@ -14,8 +14,9 @@ export interface JobControl {
    * Stores a validated spec as a queued job (its `job.submitted` event with it). ValidationError
    * (`evaluate.N`) when the spec asks for an eval suite that does not exist, and (`from`, code
    * `invalid_from`) when its `from:` names no live checkpoint (resolved by `store.createJob`).
+   * `createdByToken`: the id of the token submitting it over the API (default: null, the server).
    */
-  submit(spec: JobSpec): Promise<Job>;
+  submit(spec: JobSpec, createdByToken?: string | null): Promise<Job>;
   /** Stop, pause (or a watchdog's reason): ends the running run, or holds a queued job. */
   requestStop(jobId: number, reason?: StopReason): Promise<Job>;
   /** Pause: ConflictError unless the job is queued, running, or pausing/paused already. */
@@ -49,13 +50,13 @@ export function createJobControl(ctx: ControlContext): JobControl {
   }
 
   return {
-    async submit(spec) {
+    async submit(spec, createdByToken = null) {
       for (const [i, suite] of (spec.evaluate ?? []).entries()) {
         if (!(await store.getEvalSuite(suite))) {
           throw new ValidationError(`no eval suite ${JSON.stringify(suite)}: add it first (trainyard eval suite add FILE)`, `evaluate.${i}`, { code: 'invalid_spec' });
         }
       }
-      const job = await store.createJob(spec, ctx.now());
+      const job = await store.createJob(spec, ctx.now(), createdByToken);
       ctx.publishJob(job);
       ctx.poke();
       return job;

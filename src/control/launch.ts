@@ -16,7 +16,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Checkpoint, Job } from '../core/types.ts';
-import type { RunRef } from '../executors/executor.ts';
+import type { RunRef, RunResources } from '../executors/executor.ts';
 import type { Placement } from '../scheduler/scheduler.ts';
 import type { Store } from '../store/store.ts';
 import { startAttempt } from '../supervisor/attempt.ts';
@@ -61,7 +61,7 @@ export async function launch(ctx: ControlContext, placement: Placement): Promise
   });
   env.TRAINYARD_DATASETS = await ctx.datasetsForRun(job, run.id);
 
-  const entry = newLiveRun(run);
+  const entry = newLiveRun(run, ctx);
   ctx.live.set(run.id, entry);
   ctx.progress.begin(job.id, resume?.step ?? null);
   ctx.publishJob(job);
@@ -69,8 +69,14 @@ export async function launch(ctx: ControlContext, placement: Placement): Promise
   const argv = job.spec.shell ? ['/bin/sh', '-c', job.spec.command[0]] : [...job.spec.command];
   entry.attempt = startAttempt(
     { executor: ctx.executor, hooks: attemptHooks(ctx, entry, run.logPath), logOffset: 0 },
-    { argv, cwd: job.spec.cwd, env, logPath: run.logPath, ...runRef(layout, job.id, run.attempt) },
+    { argv, cwd: job.spec.cwd, env, logPath: run.logPath, ...runRef(layout, job.id, run.attempt), resources: runResources(job) },
   );
+}
+
+/** What the job asks of the machine its run goes on, for an executor that asks a batch system (Slurm). */
+function runResources(job: Job): RunResources {
+  const { resources, timeLimitSeconds, stopGraceSeconds, slurm } = job.spec;
+  return { gpus: resources.gpus, cpus: resources.cpus, timeLimitSeconds, stopGraceSeconds, priority: job.priority, ...(slurm ? { slurm } : {}) };
 }
 
 /** Where a run's executor keeps its files, and the run's name: enough to find it again. */

@@ -21,13 +21,14 @@ export interface ProgressBook {
    * nothing is written for it afterwards. Null when the book does not follow the job.
    */
   take(jobId: number): Partial<Progress> | null;
-  /** When the job's step last increased (in this server's life), or null. */
+  /** When the job's step last increased (in this server's life), on the book's clock, or null. */
   lastProgressAt(jobId: number): number | null;
 }
 
 /** Default: 1,000 ms between writes of one job's progress. */
 export const PROGRESS_WRITE_MS = 1_000;
 
+/** `now`: a monotonic clock (ms, any origin): write spacing, step rates and `lastProgressAt` are durations. */
 export function createProgressBook(store: Pick<Store, 'setProgress' | 'getJob'>, bus: LiveBus, now: () => number): ProgressBook {
   const states = new Map<number, ProgressState>();
   const timers = new Map<number, NodeJS.Timeout>();

@@ -20,7 +20,7 @@ export async function recover(ctx: ControlContext): Promise<void> {
   for (const run of await store.listLiveRuns()) {
     const job = await store.getJob(run.jobId);
     if (!job) continue;
-    const entry = newLiveRun(run);
+    const entry = newLiveRun(run, ctx);
     ctx.live.set(run.id, entry);
     ctx.progress.begin(job.id, run.resumeStep);
     const logOffset = await store.getLogOffset(run.id);

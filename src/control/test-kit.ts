@@ -24,9 +24,12 @@ export interface Kit {
   readonly executor: FakeExecutor;
   readonly layout: DataDirLayout;
   readonly lines: string[];
-  /** The fake clock, epoch ms; move it with `advance`. */
+  /** The fake wall clock, epoch ms; move it with `advance` (time passes) or `jump`. */
   now(): number;
+  /** Time passes: both the wall clock and the monotonic clock move on by `ms`. */
   advance(ms: number): void;
+  /** The wall clock alone jumps by `ms` (either way), as NTP or `date -s` makes it; no time passes. */
+  jump(ms: number): void;
   spec(input?: Partial<JobSpecInput>): JobSpec;
   /** Waits until `check` holds (real time, polling); throws naming `what` after `ms`. */
   until<T>(check: () => Promise<T> | T, what: string, ms?: number): Promise<NonNullable<T>>;
@@ -50,6 +53,8 @@ export interface KitOptions {
   readonly dataDir?: string;
   readonly executor?: FakeExecutor;
   readonly clock?: { value: number };
+  /** The fake monotonic clock, ms; shared across restarts like the machine's. */
+  readonly monotonic?: { value: number };
   /** Wraps the store the control uses (crash injection). */
   readonly wrapStore?: (store: Store) => Store;
   /** Default: true. */
@@ -61,6 +66,7 @@ export async function createKit(options: KitOptions = {}): Promise<Kit> {
   const layout = createDataDirLayout(dataDir);
   const executor = options.executor ?? createFakeExecutor({ capacity: { gpus: [0, 1], cpuSlots: 2 } });
   const clock = options.clock ?? { value: T0 };
+  const monotonic = options.monotonic ?? { value: 1_000 };
   const raw = await createSqliteStore(layout.database);
   const store = options.wrapStore ? options.wrapStore(raw) : raw;
   const lines: string[] = [];
@@ -70,9 +76,11 @@ export async function createKit(options: KitOptions = {}): Promise<Kit> {
     serverUrl: () => 'http://127.0.0.1:1',
     baseEnv: { PATH: '/usr/bin:/bin' },
     now: () => clock.value,
+    monotonic: () => monotonic.value,
     log: (line) => lines.push(line),
     tickMs: 20,
     eventPollMs: 50,
+    endRunRetryMs: 50,
   });
   if (options.start !== false) {
     await control.recover();
@@ -83,6 +91,11 @@ export async function createKit(options: KitOptions = {}): Promise<Kit> {
     store, control, executor, layout, lines,
     now: () => clock.value,
     advance(ms) {
+      clock.value += ms;
+      monotonic.value += ms;
+      control.poke();
+    },
+    jump(ms) {
       clock.value += ms;
       control.poke();
     },
@@ -120,7 +133,7 @@ export async function createKit(options: KitOptions = {}): Promise<Kit> {
     },
     restart: async (restartOptions = {}) => {
       if (!restartOptions.crashed) await kit.close().catch(() => {});
-      const next = await createKit({ dataDir, executor: executor.restarted(), clock, wrapStore: restartOptions.wrapStore, start: false });
+      const next = await createKit({ dataDir, executor: executor.restarted(), clock, monotonic, wrapStore: restartOptions.wrapStore, start: false });
       if (restartOptions.recover !== false) {
         await next.control.recover();
         next.control.start();

@@ -21,10 +21,18 @@ export function mintToken(): MintedToken {
   return { id, token: `ty_${id}_${secret}`, secretHash: hashSecret(secret) };
 }
 
-/** Makes and stores a token for `scope`; `name` (default: none) is shown when tokens are listed. */
-export async function issueToken(store: Pick<TokenStore, 'createToken'>, scope: TokenScope, now: number, name: string | null = null): Promise<{ id: string; token: string }> {
+/**
+ * Makes and stores a token for `scope`. `details.name` (default: none) is shown when tokens are
+ * listed; `details.expiresAt` (epoch ms, default: never) is when it stops working.
+ */
+export async function issueToken(
+  store: Pick<TokenStore, 'createToken'>,
+  scope: TokenScope,
+  now: number,
+  details: { readonly name?: string | null; readonly expiresAt?: number | null } = {},
+): Promise<{ id: string; token: string }> {
   const minted = mintToken();
-  await store.createToken(minted.id, minted.secretHash, scope, now, name);
+  await store.createToken(minted.id, minted.secretHash, scope, now, details);
   return { id: minted.id, token: minted.token };
 }
 

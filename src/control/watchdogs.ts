@@ -95,7 +95,8 @@ export function createWatchdogs(ctx: ControlContext, jobs: Pick<JobControl, 'req
       for (const entry of ctx.live.values()) {
         const job = await store.getJob(entry.jobId);
         if (!job || job.stopReason !== null) continue;
-        const verdict = checkRunLimits(job.spec, { now: ctx.now(), startedAt: entry.startedAt, lastProgressAt: ctx.progress.lastProgressAt(job.id) });
+        // Durations on the monotonic clock: a jump of the wall clock is not time run.
+        const verdict = checkRunLimits(job.spec, { now: ctx.monotonic(), startedAt: entry.startedMono, lastProgressAt: ctx.progress.lastProgressAt(job.id) });
         if (!verdict) continue;
         ctx.log(`job ${job.id}: ${verdict === 'stuck' ? `no new step for ${job.spec.watchdog.stuckSeconds} s` : 'time limit reached'}; stopping it`);
         await jobs.requestStop(job.id, verdict);

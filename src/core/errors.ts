@@ -79,6 +79,17 @@ export class UnsupportedMediaTypeError extends TrainyardError {
   }
 }
 
+/**
+ * A caller spent its request budget (docs/audit.md "Rate limits"): answered 429 with
+ * `Retry-After: retryAfterSeconds`. Retrying after that many seconds succeeds.
+ */
+export class RateLimitedError extends TrainyardError {
+  override readonly code = 'rate_limited';
+  constructor(readonly budget: string, readonly max: number, readonly windowSeconds: number, readonly retryAfterSeconds: number) {
+    super(`rate limited: over ${max} ${budget} requests per ${windowSeconds} s for this token; retry after ${retryAfterSeconds} s (Retry-After)`);
+  }
+}
+
 /** Another server holds the data directory's lock. */
 export class DataDirLockedError extends TrainyardError {
   override readonly code = 'data_dir_locked';

@@ -104,6 +104,9 @@ export interface DomainEventData {
   'study.stopped': { readonly study: string; readonly reason: string | null; readonly by: 'user' | 'circuit-breaker' | 'runner' };
   /** Early stopping stopped (or paused) a trial: the decision and the numbers behind it. `jobId`: the trial's job. */
   'study.trial_stopped': { readonly study: string; readonly index: number; readonly action: 'stop' | 'pause'; readonly policy: 'asha' | 'median' | 'external'; readonly step: number; readonly value: number | null; readonly cutoff: number | null; readonly rank: number | null; readonly of: number | null; readonly reason: string };
+  // Studies: widening (core/study-widen.ts)
+  /** A study was widened: its cap raised (`added` new trials), the trials ASHA paused that rank in resumed (`resumed`), a completed one reopened. */
+  'study.widened': { readonly study: string; readonly maxRuns: number; readonly previousMaxRuns: number; readonly added: number; readonly resumed: readonly number[]; readonly reopened: boolean };
 }
 
 /** Which firing an `automation.*` event is about; `depth`: its cause chain (core/automation.ts). */
@@ -176,6 +179,7 @@ export const DOMAIN_EVENT_TYPES = [
   'study.completed',
   'study.stopped',
   'study.trial_stopped',
+  'study.widened',
 ] as const satisfies readonly DomainEventType[];
 
 /** An event as a store verb hands it over to be appended. */

@@ -13,6 +13,7 @@ import { fromInput } from './init-from.ts';
 import { nameSchema, UNSAFE_CHAR } from './names.ts';
 import { retentionPolicyInput } from './api/retention.ts';
 import { patchProblems, remediesInput } from './remedies.ts';
+import { slurmSpecInput } from './slurm-spec.ts';
 import { stopWhenInput } from './stop-when.ts';
 import type { JobSpec } from './types.ts';
 
@@ -99,6 +100,8 @@ export const jobSpecInput = z
     remedies: remediesInput.optional(),
     /** Early stop at a target (core/stop-when.ts): the job ends succeeded. */
     stopWhen: stopWhenInput.optional(),
+    /** What the job asks Slurm for when the server's executor is Slurm (core/slurm-spec.ts, docs/slurm.md). */
+    slurm: slurmSpecInput.optional(),
   })
   .superRefine((spec, ctx) => {
     if (spec.retention !== undefined && spec.keepCheckpoints !== undefined) {
@@ -168,6 +171,7 @@ export function parseJobSpec(input: unknown): JobSpec {
     // Only jobs that declare them carry the fields.
     ...(s.remedies?.cudaOom ? { remedies: { cudaOom: s.remedies.cudaOom } } : {}),
     ...(s.stopWhen !== undefined ? { stopWhen: s.stopWhen } : {}),
+    ...(s.slurm !== undefined ? { slurm: s.slurm } : {}),
   };
 }
 

@@ -13,3 +13,14 @@ export function shouldRetry(outcome: RunOutcome, attempt: number, maxRetries: nu
 export function retryDelayMs(attempt: number, baseMs = RETRY_BASE_MS): number {
   return Math.min(RETRY_CAP_MS, baseMs * 2 ** Math.max(0, attempt - 1));
 }
+
+/**
+ * How much of a retry's backoff is still to wait, ms, when it is first looked at: `notBefore`
+ * (epoch ms, stored) less `now`, never below 0 and never above `RETRY_CAP_MS`. The wall clock
+ * may have jumped back since `notBefore` was set (a wait of a day for a 2 s backoff) or forward
+ * (no wait at all); the caller counts the rest down on a monotonic clock from here, so a jump
+ * after this look changes nothing, and one before it costs at most the cap.
+ */
+export function backoffRemainingMs(notBefore: number, now: number): number {
+  return Math.min(RETRY_CAP_MS, Math.max(0, notBefore - now));
+}

@@ -13,7 +13,7 @@ function job(state: JobState, stopReason: StopReason | null, over: Partial<Job['
   return {
     id: 1, spec, state, createdAt: T, startedAt: T, endedAt: null, attempts: 1, notBefore: null, outcome: null,
     stopRequested: stopReason !== null, stopReason, progress: { step: null, total: null, rate: null, etaSeconds: null, message: null },
-    priority: spec.priority, queuedAt: T, paramsOverride: null, initFrom: null,
+    priority: spec.priority, queuedAt: T, paramsOverride: null, initFrom: null, createdByToken: null,
   };
 }
 

@@ -55,8 +55,12 @@ export interface Study {
  */
 export interface TrialDecision extends Omit<EarlyStopDecision, 'policy'> {
   readonly policy: EarlyStopDecision['policy'] | 'external';
-  /** What the runner did: `stop` or `pause` (ASHA `action: pause`), or `continue`. */
-  readonly carriedOut: 'continue' | 'stop' | 'pause';
+  /**
+   * What the runner did: `stop` or `pause` (ASHA `action: pause`), or `continue`; `resume`: a
+   * trial ASHA paused that ranked in at its rung when the study was widened (core/study-widen.ts),
+   * its job resumed.
+   */
+  readonly carriedOut: 'continue' | 'stop' | 'pause' | 'resume';
   readonly decidedAt: number;
 }
 

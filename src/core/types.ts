@@ -16,6 +16,7 @@
 import type { ValidationLevel } from './datasets.ts';
 import type { RetentionPolicy } from './retention.ts';
 import type { FromSpec, InitFrom } from './init-from.ts';
+import type { SlurmSpec } from './slurm-options.ts';
 
 /**
  * queued → running → succeeded | failed | stopped; running → stopping → stopped;
@@ -154,6 +155,8 @@ export interface JobSpec {
    * stopped gracefully (SIGTERM, the script checkpoints). Absent: the job runs to its end.
    */
   readonly stopWhen?: StopWhenSpec;
+  /** What the job asks Slurm for when the server's executor is Slurm (core/slurm-options.ts). Absent: the server's defaults. */
+  readonly slurm?: SlurmSpec;
 }
 
 /** Remedies for failed runs, by classification. */
@@ -248,6 +251,13 @@ export interface Job {
   readonly paramsOverride: Readonly<Record<string, unknown>> | null;
   /** What `spec.from` resolved to at submit (its run gets `TRAINYARD_INIT_FROM`); null without one. */
   readonly initFrom: InitFrom | null;
+  /**
+   * Who submitted the job over the API: the token's id (`session:<id>` for a dashboard session),
+   * as `request.callerId` says. A `submit` caller may stop, pause and resume only its own jobs.
+   * Null for jobs the server made (inbox, studies, automations, curricula) and for jobs older
+   * than migration 0033.
+   */
+  readonly createdByToken: string | null;
 }
 
 /**
@@ -337,7 +347,19 @@ export interface BucketedSeries {
   readonly count: number[];
 }
 
-export type TokenRole = 'admin' | 'read' | 'run';
+/**
+ * What a token may do (server/auth.ts `authorize`; docs/tokens.md):
+ * - `admin`: everything.
+ * - `submit`: submit jobs, and stop, pause or resume the jobs it submitted; reads like `read`.
+ * - `deploy`: promote model versions (make versions, move aliases) and deploy or roll back; reads like `read`.
+ * - `read`: every GET, nothing else.
+ * - `run`: the token a run gets: that run's reporting routes, reads of its job (and upstream jobs).
+ */
+export const TOKEN_ROLES = ['admin', 'submit', 'deploy', 'read', 'run'] as const;
+export type TokenRole = (typeof TOKEN_ROLES)[number];
+/** The roles a person's token may have (run tokens are made by the server, one per run). */
+export const PERSON_TOKEN_ROLES = ['admin', 'submit', 'deploy', 'read'] as const satisfies readonly TokenRole[];
+export type PersonTokenRole = (typeof PERSON_TOKEN_ROLES)[number];
 
 export interface TokenScope {
   readonly role: TokenRole;

@@ -13,6 +13,7 @@ export interface RunFacts {
   readonly startedAt: number;
   /** When the step last increased during this run; null when it has not yet. */
   readonly lastProgressAt: number | null;
+  // All three on one clock: the control layer gives monotonic times, so a wall-clock jump is no duration.
 }
 
 /** `time-limit` or `stuck` when the run must be stopped, else null. */

@@ -1,14 +1,15 @@
 /**
  * An Executor starts, signals and observes the process tree of one run. It knows nothing of
- * jobs, stores or HTTP: the supervisor drives it. `local` runs child processes on this machine;
- * `slurm` and `agent` come later behind the same interface and pass the same contract suite
- * (executor-contract.ts).
+ * jobs, stores or HTTP: the supervisor drives it. `local` runs child processes on this machine,
+ * `slurm` one Slurm batch job per run; both pass the same contract suite (executor-contract.ts),
+ * and an `agent` would too.
  *
  * Everything that may be a slow call to an outside system (sbatch, squeue, an agent over HTTP)
  * is async. A run is named by a `RunHandle` that only its executor reads; the server stores it
  * and hands it back after a restart.
  */
-import type { RunHandle } from '../core/types.ts';
+import type { SlurmSpec } from '../core/slurm-options.ts';
+import type { Priority, RunHandle, RunOutcome } from '../core/types.ts';
 
 export type { RunHandle } from '../core/types.ts';
 
@@ -34,6 +35,26 @@ export interface StartRequest extends RunRef {
    * while the run goes (the line protocol, the log tail that classifies the exit).
    */
   readonly logPath: string;
+  /**
+   * What the job asks of the machine its run goes on, for an executor that asks a batch system
+   * for it (Slurm: `--gres`, `--cpus-per-task`, `--time`, `--nice`, the `slurm:` block). The local
+   * executor runs on the slots the scheduler picked (`CUDA_VISIBLE_DEVICES` in `env`) and does
+   * not read it. Absent: nothing beyond `env`.
+   */
+  readonly resources?: RunResources;
+}
+
+export interface RunResources {
+  readonly gpus: number;
+  readonly cpus: number;
+  /** The job's own time limit (Trainyard stops the run past it); null: none. */
+  readonly timeLimitSeconds: number | null;
+  /** Seconds between SIGTERM and SIGKILL on stop. */
+  readonly stopGraceSeconds: number;
+  /** The job's current priority. */
+  readonly priority: Priority;
+  /** The job spec's `slurm:` block, when it has one. */
+  readonly slurm?: SlurmSpec;
 }
 
 export interface ExitStatus {
@@ -50,6 +71,12 @@ export interface ExitReport extends ExitStatus {
    * (local: sampled with nvidia-smi while it watched the run). Absent or null: not measured.
    */
   readonly peakGpuMemoryMiB?: number | null;
+  /**
+   * How the executor's own system says the run ended, where that says more than the exit status
+   * (Slurm: TIMEOUT, NODE_FAIL, PREEMPTED, OUT_OF_MEMORY, CANCELLED from outside Trainyard). The
+   * supervisor takes it over its own classification unless a stop was requested. Absent: none.
+   */
+  readonly outcome?: RunOutcome;
 }
 
 export interface RunningProcess {
@@ -96,4 +123,18 @@ export interface Executor {
    * Never rejects for a run it cannot find; rejects only when it cannot tell (its system down).
    */
   adopt(handle: RunHandle | null, ref: RunRef): Promise<AdoptResult>;
+  /**
+   * What the executor's system says about a live run, from its last look (Slurm: the job's state
+   * and why it waits, `Resources`, `Priority`), for `show`. Null when it knows nothing; absent
+   * for executors with nothing to say (local).
+   */
+  describe?(handle: RunHandle): ExecutorRunState | null;
+}
+
+/** A live run as its executor's system sees it. */
+export interface ExecutorRunState {
+  /** The system's own state name (Slurm: `PENDING`, `RUNNING`). */
+  readonly state: string;
+  /** Why it waits (Slurm's reason: `Resources`, `Priority`); null for none. */
+  readonly reason: string | null;
 }

@@ -1,9 +1,12 @@
 /**
- * The executors a server can run with, by name (`TRAINYARD_EXECUTOR`). Only `local` exists;
- * `slurm` and `agent` register here when they come.
+ * The executors a server can run with, by name (`TRAINYARD_EXECUTOR`): `local` (child processes
+ * of the server) and `slurm` (one Slurm batch job per run, docs/slurm.md).
  */
+import type { SlurmSpec } from '../core/slurm-options.ts';
 import type { Executor } from './executor.ts';
 import { createLocalExecutor } from './local/local-executor.ts';
+import { createSlurmCli } from './slurm/slurm-cli.ts';
+import { createSlurmExecutor } from './slurm/slurm-executor.ts';
 
 /** What the server's configuration says about the executor's resources (config.ts). */
 export interface ExecutorSettings {
@@ -11,10 +14,21 @@ export interface ExecutorSettings {
   readonly gpus: readonly number[] | null;
   /** CPU-only runs at once; null: the executor's own default. */
   readonly cpuSlots: number | null;
+  /** The Slurm executor's defaults and poll interval (config.ts `readSlurmEnv`). Default: none, 2 s. */
+  readonly slurm?: { readonly defaults: SlurmSpec; readonly pollMs: number };
+  /** The server's environment, where outside tools are found (PATH, SLURM_CONF). Default: process.env. */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 const FACTORIES: Readonly<Record<string, (settings: ExecutorSettings) => Executor>> = {
   local: (settings) => createLocalExecutor(settings),
+  slurm: (settings) => createSlurmExecutor({
+    cli: createSlurmCli({ env: settings.env }),
+    gpus: settings.gpus,
+    cpuSlots: settings.cpuSlots,
+    defaults: settings.slurm?.defaults,
+    pollMs: settings.slurm?.pollMs,
+  }),
 };
 
 /** The names `createExecutor` knows, for messages. */

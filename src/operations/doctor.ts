@@ -6,19 +6,21 @@
  * Checks: the directory, free space on its filesystem, the WAL's size, the lock file (a stale
  * one whose pid is dead), the schema against this code's migrations, dataset copies no version
  * names, checkpoint records whose files are gone and checkpoint files no record names (jobs
- * not running only), GPUs (nvidia-smi), Slurm.
+ * not running only), the event table's size and oldest event (retention), GPUs (nvidia-smi), Slurm.
  */
 import { existsSync, readdirSync, readFileSync, statfsSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { floorBytes, type FreeSpaceFloor } from '../core/disk-pressure.ts';
+import { DAY_MS, DEFAULT_RETENTION } from '../core/retention-events.ts';
 import { createDataDirLayout } from '../control/data-dir.ts';
+import { readLockOwner } from '../control/lock-file.ts';
 import type { GpuInfo } from '../executors/local/gpus.ts';
 import { type DatabaseFacts, knownMigrations, readDatabaseFacts } from '../store/sqlite/data-dir-db.ts';
 
 export type FindingStatus = 'ok' | 'warn' | 'fail';
 
 export interface Finding {
-  /** Which check: `data-dir`, `free-space`, `wal`, `lock`, `schema`, `orphan-datasets`, `missing-checkpoints`, `orphan-checkpoints`, `gpus`, `slurm`. */
+  /** Which check: `data-dir`, `free-space`, `wal`, `lock`, `schema`, `orphan-datasets`, `missing-checkpoints`, `orphan-checkpoints`, `events`, `gpus`, `slurm`. */
   readonly check: string;
   readonly status: FindingStatus;
   readonly message: string;
@@ -32,7 +34,16 @@ export interface DoctorOptions {
   readonly minFree?: FreeSpaceFloor;
   /** A WAL above this many bytes warns. Default: 1 GiB (the server's checkpointer keeps it far smaller). */
   readonly walWarnBytes?: number;
+  /** The event age retention keeps (TRAINYARD_EVENT_RETENTION, passed by the CLI); null: off. Default: 30 days. */
+  readonly eventMaxAgeMs?: number | null;
+  /** Default: Date.now(). */
+  readonly now?: number;
   readonly detectGpus: () => Promise<GpuInfo[]>;
+  /**
+   * When the server's executor is Slurm (TRAINYARD_EXECUTOR=slurm): asks slurmctld for its
+   * queue and resolves with how many jobs it holds. Absent: Slurm is not configured.
+   */
+  readonly probeSlurm?: () => Promise<number>;
 }
 
 const GiB = 2 ** 30;
@@ -53,14 +64,30 @@ export async function runDoctor(options: DoctorOptions): Promise<Finding[]> {
       findings.push(checkSchema(facts.migrations, layout.database));
       findings.push(checkOrphanDatasets(layout.datasetDir, facts));
       findings.push(...checkCheckpoints(layout.root, facts));
+      findings.push(checkEvents(facts, options.eventMaxAgeMs === undefined ? DEFAULT_RETENTION.eventMaxAgeMs : options.eventMaxAgeMs, options.now ?? Date.now()));
     }
   }
   const gpus = await options.detectGpus();
   findings.push(gpus.length === 0
     ? { check: 'gpus', status: 'ok', message: 'no GPU: CPU slots only (nvidia-smi absent or sees none)', fix: null }
     : { check: 'gpus', status: 'ok', message: `${gpus.length} GPU${gpus.length === 1 ? '' : 's'}: ${gpus.map((g) => `${g.index} ${g.name} (${g.memoryMiB} MiB)`).join(', ')}`, fix: null });
-  findings.push({ check: 'slurm', status: 'ok', message: 'not configured (no Slurm executor in this version)', fix: null });
+  findings.push(await checkSlurm(options.probeSlurm));
   return findings;
+}
+
+async function checkSlurm(probe: DoctorOptions['probeSlurm']): Promise<Finding> {
+  if (!probe) return { check: 'slurm', status: 'ok', message: 'not configured (TRAINYARD_EXECUTOR is not slurm)', fix: null };
+  try {
+    const jobs = await probe();
+    return { check: 'slurm', status: 'ok', message: `slurmctld answers: ${jobs} job${jobs === 1 ? '' : 's'} in its queue`, fix: null };
+  } catch (error) {
+    return {
+      check: 'slurm',
+      status: 'fail',
+      message: `slurmctld does not answer: ${(error as Error).message.split('\n')[0]}`,
+      fix: 'check that slurmctld runs and that SLURM_CONF names its config (docs/slurm.md); `squeue` should print the queue',
+    };
+  }
 }
 
 function checkFreeSpace(root: string, floor: FreeSpaceFloor): Finding {
@@ -82,11 +109,11 @@ function checkWal(path: string, warnBytes: number): Finding {
 }
 
 function checkLock(path: string): Finding {
-  if (!existsSync(path)) return { check: 'lock', status: 'ok', message: 'no server holds the directory', fix: null };
-  const text = readFileSync(path, 'utf8').trim();
-  const pid = Number(text);
-  if (!Number.isInteger(pid) || pid <= 0) return { check: 'lock', status: 'fail', message: `${path} holds "${text}", not a pid`, fix: `rm ${path}` };
-  if (processExists(pid)) return { check: 'lock', status: 'ok', message: `server pid ${pid} holds the directory`, fix: null };
+  const owner = readLockOwner(path);
+  if (owner === null) return { check: 'lock', status: 'ok', message: 'no server holds the directory', fix: null };
+  if (owner.kind === 'malformed') return { check: 'lock', status: 'fail', message: `${path} holds "${owner.text}", not a pid`, fix: `rm ${path}` };
+  const { pid } = owner;
+  if (owner.alive) return { check: 'lock', status: 'ok', message: `server pid ${pid} holds the directory`, fix: null };
   return { check: 'lock', status: 'warn', message: `stale lock: ${path} names pid ${pid}, which is not running (a server that was killed)`, fix: `rm ${path}   # a starting server also takes it over` };
 }
 
@@ -143,18 +170,34 @@ function checkCheckpoints(root: string, facts: DatabaseFacts): Finding[] {
   return findings;
 }
 
+/**
+ * The event table's size and oldest event. Warns when the oldest is older than the retention
+ * age plus a day: retention waits for a subscriber that is behind (named), or no server ran it.
+ */
+function checkEvents(facts: DatabaseFacts, maxAgeMs: number | null, now: number): Finding {
+  const rows = facts.counts.events;
+  const oldest = facts.oldestEvent;
+  const policy = maxAgeMs === null ? 'retention off (TRAINYARD_EVENT_RETENTION=off)' : `retention keeps ${formatAge(maxAgeMs)}`;
+  if (oldest === null) return { check: 'events', status: 'ok', message: `no events; ${policy}`, fix: null };
+  const age = now - oldest.at;
+  const message = `${rows.toLocaleString('en-US')} event${rows === 1 ? '' : 's'}, the oldest #${oldest.id} from ${new Date(oldest.at).toISOString()} (${formatAge(Math.max(0, age))} ago); ${policy}`;
+  if (maxAgeMs === null || age <= maxAgeMs + DAY_MS) return { check: 'events', status: 'ok', message, fix: null };
+  const slowest = facts.slowestCursor;
+  return slowest !== null && slowest.lastId < oldest.id
+    ? { check: 'events', status: 'warn', message: `${message}: subscriber ${slowest.subscriber} has handled events up to #${slowest.lastId} only, and retention waits for it`, fix: `look for "event subscriber ${slowest.subscriber}" in the server's log (a failing handler is retried); a subscriber that no longer exists: sqlite3 <data>/trainyard.db "delete from event_cursors where subscriber = '${slowest.subscriber}'" with the server stopped` }
+    : { check: 'events', status: 'warn', message: `${message}: no server has run retention for a while`, fix: 'start the server (it runs retention every TRAINYARD_RETENTION_INTERVAL, default 1h)' };
+}
+
 /** Exit status of a doctor run: 1 when any finding is not ok. */
 export function doctorExitCode(findings: readonly Finding[]): 0 | 1 {
   return findings.some((f) => f.status !== 'ok') ? 1 : 0;
 }
 
-function processExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
+function formatAge(ms: number): string {
+  if (ms >= DAY_MS) return `${Math.floor(ms / DAY_MS)} d`;
+  if (ms >= 3_600_000) return `${Math.floor(ms / 3_600_000)} h`;
+  if (ms >= 60_000) return `${Math.floor(ms / 60_000)} min`;
+  return `${Math.floor(ms / 1000)} s`;
 }
 
 function formatBytes(n: number): string {

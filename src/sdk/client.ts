@@ -12,6 +12,7 @@
  * This file imports nothing internal but types, so the dashboard bundles it without zod.
  */
 import type { z } from 'zod';
+import { retryAfter } from './retry-after.ts';
 import type { CompareResponse } from '../core/api/compare.ts';
 import type { ErrorBody } from '../core/api/errors.ts';
 import type { EvaluatedCheckpoint } from '../core/api/evaluations.ts';
@@ -22,7 +23,8 @@ import type { ApiJob, Checkpoint, JobDetail, ListedJob } from '../core/api/jobs.
 import type { MetricsBatch, MetricWriteAnswer, SeriesInfo, SeriesResponse } from '../core/api/metrics.ts';
 import type { CheckpointInput, StatusAnswer, StatusInput } from '../core/api/runs.ts';
 import type { TimelineResponse } from '../core/api/timeline.ts';
-import type { ApiTokenInfo, IssuedApiToken, WhoAmI } from '../core/api/tokens.ts';
+import type { IssuedSignInCodeAnswer, SignInCodeInput } from '../core/api/session.ts';
+import type { ApiTokenInfo, IssuedApiToken, TokenInput, WhoAmI } from '../core/api/tokens.ts';
 import type { JobSpecInput, priorityInput } from '../core/job-spec.ts';
 import type { JobState } from '../core/types.ts';
 
@@ -50,6 +52,7 @@ export type { ApiJob, ApiRun, Checkpoint, JobDetail, JobSpec, LatestPoint, Liste
 export type { BucketedSeriesResponse, MetricsBatch, MetricWriteAnswer, SeriesInfo, SeriesPointsResponse, SeriesResponse } from '../core/api/metrics.ts';
 export type { CheckpointInput, StatusAnswer, StatusInput } from '../core/api/runs.ts';
 export type { TimelineResponse } from '../core/api/timeline.ts';
+export type { IssuedSignInCodeAnswer, SessionInfo, SignInCodeInput } from '../core/api/session.ts';
 export type { ApiTokenInfo, IssuedApiToken, TokenInput, WhoAmI } from '../core/api/tokens.ts';
 export type { JobSpecInput } from '../core/job-spec.ts';
 export type { JobState } from '../core/types.ts';
@@ -96,6 +99,13 @@ export interface ClientOptions {
   readonly url: string;
   /** A token (`ty_<id>_<secret>`); needed by every `/api/v1` route. */
   readonly token?: string | null;
+  /**
+   * A request answered 429 (the token's request budget is spent, docs/audit.md) is sent again
+   * after the answer's Retry-After, this many times, while each wait is at most
+   * `rateLimitMaxWaitMs`; then its ApiError says so. Default: 3 times, 60 s (a budget's window).
+   */
+  readonly rateLimitRetries?: number;
+  readonly rateLimitMaxWaitMs?: number;
 }
 
 /** The server answered with an error status. */
@@ -143,20 +153,35 @@ export function createTransport(options: ClientOptions & { readonly fetch?: type
   const base = options.url.replace(/\/+$/, '');
   const auth: Record<string, string> = options.token ? { authorization: `Bearer ${options.token}` } : {};
   const request = options.fetch ?? ((input, init) => fetch(input, init));
+  const rateLimitRetries = options.rateLimitRetries ?? 3;
+  const rateLimitMaxWaitMs = options.rateLimitMaxWaitMs ?? 60_000;
 
   async function send(method: string, path: string, init: SendOptions = {}): Promise<Response> {
     const url = base + path + queryString(init.query);
     const headers: Record<string, string> = { ...auth, accept: init.accept ?? 'application/json' };
     if (init.body !== undefined) headers['content-type'] = 'application/json';
-    let response: Response;
-    try {
-      response = await request(url, { method, headers, body: init.body === undefined ? undefined : JSON.stringify(init.body), signal: init.signal });
-    } catch (error) {
-      if (init.signal?.aborted) throw error;
-      throw new ApiConnectionError(base, { cause: error });
+    let waitedMs = 0;
+    for (let retries = 0; ; retries++) {
+      let response: Response;
+      try {
+        response = await request(url, { method, headers, body: init.body === undefined ? undefined : JSON.stringify(init.body), signal: init.signal });
+      } catch (error) {
+        if (init.signal?.aborted) throw error;
+        throw new ApiConnectionError(base, { cause: error });
+      }
+      if (response.ok) return response;
+      if (response.status !== 429) throw await apiErrorFrom(response);
+      // A 429 comes before the request is handled: sending it again is safe.
+      const waitMs = retryAfter(response.headers.get('retry-after'), Date.now()) ?? 1000;
+      if (retries >= rateLimitRetries || waitMs > rateLimitMaxWaitMs) {
+        const error = await apiErrorFrom(response);
+        const tried = retries === 0 ? 'not retried' : `retried ${retries} time${retries === 1 ? '' : 's'} over ${Math.round(waitedMs / 1000)} s`;
+        throw new ApiError(429, error.code, `${error.message} (${tried}; the server asks to wait ${Math.ceil(waitMs / 1000)} s more)`, error.field);
+      }
+      await response.body?.cancel().catch(() => {});
+      await delay(waitMs, init.signal);
+      waitedMs += waitMs;
     }
-    if (!response.ok) throw await apiErrorFrom(response);
-    return response;
   }
 
   async function json<T>(method: string, path: string, init?: SendOptions): Promise<T> {
@@ -220,10 +245,15 @@ export function createClient(options: ClientOptions) {
 
     /** Who this client's token is: its role, and for a run token its job and run. */
     whoami: () => json<WhoAmI>('GET', '/api/v1/whoami'),
-    /** Makes a read-only or admin token (admin only); the token is in this answer only. */
-    createToken: (role: 'read' | 'admin', name?: string) =>
-      json<IssuedApiToken>('POST', '/api/v1/tokens', { body: name ? { role, name } : { role } }),
-    /** Admin and read tokens, oldest first, without their secrets (admin only). */
+    /** Makes a one-time dashboard sign-in code (`POST /api/v1/sign-in-codes`); `path` is the link's path. */
+    createSignInCode: (input: SignInCodeInput = {}) => json<IssuedSignInCodeAnswer>('POST', '/api/v1/sign-in-codes', { body: input }),
+    /**
+     * Makes an admin, submit, deploy or read token (admin only), optionally expiring at
+     * `options.expiresAt` (epoch ms); the token is in this answer only.
+     */
+    createToken: (role: TokenInput['role'], name?: string, options: { readonly expiresAt?: number } = {}) =>
+      json<IssuedApiToken>('POST', '/api/v1/tokens', { body: { role, ...(name ? { name } : {}), ...(options.expiresAt !== undefined ? { expiresAt: options.expiresAt } : {}) } }),
+    /** Admin, submit, deploy and read tokens, oldest first, with expiry and last use, without their secrets (admin only). */
     listTokens: async () => (await json<{ tokens: ApiTokenInfo[] }>('GET', '/api/v1/tokens')).tokens,
     /** Revokes a token by its id (admin only; not the token making the call). */
     revokeToken: async (id: string): Promise<void> => {
@@ -345,6 +375,22 @@ export function createClient(options: ClientOptions) {
 }
 
 type Query = Record<string, string | number | undefined>;
+
+/** Waits `ms`, or rejects with the signal's reason when it aborts first. */
+function delay(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
 
 function queryString(query: Query | undefined): string {
   const params = new URLSearchParams();

@@ -24,6 +24,8 @@
  *                                  ▼
  *          spool dir, one file per batch ─► resent oldest first once the server answers
  *          (the server ignores a batchId it already has, so resending never duplicates)
+ *          The spool is capped (`spoolMaxMB`, TRAINYARD_SPOOL_MAX_MB, default 512 MiB): past it,
+ *          metric batches are dropped with a warning (checkpoint registrations are kept)
  *
  * checkpoint() ─► the same order, after the points logged before it ─► POST /runs/:id/checkpoints
  *          (or the spool); `.registered` resolves with the record once the server has it
@@ -38,6 +40,7 @@
 import { join, resolve } from 'node:path';
 import { readRunEnvironment, type Env } from './reporter/env.ts';
 import { Run, type ReportMode } from './reporter/run.ts';
+import { DEFAULT_SPOOL_MAX_MB } from './reporter/spool.ts';
 import { createTransport } from './reporter/transport.ts';
 
 export { Run, type CheckpointRecord, type PendingCheckpoint, type ReportMode } from './reporter/run.ts';
@@ -58,6 +61,12 @@ export interface InitOptions {
   readonly checkpointDir?: string;
   /** `TRAINYARD_SPOOL_DIR`. Default: `<checkpointDir>/.spool`. */
   readonly spoolDir?: string;
+  /**
+   * `TRAINYARD_SPOOL_MAX_MB`: the spool's size cap, MiB. Past it, metric batches are dropped
+   * (one warning when dropping starts, one with the count when there is room again);
+   * checkpoint registrations are spooled whatever the cap. Default: 512.
+   */
+  readonly spoolMaxMB?: number;
   /** Without a server: print the line protocol (`lines`) or nothing (`none`). Default: `lines`. */
   readonly offline?: 'lines' | 'none';
   /** Listen for SIGTERM and make `shouldStop()` true. Default: true. */
@@ -115,6 +124,7 @@ export function init(options: InitOptions = {}): Run {
     attempt: env.attempt,
     checkpointDir,
     spoolDir: resolve(options.spoolDir ?? env.spoolDir ?? join(checkpointDir, '.spool')),
+    spoolMaxBytes: (options.spoolMaxMB ?? env.spoolMaxMB ?? DEFAULT_SPOOL_MAX_MB) * 2 ** 20,
     resumeFrom: env.resumeFrom,
     resumeStep: env.resumeStep,
     initFrom: env.initFrom,

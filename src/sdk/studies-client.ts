@@ -2,11 +2,11 @@
  * A typed client of the study routes (`/api/v1/studies`, docs/studies.md), on the same transport
  * as `client.ts` (the same errors: `ApiError`, `ApiConnectionError`).
  */
-import type { DryRunView, StudySummary, StudyView, TrialView } from '../core/api/studies.ts';
+import type { DryRunView, StudySummary, StudyView, StudyWidenResult, TrialView } from '../core/api/studies.ts';
 import type { StudyReportView } from '../core/api/study-report.ts';
 import { createTransport, type ClientOptions } from './client.ts';
 
-export type { DryRunView, StudySummary, StudyView, TrialView } from '../core/api/studies.ts';
+export type { DryRunView, StudySummary, StudyView, StudyWidenResult, TrialView } from '../core/api/studies.ts';
 export type { StudyReportView } from '../core/api/study-report.ts';
 
 export type StudiesClient = ReturnType<typeof createStudiesClient>;
@@ -32,6 +32,8 @@ export function createStudiesClient(options: ClientOptions) {
     /** search: external: `{state: 'pruned', step?, value?}` or `{state: 'failed', reason?}`. */
     tell: (name: string, index: number, body: Record<string, unknown>) => json<TrialView>('POST', `${path(name)}/trials/${index}/tell`, { body }),
     finish: (name: string) => json<StudyView>('POST', `${path(name)}/finish`),
+    /** More budget (docs/studies.md, "Widening a study"): a larger `maxRuns`, and/or `resumePaused` for the ASHA-paused trials that rank in now. */
+    widen: (name: string, body: { maxRuns?: number; resumePaused?: boolean }) => json<StudyWidenResult>('POST', `${path(name)}/widen`, { body }),
     /** The report (docs/studies.md, "The report"); `metrics` default: the objective. */
     report: (name: string, metrics?: readonly string[]) =>
       json<StudyReportView>('GET', `${path(name)}/report`, { query: { format: 'json', metrics: metrics?.join(',') } }),

@@ -3,6 +3,7 @@
  * handler. Built without listening, so tests can use `app.inject()`.
  */
 import { randomBytes } from 'node:crypto';
+import fastifyCookie from '@fastify/cookie';
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { jsonSchemaTransform } from 'fastify-type-provider-zod';
@@ -15,7 +16,7 @@ import type { Automations } from '../automations/automations.ts';
 import type { Curricula } from '../curriculum/curricula.ts';
 import type { TokenScope } from '../core/types.ts';
 import type { Store } from '../store/store.ts';
-import { authenticate, authorize, type Access } from './auth.ts';
+import { authenticate, authorizeRequest, type Access } from './auth.ts';
 import { registerBodyParsers } from './body-parsers.ts';
 import type { DataDirLayout } from '../control/data-dir.ts';
 import { clientErrorHandler, createErrorHandler } from './errors.ts';
@@ -47,6 +48,12 @@ import { registerOperationsRoutes } from './routes/operations.ts';
 import type { Studies } from '../studies/studies.ts';
 import { createServerLog } from './server-log.ts';
 import { registerWeb } from './web.ts';
+import { createSessionAuth } from './session.ts';
+import { registerSessionRoutes } from './routes/session.ts';
+import { DEFAULT_SIGN_IN_POLICY, type SignInPolicy } from '../core/sign-in.ts';
+import { registerAudit } from './audit.ts';
+import { DEFAULT_RATE_LIMITS, registerRateLimits, type RateLimits } from './rate-limit.ts';
+import { registerAuditRoutes } from './routes/audit.ts';
 
 export const VERSION = '0.1.0';
 
@@ -80,11 +87,30 @@ export interface AppDeps {
   readonly readyMaxEventLag?: number;
   /** `GET /metrics` without a token (`--metrics-public`). Default: false (a read token). */
   readonly metricsPublic?: boolean;
+  /** Dashboard sign-in codes' and sessions' lifetimes (core/sign-in.ts). Default: DEFAULT_SIGN_IN_POLICY. */
+  readonly signIn?: SignInPolicy;
+  /** `--secure-cookies`: the session cookie is always Secure (behind a TLS proxy). Default: only over HTTPS. */
+  readonly secureCookies?: boolean;
+  /** Request budgets per caller (server/rate-limit.ts, docs/audit.md). Default: DEFAULT_RATE_LIMITS. */
+  readonly rateLimits?: RateLimits;
+  /**
+   * Fastify's `trustProxy` (`--trust-proxy`): true, or the proxies' addresses/CIDRs as a comma
+   * list, whose X-Forwarded-For gives the client's IP (audit log, rate limits). Default: false,
+   * the TCP peer's address.
+   */
+  readonly trustProxy?: boolean | string;
+  /** Days the audit log keeps (docs/audit.md). Default: 90. */
+  readonly auditRetentionDays?: number;
 }
 
 declare module 'fastify' {
   interface FastifyRequest {
     scope: TokenScope | null;
+    /**
+     * Who is calling (docs/tokens.md): a bearer token's 16-hex id, `session:<id>` for a
+     * dashboard session; null when unauthenticated.
+     */
+    callerId: string | null;
   }
   interface FastifyContextConfig {
     /** Who may call the route; routes without it are public. */
@@ -111,6 +137,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     forceCloseConnections: true,
     bodyLimit: 1 << 20,
     genReqId: createRequestIds(),
+    trustProxy: deps.trustProxy ?? false,
     // A URL or a request the router or Node's parser refuses still gets the one error shape.
     frameworkErrors: errorHandler,
     clientErrorHandler,
@@ -120,6 +147,10 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   app.setErrorHandler(errorHandler);
   registerBodyParsers(app);
   app.decorateRequest('scope', null);
+  app.decorateRequest('callerId', null);
+  await app.register(fastifyCookie);
+  const signInPolicy = deps.signIn ?? DEFAULT_SIGN_IN_POLICY;
+  const sessions = createSessionAuth({ store: deps.store, now: deps.now, policy: signInPolicy });
 
   await app.register(fastifySwagger, {
     openapi: {
@@ -135,18 +166,25 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   // Authenticate before the body is read, so an unauthenticated client cannot make us parse MBs.
   app.addHook('onRequest', async (request) => {
     if (request.routeOptions.config.access) {
-      request.scope = await authenticate(deps.store, request.headers.authorization);
+      // The dashboard's session cookie (session.ts) only when no bearer token is presented.
+      if (request.headers.authorization === undefined && (await sessions.authenticate(request))) return;
+      const caller = await authenticate(deps.store, request.headers.authorization, deps.now());
+      request.scope = caller.scope;
+      request.callerId = caller.tokenId;
     }
   });
   app.addHook('preHandler', async (request: FastifyRequest) => {
     const access = request.routeOptions.config.access;
-    if (access && request.scope) authorize(request.scope, access(request));
+    if (access && request.scope) await authorizeRequest(deps.store, request.scope, request.callerId, access(request));
   });
 
   app.get('/health', {
     schema: { summary: 'Whether the server is up, and its version (no token needed)', security: [], response: { 200: healthSchema, ...errorResponses({}) } },
   }, async () => ({ ok: true, version: VERSION }) as const);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  // Audit log and rate limits (docs/audit.md): before the routes, which they attach to.
+  await registerRateLimits(app, deps.rateLimits ?? DEFAULT_RATE_LIMITS);
+  registerAudit(app, { store: deps.store, now: deps.now, log: deps.log, retentionDays: deps.auditRetentionDays });
   registerOperationsRoutes(app, deps, VERSION);
 
   registerJobRoutes(app, deps);
@@ -169,6 +207,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   registerStudyRoutes(app, deps);
   registerStudySuggestRoutes(app, deps);
   registerStudyReportRoutes(app, deps);
+  registerSessionRoutes(app, deps, { sessions, policy: signInPolicy, cookies: { secureCookies: deps.secureCookies } });
+  registerAuditRoutes(app, deps);
   await registerWeb(app);
   return app;
 }

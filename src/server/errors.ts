@@ -7,11 +7,13 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import type { z } from 'zod';
 import type { ErrorBody } from '../core/api/errors.ts';
+import { diskFullCode, diskFullMessage } from '../core/disk-full.ts';
 import {
   ConflictError,
   ForbiddenError,
   NotFoundError,
   PayloadTooLargeError,
+  RateLimitedError,
   TrainyardError,
   UnauthorizedError,
   UnsupportedMediaTypeError,
@@ -32,6 +34,7 @@ const STATUS: ReadonlyArray<[new (...args: never[]) => TrainyardError, number]> 
   [ConflictError, 409],
   [PayloadTooLargeError, 413],
   [UnsupportedMediaTypeError, 415],
+  [RateLimitedError, 429],
 ];
 
 export function toErrorResponse(error: unknown): { status: number; body: ErrorBody } {
@@ -40,6 +43,9 @@ export function toErrorResponse(error: unknown): { status: number; body: ErrorBo
     const field = error instanceof ValidationError && error.field ? { field: error.field } : {};
     return { status, body: { error: { code: error.code, message: error.message, ...field } } };
   }
+  // A full disk (ENOSPC, SQLITE_FULL): 507, which clients (the SDKs) keep and send again.
+  const full = diskFullCode(error);
+  if (full) return { status: 507, body: { error: { code: 'disk_full', message: diskFullMessage(full) } } };
   const fastifyError = error as FastifyError;
   if (hasZodFastifySchemaValidationErrors(fastifyError)) {
     // The library's own validator compiler (ours in routes/schemas.ts throws ValidationError).

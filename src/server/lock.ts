@@ -1,8 +1,9 @@
 /**
- * One server per data directory: a lock file holding the owner's pid. A lock left by a server
- * that died (kill -9) is taken over; one held by a live process is refused.
+ * One server per data directory: a lock file naming the owner (control/lock-file.ts). A lock
+ * left by a server that died (kill -9) is taken over; one held by a live process is refused.
  */
 import { openSync, readFileSync, unlinkSync, writeSync, closeSync } from 'node:fs';
+import { lockFileText, readLockOwner } from '../control/lock-file.ts';
 import { DataDirLockedError } from '../core/errors.ts';
 
 export interface DataDirLock {
@@ -13,12 +14,13 @@ export function acquireLock(lockPath: string, dataDir: string): DataDirLock {
   for (let tries = 0; tries < 3; tries++) {
     try {
       const fd = openSync(lockPath, 'wx', 0o600);
-      writeSync(fd, String(process.pid));
+      const text = lockFileText();
+      writeSync(fd, text);
       closeSync(fd);
       return {
         release() {
           try {
-            if (readFileSync(lockPath, 'utf8').trim() === String(process.pid)) unlinkSync(lockPath);
+            if (readFileSync(lockPath, 'utf8').trim() === text) unlinkSync(lockPath);
           } catch {
             // already gone
           }
@@ -26,10 +28,8 @@ export function acquireLock(lockPath: string, dataDir: string): DataDirLock {
       };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const owner = Number(readFileSafe(lockPath));
-      if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && processExists(owner)) {
-        throw new DataDirLockedError(dataDir, owner);
-      }
+      const owner = readLockOwner(lockPath);
+      if (owner?.kind === 'owner' && owner.alive && owner.pid !== process.pid) throw new DataDirLockedError(dataDir, owner.pid);
       try {
         unlinkSync(lockPath); // stale: its server is gone
       } catch {
@@ -37,22 +37,6 @@ export function acquireLock(lockPath: string, dataDir: string): DataDirLock {
       }
     }
   }
-  throw new DataDirLockedError(dataDir, Number(readFileSafe(lockPath)) || 0);
-}
-
-function readFileSafe(path: string): string {
-  try {
-    return readFileSync(path, 'utf8').trim();
-  } catch {
-    return '';
-  }
-}
-
-function processExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  const owner = readLockOwner(lockPath);
+  throw new DataDirLockedError(dataDir, owner?.kind === 'owner' ? owner.pid : 0);
 }

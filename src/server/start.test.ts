@@ -11,10 +11,10 @@ describe('startServer', () => {
 
   it('refuses an executor it does not know, naming the ones it does, and frees the data directory', async () => {
     const dataDir = join(dir, 'data');
-    const options = { dataDir, port: 0, log: () => {}, env: { TRAINYARD_EXECUTOR: 'slurm' } };
+    const options = { dataDir, port: 0, log: () => {}, env: { TRAINYARD_EXECUTOR: 'kubernetes' } };
     await assert.rejects(startServer(options), (error: unknown) => {
       assert.ok(error instanceof StartError);
-      assert.equal(error.message, 'executor "slurm" (TRAINYARD_EXECUTOR) is not known: expected one of local');
+      assert.equal(error.message, 'executor "kubernetes" (TRAINYARD_EXECUTOR) is not known: expected one of local, slurm');
       return true;
     });
     const server = await startServer({ ...options, env: { TRAINYARD_GPUS: 'none', TRAINYARD_CPU_SLOTS: '2' } });

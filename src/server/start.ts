@@ -4,9 +4,12 @@
  */
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { readGcEnv, readServerEnv } from '../config.ts';
+import { readGcEnv, readRetentionEnv, readServerEnv, readSlurmEnv } from '../config.ts';
 import { createControl } from '../control/control.ts';
 import { issueToken } from '../control/tokens.ts';
+import { issueSignInCode } from '../control/sign-in.ts';
+import { readSignInEnv } from '../config.ts';
+import { readAccessEnv, type AccessConfig } from '../config.ts';
 import { keysFilePath, subscribeKeysFile, writeKeysFile } from '../control/keys-file.ts';
 import { TrainyardError } from '../core/errors.ts';
 import { datasetsForRun } from '../datasets/job-datasets.ts';
@@ -16,6 +19,7 @@ import { createCurricula } from '../curriculum/curricula.ts';
 import { createStudies } from '../studies/studies.ts';
 import { createInbox } from '../inbox/inbox.ts';
 import { createSqliteStore } from '../store/sqlite/sqlite-store.ts';
+import { createRetention } from '../operations/retention.ts';
 import type { Store } from '../store/store.ts';
 import { subscribeAfterTraining, subscribeDeployer } from './after-training.ts';
 import { subscribeAutomations } from './automations.ts';
@@ -39,6 +43,10 @@ export interface StartOptions {
   readonly executor?: string;
   /** `GET /metrics` without a token (docs/operations.md). Default: false. */
   readonly metricsPublic?: boolean;
+  /** `--secure-cookies`: the dashboard's session cookie is always Secure (behind a TLS proxy). Default: false. */
+  readonly secureCookies?: boolean;
+  /** Rate limits, audit retention, the proxy to trust (docs/audit.md): flags over TRAINYARD_* variables. */
+  readonly access?: { readonly rateLimits?: Partial<AccessConfig['rateLimits']>; readonly auditRetentionDays?: number; readonly trustProxy?: boolean | string };
 }
 
 export interface RunningServer {
@@ -46,6 +54,10 @@ export interface RunningServer {
   /** The admin token, only when it was created by this start (print it once). */
   readonly adminToken: string | null;
   readonly adminTokenPath: string;
+  /** A one-time dashboard sign-in link (admin), made by this start: `<url>/sign-in#code=…`. */
+  readonly signInUrl: string;
+  /** When `signInUrl`'s code expires, epoch ms. */
+  readonly signInExpiresAt: number;
   close(): Promise<void>;
 }
 
@@ -71,8 +83,16 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     await removeDatasetLeftovers(store, layout.datasetDir, log);
     const serverEnv = readServerEnv(env);
     const gcEnv = readGcEnv(env);
+    const signInPolicy = readSignInEnv(env);
+    const retentionEnv = readRetentionEnv(env);
+    const accessEnv = readAccessEnv(env);
+    const access = {
+      rateLimits: { ...accessEnv.rateLimits, ...options.access?.rateLimits },
+      auditRetentionDays: options.access?.auditRetentionDays ?? accessEnv.auditRetentionDays,
+      trustProxy: options.access?.trustProxy ?? accessEnv.trustProxy,
+    };
     const executorName = options.executor ?? serverEnv.executor;
-    const executor = createExecutor(executorName, serverEnv);
+    const executor = createExecutor(executorName, { ...serverEnv, env, ...(executorName === 'slurm' ? { slurm: readSlurmEnv(env) } : {}) });
     if (!executor) throw new StartError(`executor "${executorName}" (TRAINYARD_EXECUTOR) is not known: expected one of ${EXECUTOR_NAMES.join(', ')}`);
     const slots = await executor.capacity();
     const now = () => Date.now();
@@ -100,7 +120,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     studies.subscribe();
     const automations = subscribeAutomations({ store, control, evaluator, deployer, curricula, dataDir, now, log, env });
     let started = false; // `/readyz` says "starting" until recovery is done and the loops run
-    const app = await buildApp({ store, control, layout, now, batchParser, slots, log, evaluator, deployer, automations, curricula, studies, started: () => started, metricsPublic: options.metricsPublic });
+    const app = await buildApp({ store, control, layout, now, batchParser, slots, log, evaluator, deployer, automations, curricula, studies, started: () => started, metricsPublic: options.metricsPublic, signIn: signInPolicy, secureCookies: options.secureCookies, ...access });
     const host = options.host ?? '127.0.0.1';
     try {
       await app.listen({ host, port: options.port ?? DEFAULT_PORT });
@@ -120,9 +140,13 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     // Ends the firings a crash cut, loads <data>/automations.yaml (a broken file is logged, never fatal).
     await automations.start();
     await studies.start();
+    // Old events every subscriber handled, and old logs when asked (docs/operations.md#retention).
+    const retention = createRetention({ store, settings: retentionEnv, subscribers: () => control.events.subscribers(), now, log });
+    retention.start();
     const inbox = createInbox({ store, control, layout, now, log });
     inbox.start();
     started = true;
+    const signIn = await issueSignInCode(store, 'admin', now(), signInPolicy.codeTtlMs);
     log(`trainyard ${VERSION} serving ${url} (data ${dataDir}; ${slots.gpus.length} GPU${slots.gpus.length === 1 ? '' : 's'}, ${slots.cpuSlots} CPU slots)`);
 
     const openStoreRef = store;
@@ -131,9 +155,12 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       url,
       adminToken,
       adminTokenPath: layout.adminToken,
+      signInUrl: `${url}/sign-in#code=${signIn.code}`,
+      signInExpiresAt: signIn.expiresAt,
       close() {
         closing ??= (async () => {
           await inbox.close();
+          await retention.close();
           await automations.close();
           await studies.close();
           await deployer.close();

@@ -16,7 +16,7 @@ export const WEB_DIST = resolve(import.meta.dirname, '../../web/dist');
 const HTML_HEADERS = {
   'cache-control': 'no-cache',
   'x-content-type-options': 'nosniff',
-  // The sign-in link may carry ?token=: never send the URL to another site.
+  // Never send a dashboard URL to another site (a sign-in link's code is in the fragment, which no request carries).
   'referrer-policy': 'no-referrer',
   // blob: images: the job page shows artifacts from blob URLs it fetched with the token (an
   // <img src> cannot send it); an image never runs script, an SVG one included.

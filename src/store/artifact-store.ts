@@ -25,4 +25,9 @@ export interface ArtifactStore {
   getArtifact(id: number): Promise<Artifact | null>;
   /** A job's artifacts matching `filter`, in the order they were attached (by id). */
   listArtifacts(jobId: number, filter?: ArtifactFilter): Promise<Artifact[]>;
+  /**
+   * `listArtifacts` (unfiltered) of several jobs in one read (a study report): every id of
+   * `jobIds` maps to its artifacts in attach order, empty when it has none or does not exist.
+   */
+  listArtifactsOfJobs(jobIds: readonly number[]): Promise<Map<number, Artifact[]>>;
 }

@@ -9,6 +9,7 @@
  *   control the clock.
  */
 import type { InboxRecordState } from '../core/inbox-listing.ts';
+import type { SeriesExtremes } from '../core/metrics/series-extremes.ts';
 import type {
   BucketedSeries,
   Checkpoint,
@@ -39,6 +40,9 @@ import type { StudyStore } from './study-store.ts';
 import type { CurriculumStore } from './curriculum-store.ts';
 import type { ArtifactStore } from './artifact-store.ts';
 import type { OperationsStore } from './operations-store.ts';
+import type { EventRetentionStore } from './event-retention-store.ts';
+import type { SignInStore } from './sign-in-store.ts';
+import type { AuditStore } from './audit-store.ts';
 
 export type { JobChange } from '../core/run-end.ts';
 export type * from './evaluation-store.ts';
@@ -50,6 +54,8 @@ export type * from './study-store.ts';
 export type * from './curriculum-store.ts';
 export type * from './artifact-store.ts';
 export type * from './operations-store.ts';
+export type * from './event-retention-store.ts';
+export type * from './audit-store.ts';
 import type {
   DatasetSummary,
   DatasetUse,
@@ -75,8 +81,9 @@ export interface JobStore {
    * Stores a queued job and appends `job.submitted`. A spec with `from:` has it resolved in the
    * same transaction to one checkpoint (`Job.initFrom`); ValidationError (field `from`, code
    * `invalid_from`) and nothing written when it names no live checkpoint (core/init-from.ts).
+   * `createdByToken` (default: null) is the id of the token that submitted it (`Job.createdByToken`).
    */
-  createJob(spec: JobSpec, now: number): Promise<Job>;
+  createJob(spec: JobSpec, now: number, createdByToken?: string | null): Promise<Job>;
   getJob(id: number): Promise<Job | null>;
   /** Jobs matching every part of `filter`, newest (highest id) first. */
   listJobs(filter?: JobFilter): Promise<Job[]>;
@@ -147,6 +154,11 @@ export interface NewRun {
 export interface RunStore {
   getRun(id: number): Promise<Run | null>;
   listRuns(jobId: number): Promise<Run[]>;
+  /**
+   * `listRuns` of several jobs in one read (a study report): every id of `jobIds` maps to its
+   * runs by attempt, empty when it has none or does not exist.
+   */
+  listRunsOfJobs(jobIds: readonly number[]): Promise<Map<number, Run[]>>;
   /** Runs in state `running`, across all jobs (recovery after a restart). */
   listLiveRuns(): Promise<Run[]>;
   /** Runs that were alive at some time in [from, to), oldest first (the timeline). */
@@ -216,6 +228,13 @@ export interface MetricStore {
    * (or that do not exist) have no entry.
    */
   latestValuesOfJobs(jobIds: readonly number[]): Promise<Map<number, Record<string, { step: number; value: number }>>>;
+  /**
+   * For series `key` of each job in `jobIds`, in one read: its last non-NaN point and the first
+   * points of its lowest and highest values (core/metrics/series-extremes.ts), exactly as
+   * `seriesExtremes` over `readSeries(jobId, key)` gives them (a study report of many trials).
+   * Jobs without the series (or that do not exist) have no entry.
+   */
+  seriesExtremesOfJobs(jobIds: readonly number[], key: string): Promise<Map<number, SeriesExtremes>>;
 }
 
 export interface StepRange {
@@ -229,6 +248,11 @@ export interface CheckpointStore {
   /** A checkpoint by id (deleted ones too), or null. */
   getCheckpoint(id: number): Promise<Checkpoint | null>;
   listCheckpoints(jobId: number): Promise<Checkpoint[]>;
+  /**
+   * `listCheckpoints` of several jobs in one read (a study report): every id of `jobIds` maps to
+   * its checkpoints (deleted ones too) by step, empty when it has none or does not exist.
+   */
+  listCheckpointsOfJobs(jobIds: readonly number[]): Promise<Map<number, Checkpoint[]>>;
   /** Newest (highest step, then newest) checkpoint whose file was not deleted. */
   latestCheckpoint(jobId: number): Promise<Checkpoint | null>;
   /**
@@ -250,14 +274,37 @@ export interface TokenInfo {
   /** What the token is for ("ci", "dashboard wall"); null when none was given. */
   readonly name: string | null;
   readonly createdAt: number;
+  /** Epoch ms from which the token is refused (401); null: it never expires. */
+  readonly expiresAt: number | null;
+  /** Epoch ms of its last authenticated request, to within a minute; null: never used. */
+  readonly lastUsedAt: number | null;
+}
+
+/** What a stored token is, as authentication needs it. */
+export interface StoredToken {
+  readonly secretHash: Buffer;
+  readonly scope: TokenScope;
+  /** Null: never expires. */
+  readonly expiresAt: number | null;
+  readonly lastUsedAt: number | null;
 }
 
 export interface TokenStore {
-  /** Stores a token by id with the sha256 of its secret. `name` is optional (default: null). */
-  createToken(id: string, secretHash: Buffer, scope: TokenScope, now: number, name?: string | null): Promise<void>;
-  /** The secret's hash and scope of a token id, or null. Callers compare in constant time. */
-  findToken(id: string): Promise<{ secretHash: Buffer; scope: TokenScope } | null>;
-  /** Admin and read tokens, oldest first. Run tokens are not listed (they end with their run). */
+  /**
+   * Stores a token by id with the sha256 of its secret. `details.name` (default: null) is shown
+   * when tokens are listed; `details.expiresAt` (default: null, never) is when it stops working.
+   * ConflictError when the id is taken.
+   */
+  createToken(id: string, secretHash: Buffer, scope: TokenScope, now: number, details?: { readonly name?: string | null; readonly expiresAt?: number | null }): Promise<void>;
+  /** The secret's hash, scope and times of a token id, or null. Callers compare in constant time. */
+  findToken(id: string): Promise<StoredToken | null>;
+  /**
+   * Records that the token was used at `now`, unless its last use is under `minIntervalMs`
+   * (default: 60,000) before: one write a minute per busy token, none per request. False when
+   * nothing was written. Not a domain event: bookkeeping, like a file's atime.
+   */
+  touchToken(id: string, now: number, minIntervalMs?: number): Promise<boolean>;
+  /** Admin, submit, deploy and read tokens, oldest first. Run tokens are not listed (they end with their run). */
   listTokens(): Promise<TokenInfo[]>;
   /** Deletes a token; false when no token had that id. */
   deleteToken(id: string): Promise<boolean>;
@@ -450,6 +497,6 @@ export interface EventStore {
   watchEvents(listener: () => void): () => void;
 }
 
-export interface Store extends JobStore, RunStore, MetricStore, CheckpointStore, TokenStore, InboxStore, DatasetStore, EventStore, RegistryStore, EvaluationStore, DeploymentStore, RetentionPolicyStore, ApiKeyStore, AutomationStore, StudyStore, CurriculumStore, ArtifactStore, OperationsStore {
+export interface Store extends JobStore, RunStore, MetricStore, CheckpointStore, TokenStore, InboxStore, DatasetStore, EventStore, RegistryStore, EvaluationStore, DeploymentStore, RetentionPolicyStore, ApiKeyStore, AutomationStore, StudyStore, CurriculumStore, ArtifactStore, OperationsStore, SignInStore, AuditStore, EventRetentionStore {
   close(): Promise<void>;
 }

@@ -11,6 +11,20 @@ export interface StudyStateChange {
   readonly by: 'user' | 'circuit-breaker' | 'runner';
 }
 
+/** A widening planned by core/study-widen.ts, written by `widenStudy`. */
+export interface StudyWidening {
+  /** The widened spec (its `maxRuns` raised; a random search's count grown). */
+  readonly spec: StudySpec;
+  /** The cap before, for the event. */
+  readonly previousMaxRuns: number;
+  /** The trials the plan was made against: the widening is refused when the study has other trials now. */
+  readonly trialCount: number;
+  /** New pending trials, indexed from `trialCount` on. */
+  readonly added: readonly Variant[];
+  /** Trials ASHA paused that rank in now, each with its `resume` decision (at its rung). */
+  readonly resumed: readonly { readonly index: number; readonly decision: TrialDecision }[];
+}
+
 /**
  * Studies and their trials. A trial is launched at most once: its job is created and the trial
  * marked launched in one transaction (`launchTrial`), so a crash can neither launch a variant
@@ -55,4 +69,13 @@ export interface StudyStore {
    * so the same rung is never decided twice, across restarts.
    */
   recordTrialDecision(studyId: number, index: number, decision: TrialDecision, now: number): Promise<boolean>;
+  /**
+   * Widens a study (core/study-widen.ts) in one transaction with `study.widened`: stores the
+   * spec, adds the pending trials, records each resumed trial's decision (it holds a slot
+   * again), and reopens a completed study (running; the circuit breaker counts afresh). A paused
+   * study stays paused. ConflictError, nothing written, when the study was stopped, its trial
+   * count is no longer `widening.trialCount`, or a trial to resume is no longer held by early
+   * stopping; NotFoundError for an unknown id.
+   */
+  widenStudy(studyId: number, widening: StudyWidening, now: number): Promise<Study>;
 }

@@ -42,7 +42,7 @@ export interface EarlyStopper {
 }
 
 /** The last value at a step <= `step`, once the series reached `step`; else null. */
-export function valueAtStep(series: Pick<Series, 'steps' | 'values'>, step: number): number | null {
+export function valueAtStep(series: { readonly steps: ArrayLike<number>; readonly values: ArrayLike<number> }, step: number): number | null {
   const { steps, values } = series;
   if (steps.length === 0 || steps[steps.length - 1] < step) return null;
   let lo = 0;
@@ -96,7 +96,7 @@ export function createEarlyStopper(deps: EarlyStopperDeps): EarlyStopper {
    */
   async function finishDecided(trial: Trial): Promise<boolean> {
     const carried = trial.decision?.carriedOut;
-    if (carried === undefined || carried === 'continue') return false;
+    if (carried === undefined || carried === 'continue' || carried === 'resume') return false;
     if (carried === 'stop') await deps.jobs.requestStop(trial.jobId!, 'stop');
     else await deps.jobs.pause(trial.jobId!);
     return true;

@@ -3,20 +3,27 @@
  * every launched trial its runs, the chosen metrics' series (summed up to final, best and
  * step-of-best), its checkpoints and artifacts. A read only: nothing is written.
  *
- * Reading every series is most of the cost (1,000 runs × 10 metrics: 10,000 series reads), so
- * what an ended trial's job holds (its series' summaries, its metric names, runs, checkpoints
- * and artifacts) is kept in a `ReportCache`, keyed by the job and its end time: a job that ends
- * again (resumed, then ended) has a new end time and is read afresh. The checkpoints are those
- * the job registered: retention may delete a file later, its id stays the evidence.
+ * Reading the series is most of the cost (1,000 runs × 10 metrics: 10,000 series), so each
+ * metric is read for every trial's job at once (`seriesExtremesOfJobs`: one read a metric, the
+ * points summed up in the store, not returned), and the metric names of every job come in one
+ * read too (`latestValuesOfJobs`), as do their runs, checkpoints and artifacts
+ * (`listRunsOfJobs`, `listCheckpointsOfJobs`, `listArtifactsOfJobs`: four reads in all, not
+ * three a job). What an ended trial's job holds (its series' summaries, its metric names, runs,
+ * checkpoints and artifacts) is kept in a `ReportCache`, keyed by the job and its end time: a
+ * job that ends again (resumed, then ended) has a new end time and is read afresh. The
+ * checkpoints are those the job registered: retention may delete a file later, its id stays the
+ * evidence.
  */
 import { createHash } from 'node:crypto';
 import { NotFoundError } from '../core/errors.ts';
-import { buildStudyReport, canonicalJson, chooseMetrics, summarizeSeries, type ReportTrialInput, type SeriesSummary, type StudyReport } from '../core/study-report.ts';
-import type { Run } from '../core/types.ts';
+import { NO_EXTREMES, type SeriesExtremes } from '../core/metrics/series-extremes.ts';
+import { buildStudyReport, canonicalJson, chooseMetrics, type ReportTrialInput, type SeriesSummary, type StudyReport } from '../core/study-report.ts';
+import type { Artifact } from '../core/artifacts.ts';
+import type { Checkpoint, Run } from '../core/types.ts';
 import type { Store } from '../store/store.ts';
 import { ENDED_JOB_STATES, type Trial } from '../core/study-record.ts';
 
-export type ReportStore = Pick<Store, 'getStudy' | 'listTrials' | 'listRuns' | 'listSeries' | 'readSeries' | 'listCheckpoints' | 'listArtifacts'>;
+export type ReportStore = Pick<Store, 'getStudy' | 'listTrials' | 'listRunsOfJobs' | 'latestValuesOfJobs' | 'seriesExtremesOfJobs' | 'listCheckpointsOfJobs' | 'listArtifactsOfJobs'>;
 
 /** What an ended job's report needs. */
 interface EndedJob {
@@ -25,8 +32,8 @@ interface EndedJob {
   readonly runs: readonly Run[];
   readonly checkpoints: ReportTrialInput['checkpoints'];
   readonly artifacts: ReportTrialInput['artifacts'];
-  /** `${metric}:${mode}` → its summary. */
-  readonly series: Map<string, SeriesSummary>;
+  /** Metric → its series' extremes (the summary of either mode). */
+  readonly series: Map<string, SeriesExtremes>;
 }
 
 /** Ended jobs' reads, kept between reports. Default bound: 20,000 jobs (then it starts afresh). */
@@ -50,53 +57,57 @@ export async function loadStudyReport(store: ReportStore, name: string, metrics:
   if (!study) throw new NotFoundError('study', name);
   const trials = await store.listTrials(study.id);
 
-  /** The job's cached reads when it ended and they are of this end, else fresh ones (kept when it ended). */
-  const jobOf = async (trial: Trial): Promise<EndedJob> => {
+  // Each job's cached reads when it ended and they are of this end, else fresh ones (kept when it ended).
+  const jobs = new Map<number, EndedJob>();
+  const fresh = trials.filter((t) => {
+    if (t.jobId === null) return false;
+    const kept = cache.jobs.get(t.jobId);
+    if (kept && ended(t) && kept.endedAt === t.endedAt) {
+      jobs.set(t.jobId, kept);
+      return false;
+    }
+    return true;
+  });
+  const freshIds = fresh.map((t) => t.jobId!);
+  const [keysOf, runsOf, checkpointsOf, artifactsOf] = freshIds.length === 0
+    ? [new Map<number, Record<string, unknown>>(), new Map<number, Run[]>(), new Map<number, Checkpoint[]>(), new Map<number, Artifact[]>()]
+    : await Promise.all([store.latestValuesOfJobs(freshIds), store.listRunsOfJobs(freshIds), store.listCheckpointsOfJobs(freshIds), store.listArtifactsOfJobs(freshIds)]);
+  for (const trial of fresh) {
     const jobId = trial.jobId!;
-    const kept = cache.jobs.get(jobId);
-    if (kept && ended(trial) && kept.endedAt === trial.endedAt) return kept;
-    const [series, runs, checkpoints, artifacts] = await Promise.all([store.listSeries(jobId), store.listRuns(jobId), store.listCheckpoints(jobId), store.listArtifacts(jobId)]);
     const read: EndedJob = {
       endedAt: trial.endedAt ?? -1,
-      keys: new Set(series.map((x) => x.key)),
-      runs,
-      checkpoints: checkpoints.map((c) => ({ id: c.id, step: c.step, createdAt: c.createdAt })),
-      artifacts: artifacts.map((a) => ({ id: a.id, runId: a.runId, name: a.name, kind: a.kind, step: a.step, createdAt: a.createdAt })),
+      keys: new Set(Object.keys(keysOf.get(jobId) ?? {})),
+      runs: runsOf.get(jobId) ?? [],
+      checkpoints: (checkpointsOf.get(jobId) ?? []).map((c) => ({ id: c.id, step: c.step, createdAt: c.createdAt })),
+      artifacts: (artifactsOf.get(jobId) ?? []).map((a) => ({ id: a.id, runId: a.runId, name: a.name, kind: a.kind, step: a.step, createdAt: a.createdAt })),
       series: new Map(),
     };
     if (ended(trial)) {
       if (cache.jobs.size >= cache.maxJobs) cache.jobs.clear();
       cache.jobs.set(jobId, read);
     }
-    return read;
-  };
-
-  const jobs = new Map<number, EndedJob>();
-  for (const t of trials) if (t.jobId !== null) jobs.set(t.jobId, await jobOf(t));
+    jobs.set(jobId, read);
+  }
   const chosen = chooseMetrics(metrics, study.spec.objective, [...jobs.values()].flatMap((j) => [...j.keys]));
 
-  const inputs: ReportTrialInput[] = [];
-  for (const trial of trials) {
-    const jobId = trial.jobId;
-    if (jobId === null) {
-      inputs.push({ trial, runs: [], series: {}, checkpoints: [], artifacts: [] });
-      continue;
-    }
-    const job = jobs.get(jobId)!;
+  // One read a metric, over every job that reported it and has no summary of it kept.
+  for (const m of chosen) {
+    const unread = [...jobs].filter(([, job]) => job.keys.has(m.name) && !job.series.has(m.name)).map(([jobId]) => jobId);
+    if (unread.length === 0) continue;
+    const extremes = await store.seriesExtremesOfJobs(unread, m.name);
+    for (const jobId of unread) jobs.get(jobId)!.series.set(m.name, extremes.get(jobId) ?? NO_EXTREMES);
+  }
+
+  const inputs: ReportTrialInput[] = trials.map((trial) => {
+    const job = trial.jobId === null ? undefined : jobs.get(trial.jobId);
+    if (job === undefined) return { trial, runs: [], series: {}, checkpoints: [], artifacts: [] };
     const series: Record<string, SeriesSummary> = {};
     for (const m of chosen) {
-      if (!job.keys.has(m.name)) continue;
-      const key = `${m.name}:${m.mode}`;
-      let summary = job.series.get(key);
-      if (!summary) {
-        const points = await store.readSeries(jobId, m.name);
-        summary = summarizeSeries(points.steps, points.values, m.mode);
-        job.series.set(key, summary);
-      }
-      series[m.name] = summary;
+      const e = job.series.get(m.name);
+      if (e !== undefined) series[m.name] = { final: e.final, best: m.mode === 'min' ? e.min : e.max };
     }
-    inputs.push({ trial, runs: job.runs, series, checkpoints: job.checkpoints, artifacts: job.artifacts });
-  }
+    return { trial, runs: job.runs, series, checkpoints: job.checkpoints, artifacts: job.artifacts };
+  });
   const specHash = createHash('sha256').update(canonicalJson(study.spec)).digest('hex');
   return buildStudyReport({ study: { name: study.name, state: study.state, spec: study.spec }, trials: inputs, metrics: chosen, specHash, now });
 }

@@ -216,6 +216,24 @@ describe('study runner: median stopping and a person', () => {
     await r.kit.until(async () => ['stopping', 'stopped'].includes((await r.kit.job(jobId)).state), 'the recorded stop to be carried out');
   });
 
+  it('resumes the trials a widening decided from its event (the server died between the commit and the resume)', async () => {
+    const r = await rig();
+    await r.studies.submit(studyInput(r.kit, { parallelism: 1, objective: { metric: 'loss', mode: 'min' }, earlyStopping: { asha: { minResource: 10, maxResource: 100, action: 'pause' } } }));
+    const [jobId] = await r.kit.until(async () => ((await launchedTrials(r)).length === 1 ? launchedTrials(r) : null), 'a launch');
+    await r.kit.run(jobId, 1);
+    await r.kit.until(async () => (await r.kit.job(jobId)).state === 'running', 'the trial to run');
+    // Early stopping paused trial 0 at rung 10.
+    const study = (await r.kit.store.getStudy('sweep'))!;
+    const paused = { policy: 'asha' as const, action: 'stop' as const, trialId: 0, step: 10, value: 9, cutoff: 1, rank: 2, of: 2, reason: 'paused at rung 10', decidedAt: r.kit.now() };
+    await r.kit.store.recordTrialDecision(study.id, 0, { ...paused, carriedOut: 'pause' }, r.kit.now());
+    await r.kit.control.jobs.pause(jobId);
+    await r.kit.until(async () => (await r.kit.job(jobId)).state === 'paused', 'the trial to be paused');
+    // The widening's transaction alone, as if the server died before resuming the job.
+    await r.kit.store.widenStudy(study.id, { spec: study.spec, previousMaxRuns: 5, trialCount: 5, added: [], resumed: [{ index: 0, decision: { ...paused, action: 'continue', carriedOut: 'resume', reason: 'widened' } }] }, r.kit.now());
+    await r.kit.until(async () => ['queued', 'running'].includes((await r.kit.job(jobId)).state), 'the subscriber to resume the job');
+    assert.equal((await show(r)).trials[0].decision?.action, 'resume');
+  });
+
   it('a person pauses (its open trials held, nothing launched), resumes and stops a study', async () => {
     const r = await rig();
     await r.studies.submit(studyInput(r.kit));

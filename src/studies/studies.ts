@@ -5,7 +5,7 @@
  * stopping names (early-stop.ts).
  *
  * It reacts to the durable event log (subscriber `studies`: `job.state_changed` of trial jobs,
- * `study.created`, `study.resumed`) and makes one pass over every running study at start, so a
+ * `study.created`, `study.resumed`, `study.widened`) and makes one pass over every running study at start, so a
  * study goes on after a restart where it was. Each pass reads the store and acts on what it finds
  * (it is idempotent); passes run one at a time. Launching a trial is one store transaction that
  * creates its job and marks the trial launched (`launchTrial`): a crash between two launches
@@ -23,6 +23,8 @@ import type { Store } from '../store/store.ts';
 import { createEarlyStopper } from './early-stop.ts';
 import { createSuggest } from './suggest.ts';
 import { dryRunView, studySummary, studyView, type DryRunView, type StudySummary, type StudyView, type TrialView } from './views.ts';
+import { createWidener } from './widen.ts';
+import type { StudyWidenBody, StudyWidenResult } from '../core/api/studies.ts';
 
 /** The durable subscriber's name (its cursor in the store). */
 export const SUBSCRIBER = 'studies';
@@ -60,6 +62,8 @@ export interface Studies {
   trial(name: string, index: number): Promise<TrialView>;
   /** `search: external`: the searcher is done; the study completes (409 while trials are open). */
   finish(name: string): Promise<StudyView>;
+  /** More budget without starting over (core/study-widen.ts): a larger maxRuns, the ASHA-paused trials that rank in resumed; a completed study reopens. */
+  widen(name: string, request: StudyWidenBody): Promise<StudyWidenResult>;
   /** Resolves when the passes queued so far are done (tests). */
   idle(): Promise<void>;
   close(): Promise<void>;
@@ -72,6 +76,7 @@ export function createStudies(deps: StudiesDeps): Studies {
   let closed = false;
   const stopper = createEarlyStopper({ store, jobs: control.jobs, now: deps.now, log });
   const suggest = createSuggest({ store, control, now: deps.now, log });
+  const widener = createWidener({ store, jobs: control.jobs, now: deps.now, log });
 
   /** Runs passes one at a time, so two never launch into the same free slot. */
   function serial<T>(task: () => Promise<T>): Promise<T> {
@@ -152,7 +157,10 @@ export function createStudies(deps: StudiesDeps): Studies {
 
   async function reconcileAll(): Promise<void> {
     for (const study of await store.listStudies()) {
-      if (study.state === 'running') await reconcile(study.id, study.name);
+      if (study.state === 'running') {
+        await widener.carryOutResumes(await store.listTrials(study.id));
+        await reconcile(study.id, study.name);
+      }
       // A crash between a pause (or stop) and holding its trials: hold them now (idempotent).
       else if (study.state === 'paused' || study.state === 'stopped') await holdTrials(await store.listTrials(study.id), study.state === 'paused' ? 'pause' : 'stop');
     }
@@ -160,9 +168,12 @@ export function createStudies(deps: StudiesDeps): Studies {
 
   async function handle(event: DomainEvent): Promise<void> {
     if (closed) throw new Error('studies are closing'); // the cursor stays: the next start handles it
-    if (event.type === 'study.created' || event.type === 'study.resumed') {
+    if (event.type === 'study.created' || event.type === 'study.resumed' || event.type === 'study.widened') {
       const study = await store.getStudy(event.data.study);
-      if (study) await serial(() => reconcile(study.id, study.name));
+      if (!study) return;
+      // A crash between a widening and the resumes it decided: carried out now (idempotent).
+      if (event.type === 'study.widened' && study.state === 'running') await serial(async () => widener.carryOutResumes(await store.listTrials(study.id)));
+      await serial(() => reconcile(study.id, study.name));
       return;
     }
     if (event.jobId === null) return;
@@ -196,7 +207,7 @@ export function createStudies(deps: StudiesDeps): Studies {
 
   return {
     subscribe() {
-      control.events.subscribe(SUBSCRIBER, handle, { types: ['job.state_changed', 'study.created', 'study.resumed'] });
+      control.events.subscribe(SUBSCRIBER, handle, { types: ['job.state_changed', 'study.created', 'study.resumed', 'study.widened'] });
     },
 
     async start() {
@@ -269,6 +280,12 @@ export function createStudies(deps: StudiesDeps): Studies {
       if (!done && study.state !== 'completed') throw new ConflictError(`study ${name} is ${study.state}: only a running study can be finished`);
       if (done) log(`study ${name}: finished by its searcher, ${study.trialCount} trials`);
       return view(await load(name));
+    }),
+
+    widen: (name, request) => serial(async () => {
+      const done = await widener.widen(await load(name), request);
+      if (done.study.state === 'running') await reconcile(done.study.id, name);
+      return { study: await view(await load(name)), added: done.added, reopened: done.reopened, resumed: done.resumed, held: done.held };
     }),
 
     idle: () => serial(async () => undefined),

@@ -78,6 +78,25 @@ describe('startAttempt', () => {
     assert.deepEqual(result.handle, run.handle);
   });
 
+  it("takes the executor's own verdict (Slurm's TIMEOUT) over the exit status, unless a stop was asked for", async () => {
+    const timeout: RunOutcome = { kind: 'time-limit', detail: 'reached its Slurm time limit (TIMEOUT)', retryable: false };
+    const executor = createFakeExecutor();
+    const first = recorder();
+    const attempt = startAttempt(options(executor, first.hooks), request());
+    (await firstRun(executor)).exit({ exitCode: null, signal: 'SIGTERM', outcome: timeout });
+    await settled(attempt);
+    assert.deepEqual(first.result.outcome, timeout);
+
+    const stopped = createFakeExecutor();
+    const second = recorder();
+    const asked = startAttempt(options(stopped, second.hooks), request());
+    const run = await firstRun(stopped);
+    asked.stop(60_000);
+    run.exit({ exitCode: null, signal: 'SIGTERM', outcome: timeout });
+    await settled(asked);
+    assert.equal(second.result.outcome?.kind, 'stopped');
+  });
+
   it('refuses a request that fails preflight as a configuration error, without starting it', async () => {
     const executor = createFakeExecutor();
     executor.preflightProblem = 'command train not found on PATH';

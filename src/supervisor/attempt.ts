@@ -137,6 +137,8 @@ function supervise(options: AttemptOptions, logPath: string, begin: () => Promis
     const status: ExitStatus = { exitCode: report.exitCode, signal: report.signal };
     const outcome: RunOutcome = begun.kind === 'lost'
       ? { kind: 'lost', detail: begun.detail, retryable: true }
+      // The executor's own verdict (Slurm's TIMEOUT, NODE_FAIL, …) unless a stop was asked for.
+      : report.outcome && !stopRequested ? report.outcome
       : classifyExit({ ...status, stopRequested, oomKilled: report.oomKilled, logTail: readTail(logPath, LOG_TAIL_BYTES), spawnError: null });
     const peak = report.peakGpuMemoryMiB ?? null;
     await hooks.onExit(peak === null ? status : { ...status, peakGpuMemoryMiB: peak }, outcome);

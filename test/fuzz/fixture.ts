@@ -64,7 +64,8 @@ export async function createFixture(): Promise<Fixture> {
   symlinkSync(outside, join(work, 'folder', 'outside'));
   const workLinks = links(join(root, 'links'), outside);
 
-  const server = await startServer({ dataDir: join(root, 'data'), env: { PATH: bin, TRAINYARD_CPU_SLOTS: '0', TRAINYARD_GPUS: 'none' } });
+  // Rate limits off (docs/audit.md): 10,000 cases a minute or two from one token would be 429s, not handlers.
+  const server = await startServer({ dataDir: join(root, 'data'), env: { PATH: bin, TRAINYARD_CPU_SLOTS: '0', TRAINYARD_GPUS: 'none', TRAINYARD_RATE_LIMIT_INGEST: '0', TRAINYARD_RATE_LIMIT_CONTROL: '0' } });
   const ok = async (path: string, body?: unknown, token?: string) => {
     const r = await server.api(path, { body, token, method: body === undefined ? 'GET' : undefined });
     assert.ok(r.status < 300, `fixture ${path}: ${r.status} ${JSON.stringify(r.body)}`);

@@ -1,11 +1,11 @@
 /** The shell: sign-in or a session; navigation; one page per route. */
 import { Suspense, useCallback, useEffect, useState } from 'react';
-import { clearToken, takeToken } from './api/session.ts';
+import { SIGN_IN_PATH } from './api/session.ts';
 import { ConnectionDot } from './components/connection-dot.tsx';
 import { JobsPage } from './pages/jobs/jobs-page.tsx';
-import { SignIn } from './pages/sign-in.tsx';
-import { Link, match, useLocation } from './router.tsx';
-import { automationsPage, comparePage, curriculumPage, datasetsPage, deploymentsPage, inboxPage, jobPage, modelsPage, settingsPage, studiesPage, timelinePage } from './routes.tsx';
+import { SignIn, SignInPage } from './pages/sign-in.tsx';
+import { Link, match, navigate, useLocation } from './router.tsx';
+import { auditPage, automationsPage, comparePage, curriculumPage, datasetsPage, deploymentsPage, inboxPage, jobPage, modelsPage, settingsPage, studiesPage, timelinePage } from './routes.tsx';
 import { SessionProvider, useSession } from './session.tsx';
 
 const JobPage = jobPage.Page;
@@ -19,25 +19,33 @@ const AutomationsPage = automationsPage.Page;
 const CurriculumPage = curriculumPage.Page;
 const SettingsPage = settingsPage.Page;
 const StudiesPage = studiesPage.Page;
+const AuditPage = auditPage.Page;
 
 export function App() {
-  const [token, setToken] = useState<string | null>(() => takeToken());
+  const { path } = useLocation();
+  // Signed out: the sign-in form; else a session is tried (the cookie, if any, says who).
+  const [signedOut, setSignedOut] = useState(false);
   const [reason, setReason] = useState<string | null>(null);
   const signOut = useCallback((why?: string) => {
-    clearToken();
     setReason(why ?? null);
-    setToken(null);
+    setSignedOut(true);
   }, []);
-  if (!token) return <SignIn reason={reason} onSignedIn={setToken} />;
+  const signedIn = useCallback(() => {
+    setReason(null);
+    setSignedOut(false);
+    if (window.location.pathname === SIGN_IN_PATH) navigate('/', { replace: true });
+  }, []);
+  if (path === SIGN_IN_PATH) return <SignInPage onSignedIn={signedIn} />;
+  if (signedOut) return <SignIn reason={reason} onSignedIn={signedIn} />;
   return (
-    <SessionProvider token={token} onSignOut={signOut}>
+    <SessionProvider onSignOut={signOut}>
       <Shell />
     </SessionProvider>
   );
 }
 
 function Shell() {
-  const { caps, who } = useSession();
+  const { caps, who, signOut } = useSession();
   const { path } = useLocation();
   const nav: Array<[string, string, boolean]> = [
     ['/', 'Jobs', path === '/' || path.startsWith('/jobs')],
@@ -50,6 +58,7 @@ function Shell() {
     ...(caps.automations ? ([['/automations', 'Automations', path.startsWith('/automations')]] as Array<[string, string, boolean]>) : []),
     ...(caps.curricula ? ([['/curriculum', 'Curriculum', path.startsWith('/curriculum')]] as Array<[string, string, boolean]>) : []),
     ...(caps.studies ? ([['/studies', 'Studies', path.startsWith('/studies')]] as Array<[string, string, boolean]>) : []),
+    ...(who.role === 'admin' ? ([['/audit', 'Audit', path.startsWith('/audit')]] as Array<[string, string, boolean]>) : []),
     ['/settings', 'Settings', path.startsWith('/settings')],
   ];
   useEffect(() => {
@@ -66,8 +75,9 @@ function Shell() {
           ))}
         </nav>
         <div className="topbar-right">
-          {who.role !== 'admin' && <span className="badge" title="This token may look but not act">{who.role}-only</span>}
+          {who.role !== 'admin' && <span className="badge" title="This session may look but not act">{who.role}-only</span>}
           <ConnectionDot />
+          <button type="button" className="link" onClick={() => void signOut()}>Sign out</button>
         </div>
       </header>
       <main className="content">
@@ -98,5 +108,6 @@ function Page({ path }: { path: string }) {
   const study = match('/studies/:name', path);
   if (caps.studies && (path === '/studies' || study)) return <StudiesPage key={path} name={study?.name} />;
   if (path === '/settings') return <SettingsPage />;
+  if (path === '/audit') return <AuditPage />;
   return <div className="page-message">No page at {path}. <Link to="/">Back to the jobs</Link>.</div>;
 }

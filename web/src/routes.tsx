@@ -37,8 +37,9 @@ export const automationsPage = lazyPage(() => import('./pages/automations/automa
 export const curriculumPage = lazyPage(() => import('./pages/curriculum/curriculum-page.tsx'), (m) => m.CurriculumPage);
 export const studiesPage = lazyPage(() => import('./pages/studies/studies-page.tsx'), (m) => m.StudiesPage);
 export const settingsPage = lazyPage(() => import('./pages/settings/settings-page.tsx'), (m) => m.SettingsPage);
+export const auditPage = lazyPage(() => import('./pages/audit/audit-page.tsx'), (m) => m.AuditPage);
 
-const ALL = [jobPage, comparePage, timelinePage, datasetsPage, modelsPage, deploymentsPage, inboxPage, automationsPage, curriculumPage, studiesPage, settingsPage];
+const ALL = [jobPage, comparePage, timelinePage, datasetsPage, modelsPage, deploymentsPage, inboxPage, automationsPage, curriculumPage, studiesPage, settingsPage, auditPage];
 
 /** The page the route at `path` needs beyond the app (the jobs page is part of it), if any. */
 export function pageFor(path: string): LazyPage<never> | null {
@@ -53,6 +54,7 @@ export function pageFor(path: string): LazyPage<never> | null {
     : path.startsWith('/curriculum') ? curriculumPage
     : path.startsWith('/studies') ? studiesPage
     : path.startsWith('/settings') ? settingsPage
+    : path.startsWith('/audit') ? auditPage
     : null;
   return page as LazyPage<never> | null;
 }

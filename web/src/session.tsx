@@ -1,21 +1,24 @@
 /**
- * A signed-in session: the API client for the token, the shared event stream, what the
- * server can do (OpenAPI) and who the token is (whoami). Pages read it with `useSession()`.
+ * A signed-in session: the API client (cookie plus the session's CSRF token), the shared event
+ * stream, what the server can do (OpenAPI) and the session's role. Pages read it with
+ * `useSession()`.
  */
 import { createContext, useContext, useEffect, useState, type ReactNode } from 'react';
 import { capabilitiesFrom, type Capabilities } from './api/capabilities.ts';
 import { createEventHub, type EventHub, type EventMap } from './api/events.ts';
 import { ApiError, createApi, type Api, type WhoAmI } from './api/http.ts';
 import { takePrefetched } from './api/prefetch.ts';
+import { endSession, readSession } from './api/session.ts';
 
 export interface SessionValue {
   readonly api: Api;
   readonly hub: EventHub;
   readonly caps: Capabilities;
   readonly who: WhoAmI;
-  /** Admin tokens may act; read tokens see no action buttons. */
+  /** Admin sessions may act; read sessions see no action buttons. */
   readonly canWrite: boolean;
-  signOut(): void;
+  /** Ends the session on the server, then shows the sign-in page. */
+  signOut(): Promise<void>;
 }
 
 /** How long views wait for the event stream before loading without it. Default: 1.5 s. */
@@ -38,32 +41,44 @@ export function useEvent<K extends keyof EventMap>(type: K, listener: (data: Eve
   useEffect(() => hub.on(type, listener), [hub, type, ...deps]);
 }
 
-export function SessionProvider({ token, onSignOut, children }: { token: string; onSignOut: (reason?: string) => void; children: ReactNode }) {
+export function SessionProvider({ onSignOut, children }: { onSignOut: (reason?: string) => void; children: ReactNode }) {
   const [session, setSession] = useState<SessionValue | null>(null);
   const [error, setError] = useState<string | null>(null);
 
   useEffect(() => {
-    const api = createApi(token);
-    // The stream opens first, so views load after it and miss no event in between
-    // (a reconnect later emits `resync`).
+    let csrfToken = '';
+    const api = createApi(() => csrfToken);
+    // The stream opens first, beside the session's check, so views load after it and miss no
+    // event in between (a reconnect later emits `resync`). Signed out, it is closed again.
     const hub = createEventHub(api);
     let cancelled = false;
-    Promise.all([api.get<WhoAmI>('/api/v1/whoami'), (takePrefetched(token, '/openapi.json') ?? fetch('/openapi.json')).then((r) => r.json()).catch(() => null), hub.ready(STREAM_WAIT_MS)])
-      .then(([who, doc]) => {
+    Promise.all([readSession(), (takePrefetched('/openapi.json') ?? fetch('/openapi.json')).then((r) => r.json()).catch(() => null)])
+      .then(async ([info, doc]) => {
         if (cancelled) return;
-        const caps = capabilitiesFrom(doc);
-        setSession({ api, hub, caps, who, canWrite: who.role === 'admin', signOut: () => onSignOut() });
+        if (!info) {
+          hub.close();
+          return onSignOut();
+        }
+        csrfToken = info.csrfToken;
+        await hub.ready(STREAM_WAIT_MS);
+        if (cancelled) return;
+        const who: WhoAmI = { role: info.role, jobId: null, runId: null };
+        const signOut = async () => {
+          await endSession(info.csrfToken).catch(() => {});
+          onSignOut();
+        };
+        setSession({ api, hub, caps: capabilitiesFrom(doc), who, canWrite: info.role === 'admin', signOut });
       })
       .catch((e: unknown) => {
         if (cancelled) return;
-        if (e instanceof ApiError && e.status === 401) onSignOut('That token is unknown or was revoked.');
+        if (e instanceof ApiError && e.status === 401) onSignOut('This session has ended: sign in again.');
         else setError(e instanceof Error ? e.message : String(e));
       });
     return () => {
       cancelled = true;
       hub.close();
     };
-  }, [token, onSignOut]);
+  }, [onSignOut]);
 
   // A tab in the background lets its event stream go after a while (browsers allow ~6
   // connections per server); coming back reconnects, and views resync.

@@ -44,7 +44,7 @@ const matches = <T extends true>(): T => true as T;
 
 // A failure here reads "Type 'true' does not satisfy the constraint 'the fields differ'".
 matches<Matches<typeof jobs.jobSchema, Job & { readonly name: string }>>();
-matches<Matches<typeof jobs.runSchema, Run & { readonly pid: number | null }>>();
+matches<Matches<typeof jobs.runSchema, Run & { readonly pid: number | null; readonly executorState?: { readonly state: string; readonly reason: string | null } | null }>>();
 matches<Matches<typeof jobs.checkpointSchema, Checkpoint>>();
 matches<Matches<typeof jobs.jobSpecSchema, Job['spec']>>();
 matches<Matches<typeof metrics.seriesInfoSchema, SeriesInfo>>();
@@ -85,7 +85,7 @@ const job: Job = {
   outcome: { kind: 'diverged', detail: 'loss is NaN', retryable: false, step: 7 },
   stopRequested: false, stopReason: null,
   progress: { step: 7, total: 100, rate: 1.5, etaSeconds: null, message: 'epoch 1' },
-  priority: { class: 'high', value: 2 }, queuedAt: 1, paramsOverride: null, initFrom: null,
+  priority: { class: 'high', value: 2 }, queuedAt: 1, paramsOverride: null, initFrom: null, createdByToken: 'abcdef0123456789',
 };
 const run: Run = {
   id: 4, jobId: 1, attempt: 1, state: 'failed', startedAt: 2, endedAt: 3, handle: { executor: 'local', externalId: '12@34' },

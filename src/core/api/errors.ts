@@ -17,8 +17,8 @@ export const errorSchema = z
 
 export type ErrorBody = z.output<typeof errorSchema>;
 
-/** The error statuses the server answers with (no route limits rates: there is no 429). */
-export const ERROR_STATUSES = [400, 401, 403, 404, 409, 413, 415, 500] as const;
+/** The error statuses the server answers with. */
+export const ERROR_STATUSES = [400, 401, 403, 404, 409, 413, 415, 429, 500] as const;
 export type ErrorStatus = (typeof ERROR_STATUSES)[number];
 
 /** What each status means on any route; a route may say it more precisely. */
@@ -30,6 +30,7 @@ export const ERROR_MEANINGS: Readonly<Record<ErrorStatus, string>> = {
   409: 'the object is in a state that does not allow this',
   413: "the body is over the route's limit",
   415: 'the body was not sent as application/json',
+  429: "the token spent its request budget (docs/audit.md); retry after the Retry-After header's seconds",
   500: 'the server failed; `requestId` names the entry in server.log',
 };
 
@@ -40,12 +41,14 @@ export interface ErrorResponse {
 
 /**
  * The error answers of a route, for its `schema.response`: each status given (`true` for its
- * usual meaning, or a sentence for this route), plus 500, which any route may answer.
+ * usual meaning, or a sentence for this route), plus 500, which any route may answer, and 429
+ * for a route that needs a token (401 given): the rate limits (server/rate-limit.ts).
  */
 export function errorResponses<T extends { readonly [K in ErrorStatus]?: true | string }>(
   statuses: T,
 ): Record<(keyof T & ErrorStatus) | 500, ErrorResponse> {
-  const given: { readonly [K in ErrorStatus]?: true | string } = { ...statuses, 500: true };
+  const limited = (statuses as { readonly 401?: unknown })[401] !== undefined ? { 429: true as const } : {};
+  const given: { readonly [K in ErrorStatus]?: true | string } = { ...statuses, ...limited, 500: true };
   const out: Partial<Record<ErrorStatus, ErrorResponse>> = {};
   for (const status of ERROR_STATUSES) {
     const meaning = given[status];

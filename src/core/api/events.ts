@@ -128,6 +128,10 @@ const DATA = {
     study: z.string(), index: z.number().int(), action: z.enum(['stop', 'pause']), policy: z.enum(['asha', 'median', 'external']), step: z.number(),
     value: jsonNumber.nullable(), cutoff: jsonNumber.nullable(), rank: z.number().int().nullable(), of: z.number().int().nullable(), reason: z.string(),
   }),
+  'study.widened': z.object({
+    study: z.string(), maxRuns: z.number().int(), previousMaxRuns: z.number().int(), added: z.number().int().describe('trials added'),
+    resumed: z.array(z.number().int()).describe('indices of the trials ASHA paused that were resumed'), reopened: z.boolean().describe('a completed study runs again'),
+  }),
 } as const;
 
 type EventType = keyof typeof DATA;
@@ -184,6 +188,7 @@ export const domainEventSchema = z
     eventOf('study.completed'),
     eventOf('study.stopped'),
     eventOf('study.trial_stopped'),
+    eventOf('study.widened'),
   ])
   .meta({ id: 'DomainEvent', description: 'A durable event (docs/events.md)' });
 

@@ -124,6 +124,18 @@ export const jobSpecSchema = z
     from: fromSpecSchema.optional(),
     remedies: remediesSchema.optional(),
     stopWhen: stopWhenSchema.optional(),
+    slurm: z
+      .object({
+        partition: z.string().optional(),
+        account: z.string().optional(),
+        qos: z.string().optional(),
+        memory: z.string().optional(),
+        time: z.string().optional(),
+        gpuFlag: z.enum(['gres', 'gpus']).optional(),
+        extraArgs: z.array(z.string()).optional(),
+      })
+      .optional()
+      .describe('what the job asks Slurm for when the executor is Slurm (docs/slurm.md)'),
   })
   .meta({ id: 'JobSpec', description: 'A job spec as stored: the submitted one with every default filled in' });
 
@@ -146,6 +158,7 @@ export const jobSchema = z
     queuedAt: epochMs.describe('order within a priority, lower first'),
     paramsOverride: record.nullable().describe('params merged over spec.params for the next runs'),
     initFrom: initFromSchema.nullable().describe('the checkpoint `spec.from` resolved to at submit (TRAINYARD_INIT_FROM); null without one'),
+    createdByToken: z.string().nullable().describe('who submitted it: the token id (session:<id> for a dashboard session); a submit token controls only its own jobs. Null for jobs the server made'),
   })
   .meta({ id: 'Job' });
 
@@ -162,6 +175,11 @@ export const runSchema = z
       .nullable()
       .describe('how its executor finds the process again; null until it started'),
     pid: z.number().int().nullable().describe('the process id of a local run; null otherwise'),
+    executorState: z
+      .object({ state: z.string().describe("the executor's own state (Slurm: PENDING, RUNNING)"), reason: z.string().nullable().describe('why it waits (Slurm: Resources, Priority)') })
+      .nullable()
+      .optional()
+      .describe("a running run as its executor's system sees it (Slurm); absent for ended runs and the local executor"),
     exitCode: z.number().int().nullable(),
     signal: z.string().nullable(),
     outcome: runOutcomeSchema.nullable(),

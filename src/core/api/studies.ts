@@ -32,7 +32,7 @@ export const trialViewSchema = z
     decision: z
       .object({
         policy: z.enum(['asha', 'median', 'external']).describe('external: the searcher pruned it or gave it up (tell)'),
-        action: z.enum(['continue', 'stop', 'pause']).describe('what the runner did'),
+        action: z.enum(['continue', 'stop', 'pause', 'resume']).describe('what the runner did; resume: a trial early stopping paused, resumed when the study was widened (it ranked in at its rung)'),
         step: z.number().describe('the rung (ASHA) or the step checked (median)'),
         value: jsonNumber,
         cutoff: jsonNumber,
@@ -92,7 +92,39 @@ export const dryRunViewSchema = z
 
 export const studySubmitResultSchema = z.union([studyViewSchema, dryRunViewSchema]);
 
+/** `POST /api/v1/studies/:name/widen` (core/study-widen.ts). */
+export const studyWidenBodySchema = z
+  .strictObject({
+    maxRuns: z.number().int().min(1).optional().describe('the new exact cap on the trials: at least the trials made and the current maxRuns; a random search draws more variants, an external searcher may ask for more'),
+    resumePaused: z.boolean().optional().describe('resume the trials ASHA paused (action: pause) that now rank among the best at their rung, up to the free parallelism slots'),
+  })
+  .meta({ id: 'StudyWiden' });
+
+const standingSchema = z.object({
+  index: z.number().int(),
+  rung: z.number().describe('the rung (step) it was paused at'),
+  value: jsonNumber.describe("its objective value at the rung"),
+  rank: z.number().int().nullable().describe('its rank among the values now known at the rung (1 = best); null without a value'),
+  of: z.number().int().describe('how many values are known at the rung'),
+  keep: z.number().int().describe('how many continue at the rung: max(1, ⌊of/η⌋)'),
+  cutoff: jsonNumber.describe('the worst value that continues at the rung now'),
+  promotable: z.boolean().describe('it ranks in now (held only for want of a free parallelism slot when not resumed)'),
+  reason: z.string(),
+});
+
+export const studyWidenResultSchema = z
+  .object({
+    study: studyViewSchema,
+    added: z.number().int().describe('trials added (pending: they launch as slots free up)'),
+    reopened: z.boolean().describe('the study had completed and runs again'),
+    resumed: z.array(standingSchema).describe('trials ASHA paused that rank in now: their jobs resumed'),
+    held: z.array(standingSchema).describe('trials ASHA paused that stay paused (below the cutoff at their rung, or no free slot), with why'),
+  })
+  .meta({ id: 'StudyWidenResult' });
+
 export type TrialView = Wire<typeof trialViewSchema>;
 export type StudySummary = Wire<typeof studySummarySchema>;
 export type StudyView = Wire<typeof studyViewSchema>;
 export type DryRunView = Wire<typeof dryRunViewSchema>;
+export type StudyWidenBody = z.output<typeof studyWidenBodySchema>;
+export type StudyWidenResult = Wire<typeof studyWidenResultSchema>;

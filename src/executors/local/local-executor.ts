@@ -6,7 +6,10 @@
  * Each run goes through `run-wrapper.sh`, which writes `<runDir>/pid` first and
  * `<runDir>/exit-status` last: a later server finds a run whose handle was never recorded by the
  * first, and learns how a run ended while no server watched by the second. Its handle is
- * `PID@START` (handle.ts). The OOM verdict compares this server's cgroup `oom_kill` counter
+ * `PID@START` (handle.ts). When the wrapper has ended, whatever is left of its process group is
+ * killed (`killLeftovers`): a wrapper killed with SIGKILL leaves its command running unwatched,
+ * which would otherwise write checkpoints beside the retry. The OOM verdict compares this
+ * server's cgroup `oom_kill` counter
  * before and after the run. A run with GPUs (a non-empty `CUDA_VISIBLE_DEVICES`) has its GPU
  * memory sampled with nvidia-smi while this executor watches it (gpu-memory.ts): its
  * `ExitReport.peakGpuMemoryMiB`.
@@ -76,7 +79,10 @@ export function createLocalExecutor(options: LocalExecutorOptions = {}): Executo
             const pid = child.pid as number;
             const gpus = watchGpus(pid, request.env.CUDA_VISIBLE_DEVICES);
             const exited = new Promise<ExitReport>((done) => {
-              child.once('exit', (code, signal) => done({ ...toStatus(code, signal), oomKilled: oomRose(oomBefore), ...(gpus ? { peakGpuMemoryMiB: gpus.stop() } : {}) }));
+              child.once('exit', (code, signal) => {
+                killLeftovers(pid);
+                done({ ...toStatus(code, signal), oomKilled: oomRose(oomBefore), ...(gpus ? { peakGpuMemoryMiB: gpus.stop() } : {}) });
+              });
             });
             resolve({ handle: encodeLocalHandle({ pid, procStart: readProcStart(pid) }), exited });
           });
@@ -117,6 +123,20 @@ const WRAPPER_START_MS = 2_000;
 async function untilCommandStarted(pid: number): Promise<void> {
   const deadline = Date.now() + WRAPPER_START_MS;
   while (!commandStarted(pid) && isAlive(pid) && Date.now() < deadline) await sleep(10);
+}
+
+/**
+ * SIGKILL to what is left of the process group of a wrapper that has ended (its leader's pid is
+ * the group's id): the command and its children when the wrapper itself was killed, stray
+ * children of a command that exited otherwise. A group id is not reused while any member lives,
+ * so this reaches only the run's own processes.
+ */
+function killLeftovers(pid: number): void {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // ESRCH: nothing left.
+  }
 }
 
 function killGroup(proc: LocalProcess, signal: NodeJS.Signals): void {
@@ -188,6 +208,8 @@ function watchForeign(proc: LocalProcess, runDir: string, pollMs: number): Promi
     const timer = setInterval(() => {
       if (owns(proc) && isAlive(proc.pid)) return;
       clearInterval(timer);
+      // Not when the pid now names another live process (recycled): that group is not ours.
+      if (!isAlive(proc.pid)) killLeftovers(proc.pid);
       // The wrapper writes the file just before it exits; give the rename a moment if needed.
       setTimeout(() => {
         const status = readExitFile(runDir) ?? { exitCode: null, signal: 'SIGKILL' };

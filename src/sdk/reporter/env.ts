@@ -16,6 +16,8 @@ export interface RunEnvironment {
   readonly checkpointDir: string;
   /** `TRAINYARD_SPOOL_DIR`, absolute; null when unset (the SDK then uses `<checkpointDir>/.spool`). */
   readonly spoolDir: string | null;
+  /** `TRAINYARD_SPOOL_MAX_MB`: the spool's size cap in MiB; null when unset (the SDK's default, 512). */
+  readonly spoolMaxMB: number | null;
   readonly resumeFrom: string | null;
   readonly resumeStep: number | null;
   /** `TRAINYARD_INIT_FROM`: the checkpoint the job starts from (its `from:`); null when none. */
@@ -52,6 +54,7 @@ export function readRunEnvironment(env: Env, warn: (message: string) => void): R
     attempt: number('TRAINYARD_ATTEMPT') ?? 1,
     checkpointDir,
     spoolDir: text('TRAINYARD_SPOOL_DIR') === null ? null : resolve(text('TRAINYARD_SPOOL_DIR')!),
+    spoolMaxMB: number('TRAINYARD_SPOOL_MAX_MB'),
     resumeFrom: text('TRAINYARD_RESUME_FROM'),
     resumeStep: number('TRAINYARD_RESUME_STEP'),
     initFrom: text('TRAINYARD_INIT_FROM'),

@@ -28,6 +28,8 @@ export interface RunSettings {
   readonly attempt: number;
   readonly checkpointDir: string;
   readonly spoolDir: string;
+  /** The spool's size cap, bytes (delivery.ts). Default: 512 MiB. */
+  readonly spoolMaxBytes?: number;
   readonly resumeFrom: string | null;
   readonly resumeStep: number | null;
   /** Default: null. */

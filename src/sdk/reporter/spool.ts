@@ -4,13 +4,20 @@
  * File name: `<epoch ms, 13 digits>-<session>-<seq, 8 digits>.json`, so the name order is the
  * creation order. Content: {@link SpoolEntry}. The Python SDK (`sdk/python/trainyard.py`) writes
  * the same files, so either SDK can send what the other left behind.
+ *
+ * Size cap: a write made with `capped` is refused (`'full'`, nothing written) when it would take
+ * the folder's `.json` files past `maxBytes`; the caller drops it and says so. The size is
+ * counted once from the folder (files an earlier process left count) and then kept up to date.
  */
-import { mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
-import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdirSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ColumnarBatch } from './batch.ts';
 
 export const SPOOL_VERSION = 1;
+
+/** Default cap on a spool folder's size: 512 MiB (`TRAINYARD_SPOOL_MAX_MB`), hours of an outage at a typical rate. */
+export const DEFAULT_SPOOL_MAX_MB = 512;
 
 export interface MetricsRequest {
   readonly batchId: string;
@@ -39,10 +46,15 @@ export function spoolFileName(session: string, seq: number, now: number): string
 
 export interface Spool {
   readonly dir: string;
-  /** Writes atomically (temporary name, then rename). Returns the path, null on failure. */
-  write(name: string, entry: SpoolEntry): Promise<string | null>;
+  /** The cap, bytes (Infinity: none). */
+  readonly maxBytes: number;
+  /**
+   * Writes atomically (temporary name, then rename). Returns the path, null on failure, `'full'`
+   * when `capped` and the entry would take the spool past its cap (nothing written).
+   */
+  write(name: string, entry: SpoolEntry, capped?: boolean): Promise<string | null | 'full'>;
   /** The same, synchronously: for the process's `exit` event, where nothing async runs. */
-  writeSync(name: string, entry: SpoolEntry): string | null;
+  writeSync(name: string, entry: SpoolEntry, capped?: boolean): string | null | 'full';
   /** Paths of the spooled files, oldest first. */
   files(): Promise<string[]>;
   /** The entry, or null when the file is gone or unreadable. */
@@ -50,15 +62,47 @@ export interface Spool {
   remove(path: string): Promise<void>;
 }
 
-export function createSpool(dir: string, warn: (message: string) => void): Spool {
+/** Bytes of the `.json` files in `dir` now; 0 when it is not there. */
+function folderBytes(dir: string): number {
+  try {
+    return readdirSync(dir).filter((n) => n.endsWith('.json')).reduce((sum, n) => {
+      try {
+        return sum + statSync(join(dir, n)).size;
+      } catch {
+        return sum;
+      }
+    }, 0);
+  } catch {
+    return 0;
+  }
+}
+
+export function createSpool(dir: string, warn: (message: string) => void, maxBytes = Infinity): Spool {
+  let bytes: number | null = null;
+  const sizes = new Map<string, number>();
+  /** The entry's text, or null when it would not fit under the cap. */
+  const fit = (entry: SpoolEntry, capped: boolean): string | null => {
+    const text = JSON.stringify(entry);
+    bytes ??= folderBytes(dir);
+    return capped && bytes + Buffer.byteLength(text) > maxBytes ? null : text;
+  };
+  const added = (path: string, text: string): void => {
+    const size = Buffer.byteLength(text);
+    sizes.set(path, size);
+    bytes = (bytes ?? 0) + size;
+  };
   return {
     dir,
-    async write(name, entry) {
+    maxBytes,
+    async write(name, entry, capped = false) {
       const path = join(dir, name);
+      const text = fit(entry, capped);
+      if (text === null) return 'full';
       try {
         await mkdir(dir, { recursive: true });
-        await writeFile(`${path}.tmp`, JSON.stringify(entry));
+        await writeFile(`${path}.tmp`, text);
         await rename(`${path}.tmp`, path);
+        added(path, text);
         return path;
       } catch (error) {
         warn(`cannot write spool file ${path}: ${(error as Error).message}`);
@@ -66,12 +110,15 @@ export function createSpool(dir: string, warn: (message: string) => void): Spool
         return null;
       }
     },
-    writeSync(name, entry) {
+    writeSync(name, entry, capped = false) {
       const path = join(dir, name);
+      const text = fit(entry, capped);
+      if (text === null) return 'full';
       try {
         mkdirSync(dir, { recursive: true });
-        writeFileSync(`${path}.tmp`, JSON.stringify(entry));
+        writeFileSync(`${path}.tmp`, text);
         renameSync(`${path}.tmp`, path);
+        added(path, text);
         return path;
       } catch (error) {
         warn(`cannot write spool file ${path}: ${(error as Error).message}`);
@@ -95,7 +142,11 @@ export function createSpool(dir: string, warn: (message: string) => void): Spool
       }
     },
     async remove(path) {
+      // A file an earlier process left: its size was counted from the folder.
+      const size = sizes.get(path) ?? (await stat(path).then((s) => s.size, () => 0));
       await rm(path, { force: true }).catch(() => undefined);
+      sizes.delete(path);
+      if (bytes !== null) bytes = Math.max(0, bytes - size);
     },
   };
 }

@@ -2,11 +2,15 @@
  * POSTs JSON (or an artifact's bytes) to a run's routes with the global `fetch` and classifies the outcome, so callers
  * decide between done, retry later (spool) and give up without parsing errors themselves.
  */
+import { retryAfter } from '../retry-after.ts';
 
 export type SendOutcome =
   | { readonly kind: 'ok'; readonly reply: unknown }
-  /** Unreachable, timed out, 408, 429 or 5xx: keep the request and try again later. */
-  | { readonly kind: 'transient'; readonly reason: string }
+  /**
+   * Unreachable, timed out, 408, 429 or 5xx: keep the request and try again later; not before
+   * `retryAfterMs` when the server said so (a 429's or 503's Retry-After).
+   */
+  | { readonly kind: 'transient'; readonly reason: string; readonly retryAfterMs?: number }
   /** Any other 4xx: the server will never accept this request. */
   | { readonly kind: 'permanent'; readonly status: number; readonly reason: string };
 
@@ -51,7 +55,8 @@ export function createTransport(options: TransportOptions): Transport {
     if (response.ok) return { kind: 'ok', reply: parseJson(text) };
     const reason = `HTTP ${response.status}${errorMessage(text)}`;
     if (response.status === 408 || response.status === 429 || response.status >= 500) {
-      return { kind: 'transient', reason };
+      const retryAfterMs = retryAfter(response.headers.get('retry-after'), Date.now());
+      return retryAfterMs === null ? { kind: 'transient', reason } : { kind: 'transient', reason, retryAfterMs };
     }
     return { kind: 'permanent', status: response.status, reason };
   }

@@ -8,14 +8,14 @@ import { AUTH, BODY, errorResponses } from '../../core/api/errors.ts';
 import { apiKeyInputSchema, apiKeyListSchema, apiKeySchema, issuedApiKeySchema } from '../../core/api/api-keys.ts';
 import { issueApiKey } from '../../control/api-keys.ts';
 import type { App, AppDeps } from '../app.ts';
-import { callerName } from '../auth.ts';
+import { callerName, type RequestCaller } from '../auth.ts';
 
 const keyIdParams = z.object({ id: z.string().regex(/^[0-9a-f]{16}$/, 'an API key id is 16 hex digits (see `trainyard key ls`)') });
 
 export function registerApiKeyRoutes(app: App, deps: AppDeps): void {
   const { store } = deps;
   const admin = () => ({ kind: 'admin' }) as const;
-  const who = (request: { headers: { authorization?: string }; scope: Parameters<typeof callerName>[2] }) => callerName(store, request.headers.authorization, request.scope);
+  const who = (request: RequestCaller) => callerName(store, request);
 
   app.post('/api/v1/keys', {
     config: { access: admin },

@@ -11,12 +11,14 @@ import { timelineSchema } from '../../core/api/timeline.ts';
 import { jobIdParams } from './schemas.ts';
 
 const admin = () => ({ kind: 'admin' }) as const;
+/** Admin, or the submit token that submitted the job. */
+const ownJob = (request: { params: unknown }) => ({ kind: 'job', jobId: Number((request.params as { id: string }).id), write: true }) as const;
 
 export function registerControlRoutes(app: App, deps: AppDeps): void {
   const { store, control } = deps;
 
   app.post('/api/v1/jobs/:id/pause', {
-    config: { access: admin },
+    config: { access: ownJob },
     schema: {
       summary: 'Pause a job: it checkpoints and exits (SIGTERM, grace period), freeing its slots; a queued job is held',
       params: jobIdParams,
@@ -27,7 +29,7 @@ export function registerControlRoutes(app: App, deps: AppDeps): void {
   });
 
   app.post('/api/v1/jobs/:id/resume', {
-    config: { access: admin },
+    config: { access: ownJob },
     schema: {
       summary: 'Queue a paused job again; it resumes from its latest checkpoint',
       params: jobIdParams,

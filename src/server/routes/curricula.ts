@@ -10,7 +10,7 @@ import {
 import { jobSchema } from '../../core/api/jobs.ts';
 import { ValidationError } from '../../core/errors.ts';
 import { jobView } from '../../control/views.ts';
-import { callerName } from '../auth.ts';
+import { callerName, type RequestCaller } from '../auth.ts';
 import type { App, AppDeps } from '../app.ts';
 import { bodyCheckedByHandler } from './schemas.ts';
 
@@ -19,7 +19,7 @@ export function registerCurriculumRoutes(app: App, deps: AppDeps): void {
   const admin = () => ({ kind: 'admin' }) as const;
   const read = () => ({ kind: 'read' }) as const;
   const notFound = { 404: 'no curriculum with this name' } as const;
-  const who = (request: { headers: { authorization?: string }; scope: Parameters<typeof callerName>[2] }) => callerName(store, request.headers.authorization, request.scope);
+  const who = (request: RequestCaller) => callerName(store, request);
 
   app.get('/api/v1/curricula', {
     config: { access: read },

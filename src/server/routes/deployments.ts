@@ -1,8 +1,8 @@
 /**
  * Deployment routes (docs/deployment.md): deploy targets, deployments (asynchronous: a POST
  * answers 202 with the deployment in state `requested`; follow it with GET or the event
- * stream), and rollback. Admin tokens change, read tokens read; who asked is the calling token
- * (`callerName`).
+ * stream), and rollback. Admin tokens change; deploy tokens also deploy and roll back (targets
+ * stay admin's); every other role but run reads. Who asked is the calling token (`callerName`).
  */
 import { z } from 'zod';
 import { AUTH, BODY, errorResponses } from '../../core/api/errors.ts';
@@ -23,7 +23,7 @@ import { NotFoundError, ValidationError } from '../../core/errors.ts';
 import { parseVersionRef } from '../../core/registry.ts';
 import { redactConfig } from '../../core/deployment.ts';
 import type { App, AppDeps } from '../app.ts';
-import { callerName } from '../auth.ts';
+import { callerName, type RequestCaller } from '../auth.ts';
 
 const nameParams = z.object({ name: targetNameSchema });
 const idParams = z.object({ id: z.coerce.number().int().positive() });
@@ -32,7 +32,9 @@ export function registerDeploymentRoutes(app: App, deps: AppDeps): void {
   const { store, deployer } = deps;
   const admin = () => ({ kind: 'admin' }) as const;
   const read = () => ({ kind: 'read' }) as const;
-  const who = (request: { headers: { authorization?: string }; scope: Parameters<typeof callerName>[2] }) => callerName(store, request.headers.authorization, request.scope);
+  /** Deploying and rolling back: admin and deploy tokens (targets stay admin's). */
+  const deploy = () => ({ kind: 'deploy' }) as const;
+  const who = (request: RequestCaller) => callerName(store, request);
 
   app.put('/api/v1/deploy/targets/:name', {
     config: { access: admin },
@@ -79,7 +81,7 @@ export function registerDeploymentRoutes(app: App, deps: AppDeps): void {
   });
 
   app.post('/api/v1/deployments', {
-    config: { access: admin },
+    config: { access: deploy },
     schema: {
       summary: "Deploy a model version to a target (stage → check → switch → watch); the target's alias moves when it succeeds",
       body: deployRequestSchema,
@@ -96,7 +98,7 @@ export function registerDeploymentRoutes(app: App, deps: AppDeps): void {
   });
 
   app.post('/api/v1/deploy/targets/:name/rollback', {
-    config: { access: admin },
+    config: { access: deploy },
     schema: {
       summary: 'Deploy the version the target served before its current one (from its history); the alias follows when it succeeds',
       params: nameParams,

@@ -31,7 +31,8 @@ export function registerJobRoutes(app: App, deps: AppDeps): void {
     ({ kind: 'job', jobId: Number((request.params as { id: string }).id), write }) as const;
 
   app.post('/api/v1/jobs', {
-    config: { access: admin },
+    // Admin and submit tokens; the job records the token (a submit token controls only its own jobs).
+    config: { access: () => ({ kind: 'submit' }) as const },
     schema: {
       summary: 'Submit a job',
       body: jobSpecInput,
@@ -42,7 +43,7 @@ export function registerJobRoutes(app: App, deps: AppDeps): void {
     },
     validatorCompiler: bodyCheckedByHandler,
   }, async (request, reply) => {
-    const job = await deps.control.jobs.submit(await resolveJobDatasets(store, parseJobSpec(request.body)));
+    const job = await deps.control.jobs.submit(await resolveJobDatasets(store, parseJobSpec(request.body)), request.callerId);
     return reply.status(201).send(jobView(job));
   });
 
@@ -75,11 +76,16 @@ export function registerJobRoutes(app: App, deps: AppDeps): void {
   }, async (request) => {
     const job = await loadJob(deps, request.params.id);
     const [runs, latest] = await Promise.all([store.listRuns(job.id), store.latestValues(job.id)]);
-    return { ...jobView(job), runs: runs.map(runView), latest };
+    // A running run's state in its executor's system (Slurm: PENDING and why), where it says one.
+    const withState = (run: (typeof runs)[number]) => {
+      const state = run.state === 'running' && run.handle ? deps.control.executorState(run.handle) : null;
+      return state ? { ...runView(run), executorState: state } : runView(run);
+    };
+    return { ...jobView(job), runs: runs.map(withState), latest };
   });
 
   app.post('/api/v1/jobs/:id/stop', {
-    config: { access: admin },
+    config: { access: ownJob(true) },
     schema: {
       summary: 'Stop a job: SIGTERM, then SIGKILL after its grace period',
       params: jobIdParams,

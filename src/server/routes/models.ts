@@ -1,7 +1,8 @@
 /**
  * Model registry routes (docs/registry.md): models, versions made from checkpoints, aliases
- * moved with a reason and their history. Admin tokens change, read tokens read. Who moved an
- * alias is the calling token (`callerName`).
+ * moved with a reason and their history. Admin tokens change; deploy tokens also make versions
+ * and move aliases (promotion); every other role but run reads. Who moved an alias is the
+ * calling token (`callerName`).
  */
 import { z } from 'zod';
 import { AUTH, BODY, errorResponses } from '../../core/api/errors.ts';
@@ -25,7 +26,7 @@ import { NotFoundError } from '../../core/errors.ts';
 import { ALIAS_NAME, parseVersionRef } from '../../core/registry.ts';
 import { findVersion, showModel } from '../../registry/index.ts';
 import type { App, AppDeps } from '../app.ts';
-import { callerName } from '../auth.ts';
+import { callerName, type RequestCaller } from '../auth.ts';
 
 const nameParams = z.object({ name: modelNameSchema });
 const refParams = nameParams.extend({
@@ -44,7 +45,9 @@ export function registerModelRoutes(app: App, deps: AppDeps): void {
   const { store } = deps;
   const admin = () => ({ kind: 'admin' }) as const;
   const read = () => ({ kind: 'read' }) as const;
-  const who = (request: { headers: { authorization?: string }; scope: Parameters<typeof callerName>[2] }) => callerName(store, request.headers.authorization, request.scope);
+  /** Promotion (versions, aliases): admin and deploy tokens. */
+  const deploy = () => ({ kind: 'deploy' }) as const;
+  const who = (request: RequestCaller) => callerName(store, request);
 
   app.get('/api/v1/models', {
     config: { access: read },
@@ -83,7 +86,7 @@ export function registerModelRoutes(app: App, deps: AppDeps): void {
   }, async (request) => store.updateModel(request.params.name, request.body, await who(request), deps.now()));
 
   app.post('/api/v1/models/:name/versions', {
-    config: { access: admin },
+    config: { access: deploy },
     schema: {
       summary: "Make a checkpoint the model's next version, with its lineage; it pins the checkpoint's file",
       params: nameParams,
@@ -119,7 +122,7 @@ export function registerModelRoutes(app: App, deps: AppDeps): void {
   }, async (request) => store.updateModelVersion(request.params.name, request.params.ref, request.body, await who(request), deps.now()));
 
   app.put('/api/v1/models/:name/aliases/:alias', {
-    config: { access: admin },
+    config: { access: deploy },
     schema: {
       summary: 'Set or move an alias to a version, with a reason: one transaction with its history entry and model.alias_moved',
       params: aliasParams,
@@ -135,7 +138,7 @@ export function registerModelRoutes(app: App, deps: AppDeps): void {
   });
 
   app.delete('/api/v1/models/:name/aliases/:alias', {
-    config: { access: admin },
+    config: { access: deploy },
     schema: {
       summary: 'Delete an alias, with a reason (kept in its history)',
       params: aliasParams,

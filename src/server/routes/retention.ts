@@ -25,7 +25,7 @@ export function registerRetentionRoutes(app: App, deps: AppDeps): void {
       body: retentionPolicyBodySchema,
       response: { 200: globalRetentionSchema, ...errorResponses({ ...BODY, ...AUTH }) },
     },
-  }, async (request) => store.setRetentionPolicy(request.body.policy, await callerName(store, request.headers.authorization, request.scope), deps.now()));
+  }, async (request) => store.setRetentionPolicy(request.body.policy, await callerName(store, request), deps.now()));
 
   app.post('/api/v1/gc', {
     config: { access: admin },

@@ -5,7 +5,7 @@
  */
 import { AUTH, BODY, errorResponses } from '../../core/api/errors.ts';
 import {
-  studyInputSchema, studyListSchema, studyNameParams, studySubmitQuery, studySubmitResultSchema, studyViewSchema,
+  studyInputSchema, studyListSchema, studyNameParams, studySubmitQuery, studySubmitResultSchema, studyViewSchema, studyWidenBodySchema, studyWidenResultSchema,
 } from '../../core/api/studies.ts';
 import type { App, AppDeps } from '../app.ts';
 
@@ -55,4 +55,14 @@ export function registerStudyRoutes(app: App, deps: AppDeps): void {
       },
     }, async (request) => studies[verb](request.params.name));
   }
+
+  app.post('/api/v1/studies/:name/widen', {
+    config: { access: admin },
+    schema: {
+      summary: 'Widen a study: a larger maxRuns (a random search draws more variants, an external searcher may ask for more), and with resumePaused the trials ASHA paused that now rank in at their rung resumed; a completed study reopens',
+      params: studyNameParams,
+      body: studyWidenBodySchema,
+      response: { 200: studyWidenResultSchema, ...errorResponses({ ...BODY, ...AUTH, ...notFound, 409: 'the study was stopped, is paused (with resumePaused), or searches by grid or list (a larger maxRuns adds nothing)' }) },
+    },
+  }, async (request) => studies.widen(request.params.name, request.body));
 }

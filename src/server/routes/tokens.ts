@@ -1,21 +1,16 @@
 /**
- * Tokens for people and tools: an admin makes read-only (or admin) tokens, lists them without
- * their secrets, and revokes them. `whoami` tells any token holder its role (the dashboard hides
- * actions a read token may not take).
+ * Tokens for people and tools (docs/tokens.md): an admin makes admin, submit, deploy or read
+ * tokens, optionally expiring, lists them without their secrets, and revokes them. `whoami`
+ * tells any token holder its role (the dashboard hides actions a read token may not take).
  */
 import { z } from 'zod';
-import { ConflictError, NotFoundError } from '../../core/errors.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../../core/errors.ts';
 import { AUTH, BODY, errorResponses } from '../../core/api/errors.ts';
 import { issuedTokenSchema, tokenInputSchema, tokenListSchema, whoamiSchema } from '../../core/api/tokens.ts';
 import type { App, AppDeps } from '../app.ts';
 import { issueToken } from '../../control/tokens.ts';
 
 const tokenIdParams = z.object({ id: z.string().regex(/^[0-9a-f]{16}$/, 'a token id is 16 hex digits') });
-
-/** The id part of the bearer token of a request (already authenticated), or null. */
-function callerTokenId(authorization: string | undefined): string | null {
-  return /^Bearer\s+ty_([0-9a-f]{16})_/i.exec(authorization ?? '')?.[1] ?? null;
-}
 
 export function registerTokenRoutes(app: App, deps: AppDeps): void {
   const { store } = deps;
@@ -35,19 +30,23 @@ export function registerTokenRoutes(app: App, deps: AppDeps): void {
   app.post('/api/v1/tokens', {
     config: { access: admin },
     schema: {
-      summary: 'Make a read-only or admin token; the token is in this answer only',
+      summary: 'Make an admin, submit, deploy or read token, optionally expiring; the token is in this answer only',
       body: tokenInputSchema,
       response: { 201: issuedTokenSchema, ...errorResponses({ ...BODY, ...AUTH }) },
     },
   }, async (request, reply) => {
-    const { role, name } = request.body;
-    const issued = await issueToken(store, { role, runId: null, jobId: null }, deps.now(), name ?? null);
-    return reply.status(201).send({ id: issued.id, token: issued.token, role, name: name ?? null });
+    const { role, name, expiresAt } = request.body;
+    const now = deps.now();
+    if (expiresAt !== undefined && expiresAt <= now) {
+      throw new ValidationError(`must be a time in the future, got ${new Date(expiresAt).toISOString()} (now is ${new Date(now).toISOString()})`, 'expiresAt');
+    }
+    const issued = await issueToken(store, { role, runId: null, jobId: null }, now, { name: name ?? null, expiresAt: expiresAt ?? null });
+    return reply.status(201).send({ id: issued.id, token: issued.token, role, name: name ?? null, expiresAt: expiresAt ?? null });
   });
 
   app.get('/api/v1/tokens', {
     config: { access: admin },
-    schema: { summary: 'Admin and read tokens, oldest first, without secrets', response: { 200: tokenListSchema, ...errorResponses(AUTH) } },
+    schema: { summary: 'Admin, submit, deploy and read tokens, oldest first, with expiry and last use, without secrets', response: { 200: tokenListSchema, ...errorResponses(AUTH) } },
   }, async () => ({ tokens: await store.listTokens() }));
 
   app.delete('/api/v1/tokens/:id', {
@@ -62,7 +61,7 @@ export function registerTokenRoutes(app: App, deps: AppDeps): void {
     },
   }, async (request, reply) => {
     const { id } = request.params;
-    if (callerTokenId(request.headers.authorization) === id) {
+    if (request.callerId === id) {
       throw new ConflictError('a token cannot revoke itself: use another admin token');
     }
     if (!(await store.deleteToken(id))) throw new NotFoundError('token', id);

@@ -59,7 +59,23 @@ export function artifactContract(createStore: StoreFactory): void {
       assert.deepEqual(await store().listArtifacts(9999), []);
     });
 
-    it('refuses a run that does not exist or is not of the job, writing nothing', async () => {
+    it('lists the artifacts of several jobs in one read, as listArtifacts of each gives them', async () => {
+      const a = await startRun(store());
+      const b = await startRun(store());
+      const none = await startRun(store());
+      await store().attachArtifact(artifact(a.job.id, a.run.id, { step: 2 }), T0);
+      await store().attachArtifact(artifact(b.job.id, b.run.id, { step: 1 }), T0);
+      await store().attachArtifact(artifact(a.job.id, a.run.id, { name: 'results.csv', kind: 'table', mediaType: 'text/csv', step: 1 }), T0);
+      await store().attachArtifact(artifact(a.job.id, a.run.id, { step: null }), T0);
+      const ids = [b.job.id, none.job.id, a.job.id, 9999, a.job.id];
+      const got = await store().listArtifactsOfJobs(ids);
+      assert.deepEqual([...got.keys()], [b.job.id, none.job.id, a.job.id, 9999], 'every id once, in the order asked');
+      for (const id of ids) assert.deepEqual(got.get(id), await store().listArtifacts(id));
+      assert.deepEqual(got.get(a.job.id)!.map((x) => [x.name, x.step]), [['loss.png', 2], ['results.csv', 1], ['loss.png', null]]);
+      assert.equal((await store().listArtifactsOfJobs([])).size, 0);
+    });
+
+        it('refuses a run that does not exist or is not of the job, writing nothing', async () => {
       const { job, run } = await startRun(store());
       await assert.rejects(store().attachArtifact(artifact(job.id, run.id + 100), T0), NotFoundError);
       await assert.rejects(store().attachArtifact(artifact(job.id + 1, run.id), T0), NotFoundError);

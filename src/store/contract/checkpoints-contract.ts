@@ -44,7 +44,23 @@ export function checkpointContract(createStore: StoreFactory): void {
       assert.equal(await store().latestCheckpoint(job.id), null);
     });
 
-    it('prefers the newest of equal steps', async () => {
+    it('lists the checkpoints of several jobs in one read, as listCheckpoints of each gives them', async () => {
+      const a = await startRun(store());
+      const b = await startRun(store());
+      const none = await startRun(store());
+      for (const step of [300, 100, 200]) await store().registerCheckpoint(cp(a.job.id, a.run.id, step));
+      await store().registerCheckpoint(cp(b.job.id, b.run.id, 100));
+      await store().registerCheckpoint(cp(b.job.id, b.run.id, 100, '/ckpt/other.pt'));
+      await store().markCheckpointDeleted((await store().listCheckpoints(a.job.id))[1].id, T0);
+      const ids = [none.job.id, b.job.id, a.job.id, 9999, b.job.id];
+      const got = await store().listCheckpointsOfJobs(ids);
+      assert.deepEqual([...got.keys()], [none.job.id, b.job.id, a.job.id, 9999], 'every id once, in the order asked');
+      for (const id of ids) assert.deepEqual(got.get(id), await store().listCheckpoints(id));
+      assert.deepEqual(got.get(a.job.id)!.map((c) => [c.step, c.deleted]), [[100, false], [200, true], [300, false]]);
+      assert.equal((await store().listCheckpointsOfJobs([])).size, 0);
+    });
+
+        it('prefers the newest of equal steps', async () => {
       const { job, run } = await startRun(store());
       await store().registerCheckpoint(cp(job.id, run.id, 50, '/ckpt/a.pt'));
       const b = await store().registerCheckpoint(cp(job.id, run.id, 50, '/ckpt/b.pt'));
@@ -85,12 +101,12 @@ export function checkpointContract(createStore: StoreFactory): void {
 
     it('lists admin and read tokens without secrets, and deletes one', async () => {
       const { job, run } = await startRun(store());
-      await store().createToken('b-read', hash('r'), { role: 'read', runId: null, jobId: null }, T0 + 2, 'wall screen');
+      await store().createToken('b-read', hash('r'), { role: 'read', runId: null, jobId: null }, T0 + 2, { name: 'wall screen' });
       await store().createToken('a-adm', hash('a'), { role: 'admin', runId: null, jobId: null }, T0 + 1);
       await store().createToken('run1', hash('s1'), { role: 'run', runId: run.id, jobId: job.id }, T0);
       assert.deepEqual(await store().listTokens(), [
-        { id: 'a-adm', role: 'admin', name: null, createdAt: T0 + 1 },
-        { id: 'b-read', role: 'read', name: 'wall screen', createdAt: T0 + 2 },
+        { id: 'a-adm', role: 'admin', name: null, createdAt: T0 + 1, expiresAt: null, lastUsedAt: null },
+        { id: 'b-read', role: 'read', name: 'wall screen', createdAt: T0 + 2, expiresAt: null, lastUsedAt: null },
       ]);
       assert.equal(await store().deleteToken('b-read'), true);
       assert.equal(await store().deleteToken('b-read'), false);

@@ -29,6 +29,7 @@ export function jobContract(createStore: StoreFactory): void {
         queuedAt: T0,
         paramsOverride: null,
         initFrom: null,
+        createdByToken: null,
       });
       assert.deepEqual(await store().getJob(job.id), job);
       assert.equal(await store().getJob(job.id + 1000), null);
@@ -290,7 +291,28 @@ export function jobContract(createStore: StoreFactory): void {
       assert.deepEqual((await store().getRun(run.id))?.handle, handle);
     });
 
-    it('keeps a log offset per run, 0 by default', async () => {
+    it('lists the runs of several jobs in one read, as listRuns of each gives them', async () => {
+      const a = await startRun(store());
+      const b = await startRun(store());
+      const idle = await store().createJob(jobSpec(), T0);
+      await endRun(store(), a.run, 'queued', T0 + 50);
+      await store().claimJob(a.job.id, NEW_RUN, T0 + 60);
+      const ids = [b.job.id, a.job.id, idle.id, 9999, a.job.id];
+      const got = await store().listRunsOfJobs(ids);
+      assert.deepEqual([...got.keys()], [b.job.id, a.job.id, idle.id, 9999], 'every id once, in the order asked');
+      for (const id of ids) assert.deepEqual(got.get(id), await store().listRuns(id));
+      assert.deepEqual(got.get(a.job.id)!.map((r) => r.attempt), [1, 2]);
+      assert.equal((await store().listRunsOfJobs([])).size, 0);
+      // More ids than one SQL statement may bind (SQLite: 32,766), the asked jobs among them.
+      const many = Array.from({ length: 40_000 }, (_, i) => 100_000 + i);
+      many.splice(35_000, 0, a.job.id);
+      many.splice(3, 0, b.job.id);
+      const wide = await store().listRunsOfJobs(many);
+      assert.equal(wide.size, 40_002);
+      assert.deepEqual([wide.get(a.job.id), wide.get(b.job.id), wide.get(139_999)], [got.get(a.job.id), got.get(b.job.id), []]);
+    });
+
+        it('keeps a log offset per run, 0 by default', async () => {
       const { run } = await startRun(store());
       assert.equal(await store().getLogOffset(run.id), 0);
       await store().setLogOffset(run.id, 123_456_789_012);

@@ -19,6 +19,7 @@ import {
   useStore,
 } from './fixtures.ts';
 import type { Store } from '../store.ts';
+import { seriesExtremes } from '../../core/metrics/series-extremes.ts';
 
 const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i);
 
@@ -99,6 +100,28 @@ export function metricContract(createStore: StoreFactory, options: MetricContrac
       assert.deepEqual(latest.get(a.job.id), { acc: { step: 1, value: 0.5 }, loss: { step: 2, value: 2 } });
       assert.ok(Number.isNaN(latest.get(b.job.id)?.loss.value));
       assert.equal((await store().latestValuesOfJobs([])).size, 0);
+    });
+
+    it('reads the extremes of one series of many jobs at once, as readSeries gives its points', async () => {
+      const big = await startRun(store());
+      await sendSdkBatches(store(), big.run.id, 47, 9); // chunks and buffered points
+      await store().recordMetrics(metricBatch(big.run.id, { loss: points([999.5, 2000, 2000], [-5, -5, 50]) }, 'late'));
+      const small = await startRun(store());
+      await store().recordMetrics(metricBatch(small.run.id, { loss: points([3, 1, 2, 2], [0.5, 0.7, 0.1, 0.1]) }));
+      const nan = await startRun(store());
+      await store().recordMetrics(metricBatch(nan.run.id, { loss: points([1, 2], [NaN, NaN]), acc: points([1], [0.5]) }));
+      const other = await startRun(store());
+      await store().recordMetrics(metricBatch(other.run.id, { acc: points([1], [0.5]) }));
+      const ids = [big.job.id, small.job.id, nan.job.id, other.job.id, 9999];
+      const got = await store().seriesExtremesOfJobs(ids, 'loss');
+      assert.deepEqual([...got.keys()].sort((x, y) => x - y), [big.job.id, small.job.id, nan.job.id]);
+      for (const id of [big.job.id, small.job.id, nan.job.id]) {
+        const p = await store().readSeries(id, 'loss');
+        assert.deepEqual(got.get(id), seriesExtremes(p.steps, p.values), `job ${id}`);
+      }
+      assert.deepEqual(got.get(small.job.id), { final: { step: 3, value: 0.5 }, min: { step: 2, value: 0.1 }, max: { step: 1, value: 0.7 } });
+      assert.deepEqual(got.get(nan.job.id), { final: null, min: null, max: null });
+      assert.equal((await store().seriesExtremesOfJobs([], 'loss')).size, 0);
     });
 
     it('ignores a batch id seen before for the same run, and saves log offsets atomically', async () => {

@@ -13,6 +13,7 @@ import { describe } from 'node:test';
 import type { Store } from '../store.ts';
 import { apiKeyContract } from './api-keys-contract.ts';
 import { artifactContract } from './artifacts-contract.ts';
+import { auditContract } from './audit-contract.ts';
 import { automationContract } from './automations-contract.ts';
 import { checkpointContract } from './checkpoints-contract.ts';
 import { curriculumContract } from './curricula-contract.ts';
@@ -25,10 +26,13 @@ import { initFromContract } from './init-from-contract.ts';
 import { jobContract } from './jobs-contract.ts';
 import { metricContract } from './metrics-contract.ts';
 import { operationsContract } from './operations-contract.ts';
+import { eventRetentionContract } from './event-retention-contract.ts';
 import { registryContract } from './registry-contract.ts';
 import { retentionContract } from './retention-contract.ts';
+import { signInContract } from './sign-in-contract.ts';
 import { studyContract } from './studies-contract.ts';
 import { studyAskContract } from './study-asks-contract.ts';
+import { tokenScopeContract } from './token-scopes-contract.ts';
 
 export interface StoreContractOptions {
   /**
@@ -58,5 +62,9 @@ export function runStoreContract(name: string, createStore: () => Promise<Store>
     curriculumContract(createStore);
     artifactContract(createStore);
     operationsContract(createStore);
+    signInContract(createStore);
+    eventRetentionContract(createStore);
+    auditContract(createStore);
+    tokenScopeContract(createStore);
   });
 }

@@ -106,6 +106,46 @@ export function studyContract(createStore: StoreFactory): void {
       assert.equal((events[0].data as { reason: string }).reason, 'loss 0.9 ranks 3 of 4');
     });
 
+    it('widens a study in one transaction: its spec, new trials, resumed decisions, a completed one reopened', async () => {
+      const { spec: s, study } = await created({ params: { lr: { float: [0.01, 1] } }, search: { random: { count: 2, seed: 1 } }, parallelism: 4 });
+      const variants = expandVariants(s);
+      const jobs = [];
+      for (const v of variants) jobs.push((await store().launchTrial(study.id, v.index, trialJobSpec(s, v), T0 + 1))!.job);
+      // Trial 0 succeeds; early stopping pauses trial 1 (its queued job moves straight to paused).
+      const claimed = await store().claimJob(jobs[0].id, NEW_RUN, T0 + 2);
+      const ok = { kind: 'success' as const, detail: '', retryable: false };
+      await store().endRun(claimed!.run.id, { run: { state: 'succeeded', exitCode: 0, signal: null, outcome: ok, endedAt: T0 + 3 }, job: { state: 'succeeded', outcome: ok, endedAt: T0 + 3 } });
+      await store().recordTrialDecision(study.id, 1, decision(4, 'pause'), T0 + 3);
+      await store().requestStop(jobs[1].id, T0 + 3, 'pause');
+      assert.ok(await store().setStudyState(study.id, { to: 'completed', reason: null, by: 'runner' }, T0 + 4));
+      assert.equal((await store().getStudy('sweep'))?.counts.held, 1);
+
+      const widened = { ...s, maxRuns: 3, search: { kind: 'random' as const, count: 3, seed: 1 } };
+      const added = [{ index: 2, params: { lr: 0.5 }, seed: null, group: 2 }];
+      const resume = { ...decision(4, 'resume'), action: 'continue' as const, reason: 'widened: resumed' };
+      // Made against another trial count: refused, nothing written.
+      await assert.rejects(store().widenStudy(study.id, { spec: widened, previousMaxRuns: 2, trialCount: 1, added, resumed: [] }, T0 + 5), ConflictError);
+      await assert.rejects(store().widenStudy(study.id, { spec: widened, previousMaxRuns: 2, trialCount: 2, added, resumed: [{ index: 0, decision: resume }] }, T0 + 5), ConflictError, 'trial 0 is not held');
+      assert.equal((await store().getStudy('sweep'))?.trialCount, 2, 'nothing written');
+
+      const after = await store().widenStudy(study.id, { spec: widened, previousMaxRuns: 2, trialCount: 2, added, resumed: [{ index: 1, decision: resume }] }, T0 + 6);
+      assert.equal(after.state, 'running', 'a completed study reopens');
+      assert.equal(after.trialCount, 3);
+      assert.equal(after.breakerSince, T0 + 6);
+      assert.deepEqual(after.spec.maxRuns, 3);
+      assert.deepEqual(after.counts, { pending: 1, active: 1, held: 0, succeeded: 1, failed: 0, stopped: 0 }, 'the resumed trial holds a slot again');
+      const trials = await store().listTrials(study.id);
+      assert.deepEqual(trials.map((t) => [t.index, t.state, t.decision?.carriedOut ?? null]), [[0, 'succeeded', null], [1, 'paused', 'resume'], [2, 'pending', null]]);
+      assert.deepEqual(trials[2].params, { lr: 0.5 });
+      const events = await store().listEvents({ types: ['study.widened'] });
+      assert.deepEqual(events.map((e) => e.data), [{ study: 'sweep', maxRuns: 3, previousMaxRuns: 2, added: 1, resumed: [1], reopened: true }]);
+      // The new trial launches as any other.
+      assert.ok(await store().launchTrial(study.id, 2, trialJobSpec(widened, added[0]), T0 + 7));
+
+      assert.ok(await store().setStudyState(study.id, { to: 'stopped', reason: 'enough', by: 'user' }, T0 + 8));
+      await assert.rejects(store().widenStudy(study.id, { spec: { ...widened, maxRuns: 4 }, previousMaxRuns: 3, trialCount: 3, added: [], resumed: [] }, T0 + 9), /stopped/);
+    });
+
     it('stores a 1,000-variant study in one go', async () => {
       const s = spec({ params: { lr: { float: [1e-5, 1e-1], log: true } }, search: { random: { count: 1000, seed: 3 } } });
       const study = await store().createStudy(s, expandVariants(s), T0);

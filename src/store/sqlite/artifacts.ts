@@ -5,6 +5,7 @@ import { NotFoundError } from '../../core/errors.ts';
 import type { ArtifactStore } from '../artifact-store.ts';
 import type { ArtifactSchema, ArtifactTable } from './artifact-schema.ts';
 import { appendEvents, type EventNotifier } from './events.ts';
+import { readOfJobs } from './of-jobs.ts';
 import type { StoreDb } from './schema.ts';
 
 function artifactFromRow(row: Selectable<ArtifactTable>): Artifact {
@@ -72,6 +73,13 @@ export function createArtifactStore(storeDb: StoreDb, notifier: EventNotifier): 
       if (filter.runId !== undefined) query = query.where('run_id', '=', filter.runId);
       if (filter.name !== undefined) query = query.where('name', '=', filter.name);
       return (await query.orderBy('id').execute()).map(artifactFromRow);
+    },
+
+    async listArtifactsOfJobs(jobIds) {
+      return readOfJobs(jobIds, async (chunk) => {
+        const rows = await db.selectFrom('artifacts').selectAll().where('job_id', 'in', chunk).orderBy('job_id').orderBy('id').execute();
+        return rows.map(artifactFromRow);
+      });
     },
   };
 }

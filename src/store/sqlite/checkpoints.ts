@@ -3,6 +3,7 @@ import { NotFoundError } from '../../core/errors.ts';
 import type { CheckpointStore } from '../store.ts';
 import { checkpointFromRow } from './rows.ts';
 import { appendEvents, type EventNotifier } from './events.ts';
+import { readOfJobs } from './of-jobs.ts';
 import type { StoreDb } from './schema.ts';
 
 export function createCheckpointStore(db: StoreDb, notifier: EventNotifier): CheckpointStore {
@@ -54,6 +55,13 @@ export function createCheckpointStore(db: StoreDb, notifier: EventNotifier): Che
         .orderBy('id')
         .execute();
       return rows.map(checkpointFromRow);
+    },
+
+    async listCheckpointsOfJobs(jobIds) {
+      return readOfJobs(jobIds, async (chunk) => {
+        const rows = await db.selectFrom('checkpoints').selectAll().where('job_id', 'in', chunk).orderBy('job_id').orderBy('step').orderBy('id').execute();
+        return rows.map(checkpointFromRow);
+      });
     },
 
     async latestCheckpoint(jobId) {

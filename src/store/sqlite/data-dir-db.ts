@@ -28,6 +28,10 @@ export interface DatabaseFacts {
   readonly datasetContents: ReadonlySet<string>;
   /** Jobs not ended (queued, running, paused, …): their checkpoint folders may hold files not yet registered. */
   readonly liveJobIds: readonly number[];
+  /** The oldest event kept (retention, docs/operations.md#retention); null when none. */
+  readonly oldestEvent: { readonly id: number; readonly at: number } | null;
+  /** The durable subscriber furthest behind (retention waits for it); null when none. */
+  readonly slowestCursor: { readonly subscriber: string; readonly lastId: number } | null;
 }
 
 /** The migrations this code knows, by name. */
@@ -68,6 +72,8 @@ export function readDatabaseFacts(path: string): DatabaseFacts {
       },
       checkpoints: (db.prepare('select id, job_id as jobId, path from checkpoints where deleted = 0 order by id').all() as { id: number; jobId: number; path: string }[]),
       liveJobIds: (db.prepare(`select id from jobs where state not in ('succeeded', 'failed', 'stopped') order by id`).all() as { id: number }[]).map((r) => r.id),
+      oldestEvent: (db.prepare('select id, at from events order by id limit 1').get() as { id: number; at: number } | undefined) ?? null,
+      slowestCursor: (db.prepare('select subscriber, last_id as lastId from event_cursors order by last_id, subscriber limit 1').get() as { subscriber: string; lastId: number } | undefined) ?? null,
       datasetContents: new Set(datasets ? (db.prepare('select distinct sha256 from dataset_versions').all() as { sha256: string }[]).map((r) => r.sha256) : []),
     };
   } finally {

@@ -110,7 +110,7 @@ export function createJobStore(db: StoreDb, notifier: EventNotifier): JobStore {
   const transaction = <T>(work: (trx: StoreDb) => Promise<T>) => inTransaction(db, notifier, work);
 
   return {
-    async createJob(spec: JobSpec, now: number) {
+    async createJob(spec: JobSpec, now: number, createdByToken: string | null = null) {
       return transaction(async (trx) => {
         // Resolved here, once: a later alias move or checkpoint does not change a submitted job.
         const initFrom = spec.from === undefined ? null : await resolveInitFrom(trx, spec.from);
@@ -128,6 +128,7 @@ export function createJobStore(db: StoreDb, notifier: EventNotifier): JobStore {
             queued_at: now,
             init_from_checkpoint_id: initFrom?.checkpointId ?? null,
             init_from: initFrom === null ? null : JSON.stringify(initFrom),
+            created_by_token: createdByToken,
           })
           .returningAll()
           .executeTakeFirstOrThrow();

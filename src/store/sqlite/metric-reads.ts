@@ -10,6 +10,7 @@
  */
 import { checkBucketCount, createBucketAccumulator, createBucketLayout, fitsOneBucket } from '../../core/metrics/buckets.ts';
 import { type ChunkSummary, decodeChunk, decodeStepsAndValues, type DecodedPoints } from '../../core/metrics/chunk-codec.ts';
+import { seriesExtremes, type SeriesExtremes } from '../../core/metrics/series-extremes.ts';
 import type { BucketedSeries, SeriesInfo, SeriesPoints } from '../../core/types.ts';
 import type { MetricStore, StepRange } from '../store.ts';
 import { CHUNK_POINTS } from './metric-chunks.ts';
@@ -20,7 +21,7 @@ import { valueFromColumn } from './rows.ts';
 import { combineSummaries, seriesInfo, seriesSummary } from './series-summary.ts';
 import { ENTRY_FIELDS, entrySummary, F_COUNT, F_FIRST, F_ID, F_LAST, groupEntries } from './summary-groups.ts';
 
-type MetricReader = Pick<MetricStore, 'listSeries' | 'readSeries' | 'readBuckets' | 'latestValues' | 'latestValuesOfJobs'>;
+type MetricReader = Pick<MetricStore, 'listSeries' | 'readSeries' | 'readBuckets' | 'latestValues' | 'latestValuesOfJobs' | 'seriesExtremesOfJobs'>;
 
 /** `order` of buffered points in the bucket accumulator: after every chunk id. */
 const BUFFERED_ORDER = 2 ** 32;
@@ -108,6 +109,36 @@ export function createMetricReader(sql: MetricSql, exclusive: Exclusive): Metric
       if (parts.length === 0) return emptyPoints();
       const sorted = sortByStep(concatColumns(parts));
       return { steps: Array.from(sorted.steps), values: Array.from(sorted.values), times: Array.from(sorted.times) };
+    },
+
+    async seriesExtremesOfJobs(jobIds, key) {
+      const out = new Map<number, SeriesExtremes>();
+      if (jobIds.length === 0) return out;
+      await exclusive(() =>
+        sql.readTransaction(() => {
+          const pendingByJob = new Map<number, Buffer[]>();
+          for (const p of sql.pendingOfJobs(jobIds)) {
+            const list = pendingByJob.get(p.job_id);
+            if (list === undefined) pendingByJob.set(p.job_id, [p.data]);
+            else list.push(p.data);
+          }
+          // As readSeries: the chunks in id order, then the buffered points, sorted by step (stable).
+          const add = (jobId: number, blobs: readonly Buffer[]) => {
+            const pending = pendingByJob.get(jobId);
+            pendingByJob.delete(jobId);
+            const parts = blobs.map((b) => decodeChunk(b));
+            const buffered = pending === undefined ? null : bufferedPoints(pending, key);
+            if (buffered !== null) parts.push(buffered);
+            if (parts.length === 0) return;
+            const sorted = sortByStep(concatColumns(parts));
+            out.set(jobId, seriesExtremes(sorted.steps, sorted.values));
+          };
+          sql.forEachJobChunks(jobIds, key, add);
+          // Jobs whose points of `key` are all still buffered.
+          for (const jobId of [...pendingByJob.keys()]) add(jobId, []);
+        }),
+      );
+      return out;
     },
 
     async readBuckets(jobId, key, buckets, range) {

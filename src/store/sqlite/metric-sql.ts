@@ -108,6 +108,11 @@ export function createMetricSql(db: Database) {
         `select chunk_id, data from metric_chunk_data where chunk_id in (${Array(BLOB_BATCH).fill('?').join(', ')})`,
       )
       .raw(),
+    chunkDataOfJobs: db.prepare<[string, string], { job_id: number; data: Buffer }>(
+      `select s.job_id, d.data from metric_series s
+       join metric_chunks c on c.series_id = s.id join metric_chunk_data d on d.chunk_id = c.id
+       where s.key = ? and s.job_id in (select value from json_each(?)) order by s.job_id, c.id`,
+    ),
     chunkDataInRange: db.prepare<[number, number, number], Buffer>(
       `select d.data from metric_chunks c join metric_chunk_data d on d.chunk_id = c.id
        where c.series_id = ? and c.first_step <= ? and c.last_step >= ? order by c.id`,
@@ -223,6 +228,23 @@ export function createMetricSql(db: Database) {
     /** Blobs of the chunks overlapping [from, to], by chunk id. */
     chunkDataInRange(seriesId: number, from: number, to: number): Buffer[] {
       return q.chunkDataInRange.all(seriesId, to, from);
+    },
+    /**
+     * Blobs of every chunk of series `key` of these jobs (ids as a JSON array), by job then chunk
+     * id, one job's at a time to `fn` (a job's blobs are not all held at once across jobs).
+     */
+    forEachJobChunks(jobIds: readonly number[], key: string, fn: (jobId: number, blobs: Buffer[]) => void): void {
+      let jobId: number | null = null;
+      let blobs: Buffer[] = [];
+      for (const row of q.chunkDataOfJobs.iterate(key, JSON.stringify(jobIds))) {
+        if (row.job_id !== jobId) {
+          if (jobId !== null) fn(jobId, blobs);
+          jobId = row.job_id;
+          blobs = [];
+        }
+        blobs.push(row.data);
+      }
+      if (jobId !== null) fn(jobId, blobs);
     },
     /** Buffers a batch of a run (see pending-batch.ts). */
     insertPending(jobId: number, runId: number, points: number, data: Buffer): void {

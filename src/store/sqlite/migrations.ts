@@ -17,6 +17,9 @@ import { remediesMigration } from './remedies-migration.ts';
 import { inboxStateMigration } from './inbox-state-migration.ts';
 import { curriculaMigration } from './curriculum-migration.ts';
 import { artifactsMigration } from './artifact-migration.ts';
+import { signInMigration } from './sign-in-migration.ts';
+import { tokenScopesMigration } from './token-scopes-migration.ts';
+import { auditLogMigration } from './audit-migration.ts';
 
 /** A migration failed; the database is left at the last one that succeeded. */
 export class MigrationError extends TrainyardError {
@@ -327,6 +330,13 @@ const metricPending: Migration = {
   },
 };
 
+/** Retention deletes events by age (docs/operations.md#retention): an index on `at` finds them. */
+const retentionIndexMigration: Migration = {
+  async up(db: AnyDb) {
+    await db.schema.createIndex('events_at').ifNotExists().on('events').columns(['at']).execute();
+  },
+};
+
 /** All migrations by name. */
 export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_initial': initial,
@@ -353,6 +363,10 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0027_inbox_state': inboxStateMigration,
   '0029_curricula': curriculaMigration,
   '0031_artifacts': artifactsMigration,
+  '0034_sign_in': signInMigration,
+  '0033_token_scopes': tokenScopesMigration,
+  '0035_audit_log': auditLogMigration,
+  '0037_retention': retentionIndexMigration,
 });
 
 /** Brings the database to the latest schema; throws `MigrationError` on failure. */

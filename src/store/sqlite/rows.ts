@@ -50,6 +50,7 @@ export function jobFromRow(row: JobRow): Job {
     queuedAt: row.queued_at ?? row.created_at,
     paramsOverride: row.params_override === null ? null : (JSON.parse(row.params_override) as Record<string, unknown>),
     initFrom: row.init_from === null ? null : (JSON.parse(row.init_from) as InitFrom),
+    createdByToken: row.created_by_token,
   };
 }
 

@@ -3,6 +3,7 @@ import type { Updateable } from 'kysely';
 import { NotFoundError } from '../../core/errors.ts';
 import type { RunStore } from '../store.ts';
 import { runFromRow } from './rows.ts';
+import { readOfJobs } from './of-jobs.ts';
 import type { RunTable, StoreDb } from './schema.ts';
 
 export function createRunStore(db: StoreDb): RunStore {
@@ -21,6 +22,13 @@ export function createRunStore(db: StoreDb): RunStore {
     async listRuns(jobId) {
       const rows = await db.selectFrom('runs').selectAll().where('job_id', '=', jobId).orderBy('attempt').execute();
       return rows.map(runFromRow);
+    },
+
+    async listRunsOfJobs(jobIds) {
+      return readOfJobs(jobIds, async (chunk) => {
+        const rows = await db.selectFrom('runs').selectAll().where('job_id', 'in', chunk).orderBy('job_id').orderBy('attempt').execute();
+        return rows.map(runFromRow);
+      });
     },
 
     async listLiveRuns() {

@@ -36,6 +36,8 @@ export interface JobTable {
   init_from_checkpoint_id: number | null;
   /** Added by 0022_init_from: InitFrom (core/init-from.ts) as JSON; null without `from:`. */
   init_from: string | null;
+  /** Added by 0033_token_scopes: the id of the token that submitted it over the API; else null. */
+  created_by_token: string | null;
 }
 
 /** One row per distinct tag of a job's spec (migration 0007), for filtering in SQL. */
@@ -97,6 +99,10 @@ export interface TokenTable {
   name: string | null;
   /** Added by 0008_upstream_reads: number[] as JSON, for run tokens of jobs with `after`; else null. */
   upstream_job_ids: string | null;
+  /** Added by 0033_token_scopes: epoch ms after which the token is refused; null: never. */
+  expires_at: number | null;
+  /** Added by 0033_token_scopes: epoch ms of its last use, kept to the minute; null: never used. */
+  last_used_at: number | null;
 }
 
 /** One row per (job, key), with the summary of all its chunks. */

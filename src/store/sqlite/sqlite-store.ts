@@ -35,6 +35,9 @@ import type { StoreSchema } from './schema.ts';
 import { createCachingDatabase } from './statement-cache.ts';
 import { createTokenStore } from './tokens.ts';
 import { createOperationsStore } from './operations.ts';
+import { createEventRetentionStore } from './event-retention.ts';
+import { createSignInStore } from './sign-in.ts';
+import { createAuditStore } from './audit.ts';
 import { createWalCheckpointer } from './wal-checkpointer.ts';
 
 /** How long a statement waits for another process's write lock, in ms. Default: 5000. */
@@ -117,6 +120,9 @@ export async function createSqliteStore(path: string, options: SqliteStoreOption
     ...createCurriculumStore(db, notifier),
     ...createArtifactStore(db, notifier),
     ...createOperationsStore(db, sqlite),
+    ...createSignInStore(db),
+    ...createAuditStore(db),
+    ...createEventRetentionStore(db),
     async close() {
       // Buffered batches stay in the database, as after a crash; the next open folds them.
       await metricWriter.drain();

@@ -13,7 +13,8 @@ describe('statement-cache', () => {
         return raw.prepare(sql);
       },
       close: () => raw.close(),
-    } as Pick<Database.Database, 'prepare' | 'close'>;
+      inTransaction: false,
+    } as Pick<Database.Database, 'prepare' | 'close' | 'inTransaction'>;
     const db = createCachingDatabase(counting, 2);
     const a = db.prepare('select 1');
     assert.equal(db.prepare('select 1'), a);
@@ -27,5 +28,26 @@ describe('statement-cache', () => {
     assert.deepEqual(a.all([]), [{ 1: 1 }]);
     db.close();
     assert.equal(raw.open, false);
+  });
+
+  it('keeps the error of a transaction SQLite rolled back by itself (a full disk), through Kysely', async () => {
+    const { Kysely, SqliteDialect, sql } = await import('kysely');
+    const raw = new Database(':memory:');
+    raw.exec('create table t (x integer)');
+    const db = new Kysely<{ t: { x: number } }>({ dialect: new SqliteDialect({ database: createCachingDatabase(raw) }) });
+    const full = Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+    await assert.rejects(db.transaction().execute(async (trx) => {
+      await trx.insertInto('t').values({ x: 1 }).execute();
+      await sql`rollback`.execute(trx); // what SQLite does on SQLITE_FULL
+      throw full;
+    }), (error) => error === full);
+    assert.deepEqual(await db.selectFrom('t').selectAll().execute(), []);
+    // A rollback inside a transaction still rolls back.
+    await assert.rejects(db.transaction().execute(async (trx) => {
+      await trx.insertInto('t').values({ x: 2 }).execute();
+      throw new Error('no');
+    }), /no/);
+    assert.deepEqual(await db.selectFrom('t').selectAll().execute(), []);
+    await db.destroy();
   });
 });

@@ -6,6 +6,11 @@
  * same query shape to the same SQL text with bound parameters, so a small LRU cache keyed by
  * the text turns nearly every prepare into a lookup. Safe because the driver runs one query at
  * a time on its single connection and consumes each statement (`all`/`run`) before the next.
+ *
+ * It also keeps a failure's own error: SQLite rolls a transaction back by itself on some errors
+ * (SQLITE_FULL on a full disk among them), after which Kysely's `rollback` would fail with "no
+ * transaction is active" and that error would replace the one that says what happened. A
+ * `rollback` outside a transaction is therefore a no-op here.
  */
 import type { Database, Statement } from 'better-sqlite3';
 import type { SqliteDatabase, SqliteStatement } from 'kysely';
@@ -13,7 +18,10 @@ import type { SqliteDatabase, SqliteStatement } from 'kysely';
 /** Statements kept. Default: 256 (the store has a few dozen query shapes; IN lists add some). */
 const DEFAULT_CAPACITY = 256;
 
-export function createCachingDatabase(db: Pick<Database, 'prepare' | 'close'>, capacity = DEFAULT_CAPACITY): SqliteDatabase {
+/** What `rollback` runs when SQLite already rolled the transaction back. */
+const NOTHING_TO_ROLL_BACK = { reader: false, all: () => [], run: () => ({ changes: 0, lastInsertRowid: 0 }), iterate: () => [][Symbol.iterator]() };
+
+export function createCachingDatabase(db: Pick<Database, 'prepare' | 'close' | 'inTransaction'>, capacity = DEFAULT_CAPACITY): SqliteDatabase {
   const cache = new Map<string, Statement>();
   return {
     close() {
@@ -21,6 +29,7 @@ export function createCachingDatabase(db: Pick<Database, 'prepare' | 'close'>, c
       db.close();
     },
     prepare(sql: string): SqliteStatement {
+      if (sql === 'rollback' && !db.inTransaction) return NOTHING_TO_ROLL_BACK as unknown as SqliteStatement;
       let stmt = cache.get(sql);
       if (stmt !== undefined) {
         // Re-insert to mark it most recently used.

@@ -9,7 +9,7 @@ import type { NewDomainEvent } from '../../core/events.ts';
 import { ACTIVE_JOB_STATES, trialState, type Study, type StudyState, type Trial, type TrialCounts, type TrialDecision } from '../../core/study-record.ts';
 import type { StudySpec } from '../../core/study.ts';
 import type { JobState, RunOutcome } from '../../core/types.ts';
-import type { StudyStateChange, StudyStore } from '../study-store.ts';
+import type { StudyStateChange, StudyStore, StudyWidening } from '../study-store.ts';
 import { appendEvents, type EventNotifier } from './events.ts';
 import { createJobStore } from './jobs.ts';
 import type { StoreDb, StoreSchema } from './schema.ts';
@@ -255,7 +255,7 @@ export function createStudyStore(storeDb: StoreDb, notifier: EventNotifier): Stu
           .where('idx', '=', index)
           .where(sql<boolean>`coalesce(decision_step, -1) < ${decision.step}`)
           .execute();
-        if (decision.carriedOut !== 'continue') {
+        if (decision.carriedOut === 'stop' || decision.carriedOut === 'pause') {
           await append(trx, [{
             type: 'study.trial_stopped', jobId: row.job_id, runId: null,
             data: {
@@ -268,6 +268,51 @@ export function createStudyStore(storeDb: StoreDb, notifier: EventNotifier): Stu
       });
       if (recorded) notifier.notify();
       return recorded;
+    },
+
+    async widenStudy(studyId, widening: StudyWidening, now) {
+      const study = await db.transaction().execute(async (trx) => {
+        const row = await trx.selectFrom('studies').select(['name', 'state', 'trial_count']).where('id', '=', studyId).executeTakeFirst();
+        if (!row) throw new NotFoundError('study', studyId);
+        if (row.state === 'stopped') throw new ConflictError(`study ${row.name} was stopped: a stopped study does not reopen`);
+        if (row.trial_count !== widening.trialCount) throw new ConflictError(`study ${row.name} has ${row.trial_count} trials now, not ${widening.trialCount}: it changed meanwhile, widen it again`);
+        const reopened = row.state === 'completed';
+        const trialCount = widening.trialCount + widening.added.length;
+        await trx
+          .updateTable('studies')
+          .set({
+            spec: JSON.stringify(widening.spec), trial_count: trialCount, updated_at: now,
+            ...(reopened ? { state: 'running', reason: null, breaker_since: now } : {}),
+          })
+          .where('id', '=', studyId)
+          .execute();
+        for (let i = 0; i < widening.added.length; i += INSERT_CHUNK) {
+          await trx.insertInto('study_trials').values(widening.added.slice(i, i + INSERT_CHUNK).map((v) => ({
+            study_id: studyId, idx: v.index, params: JSON.stringify(v.params), seed: v.seed, grp: v.group,
+            job_id: null, launched_at: null, decision: null, decision_step: null, held: 0,
+          }))).execute();
+        }
+        for (const { index, decision } of widening.resumed) {
+          const done = await trx
+            .updateTable('study_trials')
+            .set({ decision: JSON.stringify(decision), decision_step: decision.step, held: 0 })
+            .where('study_id', '=', studyId)
+            .where('idx', '=', index)
+            .where('held', '=', 1)
+            .executeTakeFirst();
+          if (Number(done.numUpdatedRows) !== 1) throw new ConflictError(`trial ${index} of study ${row.name} is not paused by early stopping now: widen it again`);
+        }
+        await append(trx, [{
+          type: 'study.widened', jobId: null, runId: null,
+          data: {
+            study: row.name, maxRuns: widening.spec.maxRuns ?? trialCount, previousMaxRuns: widening.previousMaxRuns,
+            added: widening.added.length, resumed: widening.resumed.map((r) => r.index), reopened,
+          },
+        }], now);
+        return (await studyById(trx, studyId))!;
+      });
+      notifier.notify();
+      return study;
     },
   };
 }

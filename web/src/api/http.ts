@@ -1,7 +1,8 @@
 /**
- * The dashboard's only way to the server: the public HTTP API with a bearer token, the same
- * routes a script would call (docs/http-api.md), through the SDK's transport (one fetch wrapper,
- * one `ApiError`) and with the SDK's types, which are the routes' own response schemas.
+ * The dashboard's only way to the server: the public HTTP API, the same routes a script would
+ * call (docs/http-api.md), through the SDK's transport (one fetch wrapper, one `ApiError`) and
+ * with the SDK's types, which are the routes' own response schemas. Signed in by the session
+ * cookie (session.ts), which the browser sends by itself; every write carries `X-CSRF-Token`.
  */
 import { ApiError, createTransport } from '../../../src/sdk/client.ts';
 import { takePrefetched } from './prefetch.ts';
@@ -31,6 +32,7 @@ export type {
   ValidationRecord,
   ValidationReport,
   WhoAmI,
+  SessionInfo,
 } from '../../../src/sdk/client.ts';
 export type { ApiJob as Job, ApiRun as Run } from '../../../src/sdk/client.ts';
 export type { ArtifactInfo as Artifact } from '../../../src/core/api/artifacts.ts';
@@ -52,15 +54,23 @@ export interface Api {
   blob(path: string, signal?: AbortSignal): Promise<Blob>;
 }
 
-export function createApi(token: string, base = ''): Api {
+/** Methods that change nothing: the only ones sent without the CSRF header. */
+const SAFE = new Set(['GET', 'HEAD']);
+
+/** `csrfToken` is read at each write: the session's, known once `GET /api/session` answered. */
+export function createApi(csrfToken: () => string, base = ''): Api {
   // A JSON GET the boot prefetch already started for this exact URL is taken instead (prefetch.ts).
   const request: typeof fetch = async (input, init) => {
     const url = String(input);
-    const accept = (init?.headers as Record<string, string> | undefined)?.accept;
-    const prefetched = init?.method === 'GET' && accept === 'application/json' ? await takePrefetched(token, url)?.catch(() => undefined) : undefined;
-    return prefetched ?? fetch(url, { ...init, cache: 'no-store' });
+    const method = init?.method ?? 'GET';
+    const headers = (init?.headers ?? {}) as Record<string, string>;
+    // A prefetch that went out before sign-in (401) is asked again, now with the cookie.
+    const taken = method === 'GET' && headers.accept === 'application/json' ? await takePrefetched(url)?.catch(() => undefined) : undefined;
+    const prefetched = taken?.status === 401 ? undefined : taken;
+    const withCsrf = SAFE.has(method) ? headers : { ...headers, 'x-csrf-token': csrfToken() };
+    return prefetched ?? fetch(url, { ...init, headers: withCsrf, cache: 'no-store', credentials: 'same-origin' });
   };
-  const { send, json } = createTransport({ url: base, token, fetch: request });
+  const { send, json } = createTransport({ url: base, fetch: request });
   // The transport's query drops undefined; the dashboard's also drops null and ''.
   const withQuery = (path: string, query?: Query) => path + queryString(query);
 

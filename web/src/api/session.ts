@@ -1,40 +1,57 @@
 /**
- * Where the dashboard keeps its token: localStorage, so a reload stays signed in. A `?token=`
- * in the URL (the link the demo prints) is taken once, saved, and removed from the address bar
- * so it does not linger in history or screenshots.
+ * The dashboard's session: an HttpOnly, SameSite=Strict cookie the browser sends by itself (no
+ * script can read it), made by exchanging a one-time sign-in code (`trainyard sign-in`, the
+ * link the server and the demo print: `/sign-in#code=…`). Writes also carry the session's CSRF
+ * token in `X-CSRF-Token`; it lives in memory and `GET /api/session` hands it again after a
+ * reload. No token is kept in this browser, and none ever travels in a URL.
  */
+import { ApiError, createTransport, type SessionInfo } from '../../../src/sdk/client.ts';
+import { takePrefetched } from './prefetch.ts';
 
-const KEY = 'trainyard.token';
-const TOKEN = /^ty_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$/;
+export type { SessionInfo };
 
-export function isWellFormedToken(token: string): boolean {
-  return TOKEN.test(token.trim());
+export const SIGN_IN_PATH = '/sign-in';
+const CODE = /^[A-Za-z0-9_-]{22}$/;
+
+const transport = createTransport({ url: '', fetch: (input, init) => fetch(input, { ...init, cache: 'no-store', credentials: 'same-origin' }) });
+
+/**
+ * The code of a sign-in link's fragment (`#code=…`; `?code=…` also works), else null. Also
+ * takes a pasted link or a bare code (the sign-in form).
+ */
+export function codeFrom(text: string): string | null {
+  const trimmed = text.trim();
+  if (CODE.test(trimmed)) return trimmed;
+  const match = /[#?&]code=([A-Za-z0-9_-]{22})(?:$|&)/.exec(trimmed);
+  return match ? match[1] : null;
 }
 
-/** The token from the URL (then saved and stripped), else the saved one, else null. */
-export function takeToken(): string | null {
-  const url = new URL(window.location.href);
-  const fromUrl = url.searchParams.get('token');
-  if (fromUrl) {
-    url.searchParams.delete('token');
-    window.history.replaceState(window.history.state, '', url.pathname + url.search + url.hash);
-    if (isWellFormedToken(fromUrl)) saveToken(fromUrl);
-  }
-  return readToken();
+/** Takes the code out of this page's URL (replacing the history entry), or null when there is none. */
+export function takeCodeFromUrl(): string | null {
+  const { hash, search } = window.location;
+  const code = codeFrom(hash) ?? codeFrom(search);
+  if (hash || /[?&]code=/.test(search)) window.history.replaceState(null, '', SIGN_IN_PATH);
+  return code;
 }
 
-export function readToken(): string | null {
+/** Exchanges a sign-in code for a session (the cookie is set by the answer). */
+export async function exchangeCode(code: string): Promise<SessionInfo> {
+  return transport.json<SessionInfo>('POST', '/api/session', { body: { code } });
+}
+
+/** This browser's session, or null when it has none (or it ended). */
+export async function readSession(): Promise<SessionInfo | null> {
   try {
-    return window.localStorage.getItem(KEY);
-  } catch {
-    return null;
+    const prefetched = await takePrefetched('/api/session')?.catch(() => undefined);
+    if (prefetched?.ok) return (await prefetched.json()) as SessionInfo;
+    return await transport.json<SessionInfo>('GET', '/api/session');
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 401) return null;
+    throw e;
   }
 }
 
-export function saveToken(token: string): void {
-  window.localStorage.setItem(KEY, token.trim());
-}
-
-export function clearToken(): void {
-  window.localStorage.removeItem(KEY);
+/** Ends the session on the server and clears the cookie. */
+export async function endSession(csrfToken: string): Promise<void> {
+  await fetch('/api/session', { method: 'DELETE', headers: { 'x-csrf-token': csrfToken }, credentials: 'same-origin', cache: 'no-store' });
 }

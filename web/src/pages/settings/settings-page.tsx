@@ -1,4 +1,4 @@
-/** Settings: theme, who this token is, and (admin) the tokens people and tools use. */
+/** Settings: theme, this browser's session, and (admin) the tokens people and tools use. */
 import { ErrorNote, Segmented } from '../../components/bits.tsx';
 import { useSession } from '../../session.tsx';
 import { setTheme, useTheme } from '../../theme.ts';
@@ -16,8 +16,8 @@ export function SettingsPage() {
       </section>
       <section className="section">
         <h2>This browser</h2>
-        <p>Signed in with a <b>{who.role}</b> token{who.role === 'read' ? ': you can look at everything but change nothing' : ''}.</p>
-        <button type="button" onClick={signOut}>Sign out</button>
+        <p>Signed in as <b>{who.role}</b>{who.role === 'read' ? ': you can look at everything but change nothing' : ''}.</p>
+        <button type="button" onClick={() => void signOut()}>Sign out</button>
       </section>
       {who.role === 'admin' && caps.tokens && <Tokens />}
       {who.role === 'admin' && !caps.tokens && <ErrorNote error="This server has no token routes." />}

@@ -3,7 +3,6 @@ import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { ErrorNote, RelTime } from '../../components/bits.tsx';
 import { useConfirm } from '../../components/confirm.tsx';
 import type { TokenInfo } from '../../api/http.ts';
-import { readToken } from '../../api/session.ts';
 import { useSession } from '../../session.tsx';
 
 export function Tokens() {
@@ -41,7 +40,6 @@ export function Tokens() {
   }
 
   const now = Date.now();
-  const mine = /^ty_([0-9a-f]{16})_/.exec(readToken() ?? '')?.[1];
   return (
     <section className="section">
       <h2>Tokens</h2>
@@ -68,9 +66,7 @@ export function Tokens() {
             <tr key={t.id}>
               <td className="mono">{t.id}</td><td>{t.role}</td><td>{t.name ?? <span className="muted">–</span>}</td>
               <td><RelTime time={t.createdAt} now={now} /></td>
-              <td>{t.id === mine
-                ? <span className="muted">this browser</span>
-                : <button type="button" className="link danger-text" onClick={() => void revoke(t)}>revoke</button>}</td>
+              <td><button type="button" className="link danger-text" onClick={() => void revoke(t)}>revoke</button></td>
             </tr>
           ))}
         </tbody>
